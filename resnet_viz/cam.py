@@ -1,0 +1,91 @@
+"""Per-stage class activation maps from one forward and one backward, computed by grad-cam."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+import torch
+from pytorch_grad_cam import EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, XGradCAM
+from pytorch_grad_cam.base_cam import BaseCAM
+from pytorch_grad_cam.utils.image import scale_cam_image
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+from torch import nn
+
+from .errors import ModelChoiceError
+
+Normalization = Literal["per-stage", "shared"]
+
+
+@dataclass(frozen=True)
+class CamMethod:
+    key: str
+    label: str
+    cam_class: type[BaseCAM]
+    uses_gradients: bool
+    summary: str
+
+
+CAM_METHODS: dict[str, CamMethod] = {
+    m.key: m
+    for m in (
+        CamMethod("gradcam", "Grad-CAM", GradCAM, True, "channels weighted by their mean gradient"),
+        CamMethod("gradcam++", "Grad-CAM++", GradCAMPlusPlus, True, "higher-order gradient weights; better for several objects"),
+        CamMethod("xgradcam", "XGrad-CAM", XGradCAM, True, "gradients weighted by normalised activations"),
+        CamMethod("hirescam", "HiResCAM", HiResCAM, True, "element-wise gradient × activation; faithful to the model"),
+        CamMethod("layercam", "LayerCAM", LayerCAM, True, "positive gradients per location; sharper in early stages"),
+        CamMethod("eigencam", "EigenCAM", EigenCAM, False, "first principal component of the activations; class-agnostic"),
+    )
+}
+
+
+def get_method(key: str) -> CamMethod:
+    try:
+        return CAM_METHODS[key.lower()]
+    except KeyError:
+        raise ModelChoiceError(
+            f"Unknown CAM method {key!r}: choose one of {', '.join(CAM_METHODS)}."
+        ) from None
+
+
+def stage_cams(
+    model: nn.Module,
+    input_tensor: torch.Tensor,
+    stage_layers: Sequence[nn.Module],
+    activations: Sequence[torch.Tensor],
+    gradients: Sequence[torch.Tensor] | None,
+    target_index: int,
+    method: str = "gradcam",
+    normalization: Normalization = "per-stage",
+) -> list[np.ndarray]:
+    """One (H, W) map in [0, 1] per stage, at the input's resolution.
+
+    grad-cam computes a map per target layer before averaging them; we feed it the
+    activations and gradients of our single pass and stop before the averaging.
+    'per-stage' reproduces GradCAM(target_layers=[stage]) exactly; 'shared' puts every
+    stage on one scale so their strengths can be compared.
+    """
+    spec = get_method(method)
+    # No target layers at construction: grad-cam would hook the shared model. We captured already.
+    cam = spec.cam_class(model, target_layers=[])
+    targets = [ClassifierOutputTarget(target_index)]
+    height, width = input_tensor.shape[-2:]
+    raw_maps = []
+    for index, layer in enumerate(stage_layers):
+        stage_activation = activations[index].detach().float().cpu().numpy()
+        stage_gradient = None if gradients is None else gradients[index].detach().float().cpu().numpy()
+        raw = cam.get_cam_image(input_tensor, layer, targets, stage_activation, stage_gradient, False)
+        raw_maps.append(np.maximum(raw, 0))
+    if normalization == "per-stage":
+        # Exactly grad-cam's path: scale+resize per layer, then the re-normalisation of the mean.
+        return [scale_cam_image(scale_cam_image(raw, (width, height)))[0] for raw in raw_maps]
+    if normalization != "shared":
+        raise ModelChoiceError(f"Unknown normalisation {normalization!r}: use per-stage or shared.")
+    resized = [cv2.resize(np.float32(raw[0]), (width, height)) for raw in raw_maps]
+    # EigenCAM's projection can be negative before the ReLU above; the floor is shared too.
+    low = min(float(m.min()) for m in resized)
+    high = max(float(m.max()) for m in resized)
+    return [np.float32((m - low) / (high - low + 1e-7)) for m in resized]

@@ -1,0 +1,113 @@
+"""Reading user images safely: size limits before decoding, every Pillow mode to 8-bit RGB."""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageInputError
+
+MAX_PIXELS = 50_000_000  # a 50 MP photo decodes to 150 MB; anything larger is not a photo to classify
+MIN_SIDE = 16
+MAX_ASPECT = 10.0  # the network sees a centre square: past 10:1 it would see a sliver
+
+ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray
+
+
+def _open(source: str | os.PathLike | bytes) -> Image.Image:
+    if isinstance(source, bytes):
+        data = source
+        name = "the upload"
+    else:
+        path = Path(source)
+        name = path.name
+        if not path.is_file():
+            raise ImageInputError(f"{name}: no such file.")
+        data = path.read_bytes()
+    if not data:
+        raise ImageInputError(f"{name} is empty (0 bytes).")
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
+        raise ImageInputError(f"{name} is an SVG (a vector drawing). Export it as PNG or JPEG first.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageInputError(
+            f"{name} declares more than {MAX_PIXELS // 1_000_000} megapixels: refused before decoding."
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageInputError(
+            f"{name} is not an image that can be read (PNG, JPEG, GIF, WebP, BMP, TIFF …)."
+        ) from None
+
+
+def _check_size(image: Image.Image) -> None:
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageInputError(
+            f"The image is {width}×{height} ({width * height / 1e6:.0f} MP), above the "
+            f"{MAX_PIXELS // 1_000_000} MP limit: refused before decoding. Resize it first."
+        )
+    if min(width, height) < MIN_SIDE:
+        raise ImageInputError(
+            f"The image is {width}×{height}: too small to analyse (at least {MIN_SIDE} px a side)."
+        )
+    if max(width, height) / min(width, height) > MAX_ASPECT:
+        raise ImageInputError(
+            f"The image is {width}×{height}, more than {MAX_ASPECT:.0f}:1. The network sees only a "
+            "centre square crop; crop the part you want first."
+        )
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        # Pillow's convert("L") clips >255 to white; scale the real range instead.
+        values = np.asarray(image, dtype=np.float64)
+        if image.mode == "F":
+            low, high = float(values.min()), float(values.max())
+            values = (values - low) / (high - low or 1.0) * 255.0
+        else:
+            values = values / (65535.0 if values.max() > 255 else 255.0) * 255.0
+        image = Image.fromarray(np.clip(values, 0, 255).round().astype(np.uint8), "L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        # Transparent pixels keep arbitrary colours; show them as white, as a viewer does.
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(canvas, rgba)
+    return image.convert("RGB")
+
+
+def load_image(source: ImageSource) -> Image.Image:
+    """An 8-bit RGB image, upright, first frame, or an ImageInputError saying what is wrong."""
+    if isinstance(source, np.ndarray):
+        if source.ndim not in (2, 3) or source.size == 0:
+            raise ImageInputError(f"An image array must be H×W or H×W×C, not {source.shape}.")
+        array = source if source.dtype == np.uint8 else np.clip(source, 0, 255).astype(np.uint8)
+        source = Image.fromarray(array)
+    if isinstance(source, Image.Image):
+        image = source
+    else:
+        image = _open(source)
+    _check_size(image)
+    try:
+        if getattr(image, "n_frames", 1) > 1:
+            image.seek(0)  # animated: the first frame
+        image.load()
+        image = ImageOps.exif_transpose(image) or image
+        return _to_rgb(image)
+    except OSError as err:
+        message = str(err)
+        if "truncated" in message or "broken" in message.lower() or "EOF" in message:
+            raise ImageInputError(f"The image file is truncated or damaged ({message}).") from None
+        raise ImageInputError(f"The image could not be decoded ({message}).") from None
+    except (ValueError, SyntaxError) as err:
+        raise ImageInputError(f"The image could not be decoded ({err}).") from None

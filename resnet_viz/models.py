@@ -1,0 +1,295 @@
+"""Loading torchvision ResNets: pretrained (hub cache), untrained fallback, or a local checkpoint."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import torch
+from torch import nn
+from torchvision import models as tv_models
+from torchvision.models import WeightsEnum
+from torchvision.transforms._presets import ImageClassification
+
+from .errors import CheckpointError, ModelChoiceError
+
+MODEL_NAMES: tuple[str, ...] = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
+WeightsStatus = Literal["pretrained", "untrained", "checkpoint"]
+
+# (block type, blocks per stage) -> name; the table of He et al. 2015.
+_LAYOUTS: dict[tuple[str, tuple[int, ...]], str] = {
+    ("BasicBlock", (2, 2, 2, 2)): "resnet18",
+    ("BasicBlock", (3, 4, 6, 3)): "resnet34",
+    ("Bottleneck", (3, 4, 6, 3)): "resnet50",
+    ("Bottleneck", (3, 4, 23, 3)): "resnet101",
+    ("Bottleneck", (3, 8, 36, 3)): "resnet152",
+}
+_MODEL_CACHE_SIZE = 3  # resnet152 alone is 240 MB; three models fit any laptop
+OFFLINE_ENV = "RESNET_VIZ_OFFLINE"
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """A ResNet ready for analysis. Its parameters are frozen: we never train, and
+    frozen weights let Grad-CAM's backward skip every weight gradient."""
+
+    name: str
+    module: nn.Module
+    device: torch.device
+    categories: tuple[str, ...]
+    transforms: ImageClassification
+    weights_status: WeightsStatus
+    weights_label: str
+    weights_note: str = ""
+    # Hooks and autograd on one shared module: one request at a time per model.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def is_pretrained(self) -> bool:
+        return self.weights_status != "untrained"
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.categories)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """'auto' is CUDA when available, else the CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ModelChoiceError(f"Unknown device {device!r}: use auto, cpu or cuda.") from err
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ModelChoiceError("Device 'cuda' was asked for, but no CUDA GPU is available here.")
+    return resolved
+
+
+def check_model_name(name: str) -> str:
+    if name not in MODEL_NAMES:
+        raise ModelChoiceError(f"Unknown model {name!r}: choose one of {', '.join(MODEL_NAMES)}.")
+    return name
+
+
+def weights_choices(name: str) -> list[str]:
+    """The torchvision weights of a model, DEFAULT first (e.g. DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2)."""
+    return ["DEFAULT"] + [w.name for w in tv_models.get_model_weights(check_model_name(name))]
+
+
+def resolve_weights(name: str, weights: str) -> WeightsEnum:
+    enum = tv_models.get_model_weights(check_model_name(name))
+    if weights == "DEFAULT":
+        return enum.DEFAULT
+    try:
+        return enum[weights]
+    except KeyError:
+        raise ModelChoiceError(
+            f"{name} has no weights {weights!r}: choose one of {', '.join(weights_choices(name))}, "
+            "'random', or a checkpoint file."
+        ) from None
+
+
+def cached_weights_path(weights: WeightsEnum) -> Path:
+    """Where torch.hub keeps (or will keep) this weights file."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
+
+
+def is_available_offline(name: str, weights: str = "DEFAULT") -> bool:
+    return cached_weights_path(resolve_weights(name, weights)).is_file()
+
+
+def fetch_weights(name: str, weights: str = "DEFAULT", progress: bool = True) -> Path:
+    """Download into the torch hub cache (a no-op when already there)."""
+    resolved = resolve_weights(name, weights)
+    resolved.get_state_dict(progress=progress, check_hash=True)
+    return cached_weights_path(resolved)
+
+
+def _offline() -> bool:
+    return os.environ.get(OFFLINE_ENV, "") not in ("", "0")
+
+
+def _pretrained_state(name: str, weights: WeightsEnum) -> tuple[dict | None, str]:
+    """The state dict, or None and the reason it could not be had."""
+    path = cached_weights_path(weights)
+    fix = f"Run `resnet-viz weights fetch {name}` while online."
+    if not path.is_file() and _offline():
+        return None, f"{weights} is not in the torch hub cache ({path}) and {OFFLINE_ENV} is set. {fix}"
+    try:
+        return weights.get_state_dict(progress=False, check_hash=True), ""
+    except OSError as err:  # URLError is an OSError: no network, DNS, HTTP
+        if path.is_file():
+            return None, f"The cached weights file {path} cannot be read ({err}). Delete it, then: {fix}"
+        return None, f"{weights} could not be downloaded ({err}). {fix}"
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
+        return None, (
+            f"The cached weights file {path} is corrupt ({_first_line(err)}). Delete it, then: {fix}"
+        )
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:200] if text else type(err).__name__
+
+
+def _architecture_of(state_dict: dict[str, torch.Tensor]) -> str | None:
+    block = "Bottleneck" if any(k.startswith("layer1.0.conv3.") for k in state_dict) else "BasicBlock"
+    depths = []
+    for stage in range(1, 5):
+        prefix = f"layer{stage}."
+        indices = {k[len(prefix):].split(".", 1)[0] for k in state_dict if k.startswith(prefix)}
+        depths.append(len(indices))
+    return _LAYOUTS.get((block, tuple(depths)))
+
+
+def read_checkpoint(path: str | os.PathLike) -> tuple[str, dict[str, torch.Tensor]]:
+    """(architecture name, state dict) of a torchvision-format ResNet checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"Checkpoint {path}: no such file.")
+    try:
+        # weights_only: a checkpoint is data, and a pickle can run any code on load.
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"Checkpoint {path.name} was refused: it holds Python objects, not just tensors "
+            f"({_first_line(err)}). Save model.state_dict() instead."
+        ) from None
+    except Exception as err:  # torch raises many types for a damaged file
+        raise CheckpointError(
+            f"Checkpoint {path.name} is not a readable PyTorch file ({_first_line(err)})."
+        ) from None
+    if isinstance(loaded, dict):
+        for wrapper in ("state_dict", "model", "model_state_dict"):
+            if isinstance(loaded.get(wrapper), dict):
+                loaded = loaded[wrapper]
+                break
+    if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
+        raise CheckpointError(f"Checkpoint {path.name} is not a state_dict (a dict of tensors).")
+    state = {k.removeprefix("module."): v for k, v in loaded.items()}
+    missing = [k for k in ("conv1.weight", "fc.weight", "layer4.0.conv1.weight") if k not in state]
+    if missing:
+        raise CheckpointError(
+            f"Checkpoint {path.name} is not a torchvision ResNet: it has no {', '.join(missing)}."
+        )
+    arch = _architecture_of(state)
+    if arch is None:
+        raise CheckpointError(
+            f"Checkpoint {path.name} has a ResNet layout that matches none of {', '.join(MODEL_NAMES)}."
+        )
+    return arch, state
+
+
+def read_class_names(path: str | os.PathLike) -> list[str]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"Class-names file {path.name} cannot be read ({_first_line(err)}).") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    if not names:
+        raise CheckpointError(f"Class-names file {path.name} is empty: put one class name per line.")
+    return names
+
+
+def _imagenet_defaults() -> tuple[tuple[str, ...], ImageClassification]:
+    v1 = tv_models.ResNet50_Weights.IMAGENET1K_V1
+    return tuple(v1.meta["categories"]), v1.transforms()
+
+
+def _build_from_checkpoint(name: str | None, path: Path, class_names: str | None) -> tuple[str, nn.Module, tuple[str, ...], ImageClassification]:
+    arch, state = read_checkpoint(path)
+    if name is not None and name != arch:
+        raise CheckpointError(f"Checkpoint {path.name} holds a {arch}, not a {name}: choose {arch}.")
+    num_classes = state["fc.weight"].shape[0]
+    module = tv_models.get_model(arch, weights=None, num_classes=num_classes)
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        raise CheckpointError(f"Checkpoint {path.name} does not fit {arch}: {_first_line(err)}") from None
+    imagenet_categories, transforms = _imagenet_defaults()
+    if class_names is not None:
+        categories = tuple(read_class_names(class_names))
+        if len(categories) != num_classes:
+            raise CheckpointError(
+                f"Class-names file {Path(class_names).name} has {len(categories)} names, "
+                f"but checkpoint {path.name} has {num_classes} classes."
+            )
+    elif num_classes == len(imagenet_categories):
+        categories = imagenet_categories
+    else:
+        categories = tuple(f"class {i}" for i in range(num_classes))
+    return arch, module, categories, transforms
+
+
+def _load_uncached(name: str | None, weights: str, device: torch.device, class_names: str | None) -> LoadedModel:
+    if weights not in ("random", "none", "DEFAULT") and (
+        Path(weights).suffix in (".pt", ".pth", ".bin", ".ckpt") or Path(weights).exists()
+    ):
+        path = Path(weights)
+        arch, module, categories, transforms = _build_from_checkpoint(name, path, class_names)
+        status: WeightsStatus = "checkpoint"
+        label, note = path.name, f"Loaded from {path}."
+    else:
+        arch = check_model_name(name or "resnet50")
+        if weights in ("random", "none"):
+            resolved = tv_models.get_model_weights(arch).DEFAULT
+            state, note = None, "Random weights were asked for."
+        else:
+            resolved = resolve_weights(arch, weights)
+            state, note = _pretrained_state(arch, resolved)
+        # Seeded so that an untrained model is the same on every start (reproducible screenshots).
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            module = tv_models.get_model(arch, weights=None)
+        if state is not None:
+            module.load_state_dict(state)
+            status, label = "pretrained", resolved.name
+        else:
+            status, label = "untrained", "random"
+        categories, transforms = tuple(resolved.meta["categories"]), resolved.transforms()
+    module.requires_grad_(False)
+    module.eval().to(device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed 224×224 input: autotuning pays after one call
+    return LoadedModel(arch, module, device, categories, transforms, status, label, note)
+
+
+_cache: OrderedDict[tuple, LoadedModel] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def load_model(
+    name: str | None = "resnet50",
+    weights: str = "DEFAULT",
+    device: str | torch.device = "auto",
+    class_names: str | None = None,
+) -> LoadedModel:
+    """A ResNet by name with torchvision weights ('DEFAULT', 'IMAGENET1K_V1', …, 'random') or a
+    checkpoint path. Without a network or cached file it falls back to random weights and says
+    so in `weights_note`. Loaded models are cached (the last few)."""
+    resolved_device = resolve_device(device)
+    weights = str(weights)
+    stamp = os.stat(weights).st_mtime_ns if os.path.isfile(weights) else None
+    key = (name, weights, stamp, str(resolved_device), class_names)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        loaded = _load_uncached(name, weights, resolved_device, class_names)
+        _cache[key] = loaded
+        while len(_cache) > _MODEL_CACHE_SIZE:
+            _cache.popitem(last=False)
+        return loaded
+
+
+def clear_model_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,41 @@
+"""The five stages of a torchvision ResNet, named as torchvision and the paper name them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str  # torchvision module / graph node name
+    paper_name: str  # He et al. 2015, Table 1
+    level: str  # C1..C5, the pyramid names used in detection papers and lectures
+    description: str
+
+
+# The stem's output is taken after max-pool: that is the tensor layer1 receives.
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("maxpool", "conv1", "C1", "stem: 7×7 conv, stride 2 + 3×3 max-pool"),
+    StageSpec("layer1", "conv2_x", "C2", "first residual stage, stride 4"),
+    StageSpec("layer2", "conv3_x", "C3", "stride 8"),
+    StageSpec("layer3", "conv4_x", "C4", "stride 16"),
+    StageSpec("layer4", "conv5_x", "C5", "last residual stage, stride 32"),
+)
+
+# Grad-CAM is computed on the residual stages; the stem's map is mostly edges and its
+# gradient would need a backward pass through all of layer1, for little insight.
+CAM_STAGES: tuple[str, ...] = ("layer1", "layer2", "layer3", "layer4")
+
+
+def stage_label(spec: StageSpec) -> str:
+    """'layer1 · conv2_x (C2)' — both names, because lectures use the paper's."""
+    shown = "conv1 (stem)" if spec.name == "maxpool" else spec.name
+    paper = "" if spec.name == "maxpool" else f" · {spec.paper_name}"
+    return f"{shown}{paper} ({spec.level})"
+
+
+def stage_modules(model: nn.Module) -> dict[str, nn.Module]:
+    """The module whose output is each stage's output."""
+    return {spec.name: getattr(model, spec.name) for spec in STAGES}
