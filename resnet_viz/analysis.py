@@ -11,7 +11,9 @@ from PIL import Image
 from torchvision.transforms import functional as TF
 from torchvision.transforms._presets import ImageClassification
 
-from .cam import CAM_METHODS, Normalization, get_method, stage_cams
+from dataclasses import replace
+
+from .cam import CAM_METHODS, Normalization, get_method, normalize_cams, raw_stage_cams
 from .capture import capture_stage_outputs
 from .errors import ModelChoiceError
 from .images import ImageSource, load_image
@@ -26,6 +28,7 @@ class StageResult:
     level: str  # C1..C5
     activation: torch.Tensor  # (C, H, W), float32, CPU
     cam: np.ndarray | None  # (H, W) float32 in [0, 1] at the displayed image's size; None for the stem
+    cam_raw: np.ndarray | None = None  # (h, w) before scaling, at the stage's resolution
 
     @property
     def label(self) -> str:
@@ -125,7 +128,7 @@ def analyze(
     # One copy to the host after all device work is queued.
     activations = {name: act.float().cpu() for name, act in activations.items()}
     probabilities = probabilities.cpu()
-    cams = stage_cams(
+    raw_maps = raw_stage_cams(
         model,
         batch.detach(),
         [getattr(model, name) for name in CAM_STAGES],
@@ -133,14 +136,15 @@ def analyze(
         None if gradients is None else [g.float().cpu() for g in gradients],
         target_index,
         cam_method.key,
-        normalization,
     )
-    cam_by_stage = dict(zip(CAM_STAGES, cams))
+    raw_by_stage = dict(zip(CAM_STAGES, raw_maps))
+    cam_by_stage = dict(zip(CAM_STAGES, normalize_cams(raw_maps, shown.size, normalization)))
     k = max(1, min(int(top_k), len(loaded.categories)))
     top = torch.topk(probabilities, k)
     predictions = [(loaded.categories[i], float(p)) for p, i in zip(top.values.tolist(), top.indices.tolist())]
     stages = tuple(
-        StageResult(spec.name, spec.paper_name, spec.level, activations[spec.name], cam_by_stage.get(spec.name))
+        StageResult(spec.name, spec.paper_name, spec.level, activations[spec.name],
+                    cam_by_stage.get(spec.name), raw_by_stage.get(spec.name))
         for spec in STAGES
     )
     return AnalysisResult(
@@ -158,4 +162,14 @@ def analyze(
     )
 
 
-__all__ = ["AnalysisResult", "StageResult", "Target", "analyze", "preprocess", "CAM_METHODS"]
+def renormalized(result: AnalysisResult, normalization: Normalization) -> AnalysisResult:
+    """The same analysis with the CAMs scaled per stage or on one shared scale; no recompute."""
+    if normalization == result.normalization:
+        return result
+    cam_stages = [s for s in result.stages if s.cam_raw is not None]
+    cams = dict(zip((s.name for s in cam_stages), normalize_cams([s.cam_raw for s in cam_stages], result.image.size, normalization)))
+    stages = tuple(replace(s, cam=cams[s.name]) if s.name in cams else s for s in result.stages)
+    return replace(result, stages=stages, normalization=normalization)
+
+
+__all__ = ["AnalysisResult", "StageResult", "Target", "analyze", "preprocess", "renormalized", "CAM_METHODS"]

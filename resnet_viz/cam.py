@@ -51,7 +51,7 @@ def get_method(key: str) -> CamMethod:
         ) from None
 
 
-def stage_cams(
+def raw_stage_cams(
     model: nn.Module,
     input_tensor: torch.Tensor,
     stage_layers: Sequence[nn.Module],
@@ -59,33 +59,37 @@ def stage_cams(
     gradients: Sequence[torch.Tensor] | None,
     target_index: int,
     method: str = "gradcam",
-    normalization: Normalization = "per-stage",
 ) -> list[np.ndarray]:
-    """One (H, W) map in [0, 1] per stage, at the input's resolution.
+    """One non-negative (h, w) map per stage, at the stage's own resolution, before scaling.
 
     grad-cam computes a map per target layer before averaging them; we feed it the
     activations and gradients of our single pass and stop before the averaging.
-    'per-stage' reproduces GradCAM(target_layers=[stage]) exactly; 'shared' puts every
-    stage on one scale so their strengths can be compared.
     """
     spec = get_method(method)
     # No target layers at construction: grad-cam would hook the shared model. We captured already.
     cam = spec.cam_class(model, target_layers=[])
     targets = [ClassifierOutputTarget(target_index)]
-    height, width = input_tensor.shape[-2:]
     raw_maps = []
     for index, layer in enumerate(stage_layers):
         stage_activation = activations[index].detach().float().cpu().numpy()
         stage_gradient = None if gradients is None else gradients[index].detach().float().cpu().numpy()
         raw = cam.get_cam_image(input_tensor, layer, targets, stage_activation, stage_gradient, False)
-        raw_maps.append(np.maximum(raw, 0))
+        raw_maps.append(np.maximum(raw[0], 0))
+    return raw_maps
+
+
+def normalize_cams(raw_maps: Sequence[np.ndarray], size: tuple[int, int], normalization: Normalization = "per-stage") -> list[np.ndarray]:
+    """Maps in [0, 1] at `size` (width, height).
+
+    'per-stage' reproduces GradCAM(target_layers=[stage]) exactly; 'shared' puts every
+    stage on one scale so their strengths can be compared.
+    """
     if normalization == "per-stage":
-        # Exactly grad-cam's path: scale+resize per layer, then the re-normalisation of the mean.
-        return [scale_cam_image(scale_cam_image(raw, (width, height)))[0] for raw in raw_maps]
+        # grad-cam's own path: scale+resize per layer, then the re-normalisation of the mean.
+        return [scale_cam_image(scale_cam_image(raw[None], size))[0] for raw in raw_maps]
     if normalization != "shared":
         raise ModelChoiceError(f"Unknown normalisation {normalization!r}: use per-stage or shared.")
-    resized = [cv2.resize(np.float32(raw[0]), (width, height)) for raw in raw_maps]
-    # EigenCAM's projection can be negative before the ReLU above; the floor is shared too.
+    resized = [cv2.resize(np.float32(raw), size) for raw in raw_maps]
     low = min(float(m.min()) for m in resized)
     high = max(float(m.max()) for m in resized)
     return [np.float32((m - low) / (high - low + 1e-7)) for m in resized]

@@ -30,10 +30,10 @@ CAM_STAGES: tuple[str, ...] = ("layer1", "layer2", "layer3", "layer4")
 
 
 def stage_label(spec: StageSpec) -> str:
-    """'layer1 · conv2_x (C2)' — both names, because lectures use the paper's."""
-    shown = "conv1 (stem)" if spec.name == "maxpool" else spec.name
-    paper = "" if spec.name == "maxpool" else f" · {spec.paper_name}"
-    return f"{shown}{paper} ({spec.level})"
+    """'layer1 · conv2_x (C2)': both names, because lectures use the paper's."""
+    if spec.name == "maxpool":
+        return f"conv1 · stem ({spec.level})"
+    return f"{spec.name} · {spec.paper_name} ({spec.level})"
 
 
 def stage_modules(model: nn.Module) -> dict[str, nn.Module]:

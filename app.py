@@ -1,0 +1,33 @@
+"""resnet-viz web app: `python app.py [--model resnet50] [--port 7860] [--share] [--weights W] [--device D]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from resnet_viz.cli import _is_checkpoint, add_model_options
+from resnet_viz.errors import ResnetVizError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="See inside a ResNet (web app).")
+    add_model_options(parser, model_default=None)
+    parser.add_argument("--port", type=int, default=None, help="default: $GRADIO_SERVER_PORT or 7860")
+    parser.add_argument("--host", default=None, help="default: $GRADIO_SERVER_NAME or 127.0.0.1")
+    parser.add_argument("--share", action="store_true", help="a public gradio.live link")
+    args = parser.parse_args(argv)
+    if args.model is None and not _is_checkpoint(args.weights):
+        args.model = "resnet50"
+    from resnet_viz.ui import launch
+
+    try:
+        launch(model=args.model, weights=args.weights, device=args.device, port=args.port, share=args.share,
+               host=args.host, class_names=args.class_names)
+    except ResnetVizError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

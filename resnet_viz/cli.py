@@ -1,0 +1,164 @@
+"""The `resnet-viz` command: analyze an image to files, manage weights, serve the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .cam import CAM_METHODS
+from .errors import ResnetVizError
+from .models import MODEL_NAMES, cached_weights_path, fetch_weights, is_available_offline, resolve_weights
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from .analysis import analyze
+    from .images import load_image
+    from .models import load_model
+    from .render import channel_overlay, encode_png, render_stages
+
+    image = load_image(args.image)  # a bad file fails here, before a model loads
+    loaded = load_model(args.model, args.weights, args.device, args.class_names)
+    if not loaded.is_pretrained:
+        print(f"warning: UNTRAINED (random) weights, predictions are meaningless. {loaded.weights_note}", file=sys.stderr)
+    target: int | str | None = args.target
+    result = analyze(loaded, image, target=target, method=args.method, top_k=args.top_k, normalization=args.normalization)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "input.png").write_bytes(encode_png(result.image))
+    written = ["input.png"]
+    stages_json = []
+    for stage, images in zip(result.stages, render_stages(result, args.channels, args.colormap, args.alpha)):
+        grid_name = f"{stage.name}_features.png"
+        (out / grid_name).write_bytes(encode_png(images.grid))
+        written.append(grid_name)
+        cam_name = None
+        if images.overlay is not None:
+            cam_name = f"{stage.name}_{result.method}.png"
+            (out / cam_name).write_bytes(encode_png(images.overlay))
+            written.append(cam_name)
+        stages_json.append(
+            {"name": stage.name, "paper_name": stage.paper_name, "level": stage.level,
+             "shape": list(stage.shape), "strongest_channels": images.channels,
+             "features_png": grid_name, "cam_png": cam_name}
+        )
+    if args.channel is not None:
+        stage_name, _, channel = args.channel.partition(":")
+        overlay = channel_overlay(result.image, result.stage(stage_name), int(channel), args.alpha)
+        name = f"{stage_name}_channel{channel}.png"
+        (out / name).write_bytes(encode_png(overlay))
+        written.append(name)
+    report = {
+        "image": str(args.image),
+        "model": result.model_name,
+        "weights": result.weights_label,
+        "weights_status": result.weights_status,
+        "weights_note": loaded.weights_note,
+        "device": result.device,
+        "method": result.method,
+        "normalization": result.normalization,
+        "predictions": [{"label": label, "probability": p} for label, p in result.predictions],
+        "target": {"index": result.target.index, "label": result.target.label, "probability": result.target.probability},
+        "stages": stages_json,
+        "seconds": result.seconds,
+    }
+    (out / "predictions.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    written.append("predictions.json")
+    status = "" if loaded.is_pretrained else "  [untrained weights]"
+    print(f"{result.model_name} ({result.weights_label}) on {result.device}{status}, {result.seconds * 1000:.0f} ms")
+    for label, probability in result.predictions:
+        print(f"  {probability:7.2%}  {label}")
+    print(f"{result.method} target: {result.target.label} (class {result.target.index})")
+    print(f"wrote {len(written)} files to {out}/")
+    return 0
+
+
+def _weights(args: argparse.Namespace) -> int:
+    names = args.models or list(MODEL_NAMES)
+    if args.action == "list":
+        for name in names:
+            weights = resolve_weights(name, args.weights)
+            where = cached_weights_path(weights)
+            state = "offline ✓" if is_available_offline(name, args.weights) else "not cached"
+            print(f"{name:10s} {weights.name:14s} {state:11s} {where}")
+        return 0
+    failures = 0
+    for name in names:
+        try:
+            path = fetch_weights(name, args.weights)
+            print(f"{name}: {path}")
+        except OSError as err:
+            failures += 1
+            print(f"{name}: download failed ({err}). Check the network and try again.", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .ui import launch
+
+    launch(model=args.model, weights=args.weights, device=args.device, port=args.port, share=args.share,
+           host=args.host, class_names=args.class_names)
+    return 0
+
+
+def add_model_options(parser: argparse.ArgumentParser, model_default: str | None = "resnet50") -> None:
+    parser.add_argument("--model", default=model_default, choices=MODEL_NAMES, help="ResNet depth (default: %(default)s)")
+    parser.add_argument("--weights", default="DEFAULT",
+                        help="DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2, random, or a checkpoint file (.pt/.pth)")
+    parser.add_argument("--class-names", default=None, help="text file, one class name per line, for a checkpoint")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="resnet-viz", description="See inside a ResNet.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    analyze = commands.add_parser("analyze", help="write feature maps, Grad-CAMs and predictions for an image")
+    analyze.add_argument("image")
+    add_model_options(analyze, model_default=None)
+    analyze.add_argument("--out", default="out", help="output folder (default: %(default)s)")
+    analyze.add_argument("--method", default="gradcam", choices=list(CAM_METHODS))
+    analyze.add_argument("--target", default=None, help="class index or name (default: the top-1 class)")
+    analyze.add_argument("--top-k", type=int, default=5)
+    analyze.add_argument("--channels", type=int, default=16, help="feature maps per stage, 8-64")
+    analyze.add_argument("--colormap", default="viridis")
+    analyze.add_argument("--alpha", type=float, default=0.5, help="heatmap opacity")
+    analyze.add_argument("--normalization", default="per-stage", choices=["per-stage", "shared"])
+    analyze.add_argument("--channel", default=None, help="also write one channel large, e.g. layer3:117")
+    analyze.set_defaults(handler=_analyze)
+
+    weights = commands.add_parser("weights", help="prefetch or list pretrained weights in the torch hub cache")
+    weights.add_argument("action", choices=["fetch", "list"])
+    weights.add_argument("models", nargs="*", choices=[[], *MODEL_NAMES], metavar="MODEL")
+    weights.add_argument("--weights", default="DEFAULT", help="which torchvision weights (default: %(default)s)")
+    weights.set_defaults(handler=_weights)
+
+    serve = commands.add_parser("serve", help="run the web app")
+    add_model_options(serve)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--share", action="store_true")
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "model", "") is None and not _is_checkpoint(args.weights):
+        args.model = "resnet50"
+    try:
+        return args.handler(args)
+    except ResnetVizError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _is_checkpoint(weights: str) -> bool:
+    return Path(weights).suffix in (".pt", ".pth", ".bin", ".ckpt") or Path(weights).is_file()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""What the web UI calls, without Gradio: cached analyses rendered to PNG files and text."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analysis import AnalysisResult, analyze, renormalized
+from .architecture import markdown_table
+from .images import load_image
+from .models import MODEL_NAMES, LoadedModel, is_available_offline, load_model, weights_choices
+from .render import channel_overlay, encode_png, render_stages
+
+AUTO_TARGET = "top-1 (automatic)"
+
+
+@dataclass(frozen=True)
+class StagePanel:
+    title: str  # markdown
+    features_png: str
+    cam_png: str | None
+    channels: list[int]
+
+
+@dataclass(frozen=True)
+class Presentation:
+    key: str
+    image_png: str
+    predictions: dict[str, float]
+    predictions_heading: str
+    summary: str  # markdown
+    banner: str  # markdown; empty when the weights are trained
+    stages: list[StagePanel]
+
+
+def weights_banner(loaded: LoadedModel) -> str:
+    if loaded.is_pretrained:
+        return ""
+    return (
+        f"⚠️ **Untrained weights.** {loaded.name} is running with **random weights**, so its predictions "
+        "are meaningless and its heatmaps show the mechanics, not what a trained network has learned. "
+        f"{loaded.weights_note}"
+    )
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """(label, value) pairs that say which models' default weights are cached for offline use."""
+    return [(f"{name}  ✓ offline" if is_available_offline(name) else name, name) for name in MODEL_NAMES]
+
+
+class Analyzer:
+    """Analyses cached per (image, model, weights, class, method); display options re-render only."""
+
+    def __init__(self, device: str = "auto", checkpoint: str | None = None, class_names: str | None = None,
+                 cache_size: int = 16, png_dir: str | None = None) -> None:
+        self.device = device
+        self.checkpoint = checkpoint
+        self.class_names = class_names
+        self._results: OrderedDict[str, AnalysisResult] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._png_dir = Path(png_dir or tempfile.mkdtemp(prefix="resnet-viz-"))
+        self._png_dir.mkdir(parents=True, exist_ok=True)
+        self._written = 0
+        self._max_files = 400
+
+    def weights_options(self, model_name: str) -> list[str]:
+        options = weights_choices(model_name) + ["random"]
+        return options + [self.checkpoint] if self.checkpoint else options
+
+    def model(self, model_name: str, weights: str) -> LoadedModel:
+        class_names = self.class_names if weights == self.checkpoint else None
+        name = None if weights == self.checkpoint else model_name
+        return load_model(name, weights, self.device, class_names)
+
+    def architecture(self, model_name: str, weights: str) -> str:
+        return markdown_table(self.model(model_name, weights).module, model_name)
+
+    def _png(self, image) -> str:
+        data = encode_png(image)
+        path = self._png_dir / f"{hashlib.sha1(data).hexdigest()}.png"
+        if not path.exists():
+            path.write_bytes(data)
+            self._written += 1
+            if self._written % 100 == 0:
+                self._prune()
+        return str(path)
+
+    def _prune(self) -> None:
+        """Gradio copies returned files into its own cache, so only recent ones need keeping."""
+        files = sorted(self._png_dir.glob("*.png"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - self._max_files)]:
+            old.unlink(missing_ok=True)
+
+    def analysis(self, image_path: str, model_name: str, weights: str, method: str, target: str | None) -> tuple[str, AnalysisResult]:
+        image_bytes = Path(image_path).read_bytes()
+        target = None if target in (None, "", AUTO_TARGET) else target
+        key = hashlib.sha1(repr((hashlib.sha1(image_bytes).hexdigest(), model_name, weights, method, target)).encode()).hexdigest()
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return key, self._results[key]
+        image = load_image(image_bytes)
+        result = analyze(self.model(model_name, weights), image, target=target, method=method)
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > self._cache_size:
+                self._results.popitem(last=False)
+        return key, result
+
+    def cached(self, key: str) -> AnalysisResult | None:
+        with self._lock:
+            return self._results.get(key)
+
+    def present(self, key: str, result: AnalysisResult, loaded: LoadedModel, n_channels: int, colormap: str,
+                alpha: float, normalization: str) -> Presentation:
+        result = renormalized(result, normalization)
+        panels = []
+        for stage, images in zip(result.stages, render_stages(result, n_channels, colormap, alpha)):
+            title = f"### {stage.label}\n`{stage.shape_text}` (C×H×W)"
+            if images.overlay is None:
+                title += "\n\nNo Grad-CAM for the stem (it sees edges and colours, not classes): the input is shown instead."
+            panels.append(StagePanel(title, self._png(images.grid), None if images.overlay is None else self._png(images.overlay), images.channels))
+        untrained = "" if loaded.is_pretrained else " — UNTRAINED weights (random)"
+        scale = "each stage on its own 0–1 scale" if normalization == "per-stage" else "one shared scale across stages"
+        summary = (
+            f"**{result.model_name}** · weights **{result.weights_label}** ({result.weights_status}) · "
+            f"device **{result.device}** · {result.seconds * 1000:.0f} ms\n\n"
+            f"Heatmaps: **{result.method}** for **{result.target.label}** (class {result.target.index}, "
+            f"p = {result.target.probability:.3f}); {scale}."
+        )
+        return Presentation(key, self._png(result.image), dict(result.predictions),
+                            f"Top-{len(result.predictions)} predictions{untrained}", summary,
+                            weights_banner(loaded), panels)
+
+    def channel(self, key: str, stage_name: str, channel: int, alpha: float = 0.5) -> str:
+        result = self.cached(key)
+        if result is None:
+            raise LookupError("Analyze an image first.")
+        return self._png(channel_overlay(result.image, result.stage(stage_name), int(channel), alpha))
+
+    def close(self) -> None:
+        shutil.rmtree(self._png_dir, ignore_errors=True)
+
+
+def target_choices(loaded: LoadedModel) -> list[tuple[str, str]]:
+    """(label, value) pairs; the value is the class index, since ImageNet repeats some names."""
+    return [(AUTO_TARGET, "")] + [(f"{name} ({index})", str(index)) for index, name in enumerate(loaded.categories)]

@@ -1,0 +1,252 @@
+"""The Gradio app: wiring only. Every function it calls is in service.py and tested without Gradio."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from pathlib import Path
+
+import gradio as gr
+
+from .cam import CAM_METHODS
+from .errors import ResnetVizError
+from .models import MODEL_NAMES
+from .service import AUTO_TARGET, Analyzer, Presentation, model_choices, target_choices, weights_banner
+from .render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
+from .stages import STAGES, stage_label
+
+log = logging.getLogger("resnet_viz")
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+EXAMPLES = sorted((ASSETS / "examples").glob("*.jpg"))
+MAX_FILE_SIZE = "20mb"
+
+CSS = """
+#banner {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
+.stage-title h3 {margin-bottom:2px;}
+footer {display:none !important;}
+"""
+
+INTRO = """# resnet-viz — see inside a ResNet
+Upload a photo: it runs once through a torchvision ResNet. Each row below is one **stage** — what that stage
+computes (its strongest feature maps) and where it looks for the chosen class (its Grad-CAM)."""
+
+THEORY = """
+**Residual block.** Each block learns a *residual* F(x) and adds its input back: **H(x) = F(x) + x**.
+If the best thing a block can do is nothing, it only has to push F(x) to 0 — easy — instead of
+learning an identity through a stack of convolutions. The gradient through the sum is
+H'(x) = F'(x) + 1: the "+1" carries the signal back through 100+ layers, which is why **depth stops
+hurting**: a plain 56-layer network trains worse than a 20-layer one, a ResNet does not.
+
+**Identity vs projection shortcuts.** When x and F(x) have the same shape the shortcut is the identity
+(free). Where a stage halves the resolution and widens the channels, the shortcut becomes a
+**projection**: a 1×1 convolution with stride 2 plus batch norm (torchvision's `downsample`).
+
+**Bottleneck.** ResNet-50/101/152 use 1×1 → 3×3 → 1×1 blocks: the first 1×1 shrinks the channels 4×,
+the 3×3 works on the thin tensor, the last 1×1 widens again. Same cost as a basic block, much deeper.
+
+**Ensemble view.** With n blocks there are 2ⁿ paths from input to output (each block taken or
+skipped); a ResNet behaves like an ensemble of many shallower networks.
+
+**Reading the rows.** Early stages (C1, C2) respond to edges and colours at high resolution; late
+stages (C4, C5) to object parts at 14×14 and 7×7. Grad-CAM on layer4 is the classic map; on early
+stages it is sharper but less about the class.
+"""
+
+from gradio.events import Dependency
+
+class SafeImage(gr.Image):
+    """An image input that hands over the uploaded file untouched: decoding (with size limits,
+    EXIF, 16-bit…) is ours, and Gradio's own decode would fail first with a generic error."""
+
+    def get_block_name(self) -> str:
+        return "image"  # reuse gr.Image's front end
+
+    def preprocess(self, payload):  # type: ignore[override]
+        if payload is None or (payload.url and payload.url.startswith("data:")) or payload.path is None:
+            return super().preprocess(payload)
+        return str(payload.path)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def _user_error(err: Exception) -> gr.Error:
+    # gr.Error renders HTML: a file name or class name must not become markup.
+    return gr.Error(html.escape(str(err)), print_exception=False)
+
+
+def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "auto",
+              class_names: str | None = None) -> gr.Blocks:
+    checkpoint = weights if weights not in ("DEFAULT", "random") and not weights.startswith("IMAGENET") else None
+    analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names)
+    initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
+    model = initial.name
+
+    def analyze_image(image_path, model_name, weights_name, method, target, n_channels, normalization, colormap, alpha,
+                      progress=gr.Progress()):
+        if not image_path:
+            raise gr.Error("Upload an image first (or pick one of the examples).")
+        try:
+            progress(0.1, desc=f"Loading {model_name}")
+            loaded = analyzer.model(model_name, weights_name)
+            progress(0.3, desc="Forward + backward")
+            key, result = analyzer.analysis(image_path, model_name, weights_name, method, target)
+            progress(0.8, desc="Rendering")
+            shown = analyzer.present(key, result, loaded, n_channels, colormap, alpha, normalization)
+        except ResnetVizError as err:
+            raise _user_error(err) from None
+        except Exception as err:
+            log.exception("analysis failed")
+            raise gr.Error(f"Analysis failed: {html.escape(type(err).__name__)}: {html.escape(str(err))}") from None
+        return _outputs(shown, result.target.index, loaded)
+
+    def rerender(key, n_channels, normalization, colormap, alpha):
+        result = analyzer.cached(key) if key else None
+        if result is None:
+            return [gr.skip()] * (3 + 3 * len(STAGES))
+        loaded = analyzer.model(result.model_name, result.weights_label if result.weights_status == "pretrained" else _weights_value(result))
+        shown = analyzer.present(key, result, loaded, n_channels, colormap, alpha, normalization)
+        return _outputs(shown, result.target.index, loaded)[:3 + 3 * len(STAGES)]
+
+    def _weights_value(result):
+        return analyzer.checkpoint if result.weights_status == "checkpoint" else "random"
+
+    def _outputs(shown: Presentation, target_index: int, loaded):
+        values = [
+            shown.image_png,
+            gr.Label(value=shown.predictions, label=shown.predictions_heading),
+            shown.summary,
+        ]
+        for panel in shown.stages:
+            values += [panel.title, panel.features_png, panel.cam_png]
+        values += [
+            shown.key,
+            gr.Markdown(value=shown.banner, visible=bool(shown.banner)),
+            gr.Dropdown(choices=target_choices(loaded), value=str(target_index)),
+        ]
+        return values
+
+    def model_changed(model_name):
+        options = analyzer.weights_options(model_name)
+        try:
+            loaded = analyzer.model(model_name, "DEFAULT")
+        except ResnetVizError as err:
+            raise _user_error(err) from None
+        banner = weights_banner(loaded)
+        return (
+            gr.Dropdown(choices=options, value="DEFAULT"),
+            gr.Markdown(value=banner, visible=bool(banner)),
+            analyzer.architecture(model_name, "DEFAULT"),
+            gr.Dropdown(choices=target_choices(loaded), value=""),
+        )
+
+    def weights_changed(model_name, weights_name):
+        try:
+            loaded = analyzer.model(model_name, weights_name)
+        except ResnetVizError as err:
+            raise _user_error(err) from None
+        banner = weights_banner(loaded)
+        return (gr.Markdown(value=banner, visible=bool(banner)), analyzer.architecture(loaded.name, weights_name),
+                gr.Dropdown(choices=target_choices(loaded), value=""))
+
+    def inspect_channel(key, stage_name, channel, alpha):
+        if not key:
+            raise gr.Error("Analyze an image first.")
+        try:
+            return analyzer.channel(key, stage_name, int(channel), alpha)
+        except (ValueError, KeyError, LookupError) as err:
+            raise _user_error(err) from None
+
+    def prediction_selected(evt: gr.SelectData, model_name, weights_name):
+        loaded = analyzer.model(model_name, weights_name)
+        label = evt.value if isinstance(evt.value, str) else str(evt.value)
+        for index, name in enumerate(loaded.categories):
+            if name == label:
+                return str(index)
+        return gr.skip()
+
+    with gr.Blocks(title="resnet-viz: see inside a ResNet", delete_cache=(3600, 3600)) as app:
+        gr.Markdown(INTRO)
+        banner_text = weights_banner(initial)
+        banner = gr.Markdown(banner_text, visible=bool(banner_text), elem_id="banner")
+        result_key = gr.State("")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=320):
+                image_input = SafeImage(label="Photo", type="filepath", sources=["upload", "clipboard", "webcam"], height=280)
+                if EXAMPLES:
+                    gr.Examples([[str(p)] for p in EXAMPLES], inputs=[image_input], label="Examples (public domain / CC0)")
+                with gr.Row():
+                    model_input = gr.Dropdown(model_choices(), value=model, label="Model", info="✓ offline = weights cached")
+                    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label="Weights")
+                with gr.Row():
+                    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label="CAM method")
+                    target_input = gr.Dropdown(target_choices(initial), value="", label="Class for the heatmaps",
+                                               filterable=True, info="type to search; or click a prediction")
+                analyze_button = gr.Button("Analyze", variant="primary", size="lg")
+                with gr.Accordion("Display", open=False):
+                    channels_input = gr.Slider(MIN_CHANNELS, MAX_CHANNELS, value=DEFAULT_CHANNELS, step=1, label="Feature maps per stage (strongest by mean activation)")
+                    normalization_input = gr.Radio([("per stage (each 0–1)", "per-stage"), ("shared scale across stages", "shared")], value="per-stage", label="Heatmap scale")
+                    colormap_input = gr.Dropdown(list(COLORMAPS), value="viridis", label="Feature-map colormap")
+                    alpha_input = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label="Heatmap opacity")
+            with gr.Column(scale=2):
+                with gr.Row():
+                    seen_image = gr.Image(label="As the network sees it (resized + centre-cropped)", format="png", height=300, interactive=False)
+                    predictions = gr.Label(num_top_classes=5, label="Top-5 predictions")
+                summary = gr.Markdown("Pick an example or upload a photo, then press **Analyze**.")
+        gr.Markdown("## Stages: feature maps and Grad-CAM, side by side")
+        stage_outputs = []
+        for spec in STAGES:
+            with gr.Row(equal_height=True):
+                title = gr.Markdown(f"### {stage_label(spec)}\n{spec.description}", elem_classes=["stage-title"])
+                grid = gr.Image(label=f"{stage_label(spec)}: strongest channels", format="png", interactive=False, height=340)
+                cam = gr.Image(label=f"{stage_label(spec)}: Grad-CAM", format="png", interactive=False, height=340)
+            stage_outputs += [title, grid, cam]
+        with gr.Accordion("Inspect one channel", open=True):
+            with gr.Row():
+                stage_choice = gr.Dropdown([(stage_label(s), s.name) for s in STAGES], value="layer4", label="Stage")
+                channel_choice = gr.Number(value=0, precision=0, minimum=0, label="Channel id (from the grid's #labels)")
+                inspect_button = gr.Button("Show channel")
+            channel_image = gr.Image(label="Channel over the image", format="png", interactive=False, height=360)
+        with gr.Accordion("How ResNet works — and this model's stages", open=False):
+            gr.Markdown(THEORY)
+            architecture = gr.Markdown(analyzer.architecture(model, weights))
+
+        display_inputs = [channels_input, normalization_input, colormap_input, alpha_input]
+        outputs = [seen_image, predictions, summary, *stage_outputs, result_key, banner, target_input]
+        analyze_button.click(
+            analyze_image,
+            [image_input, model_input, weights_input, method_input, target_input, *display_inputs],
+            outputs, api_name="analyze", concurrency_id="model",
+        )
+        for control in display_inputs:
+            control.change(rerender, [result_key, *display_inputs], outputs[: 3 + 3 * len(STAGES)],
+                           api_visibility="private", concurrency_id="render", show_progress="hidden")
+        model_input.change(model_changed, [model_input], [weights_input, banner, architecture, target_input],
+                           api_name="select_model", concurrency_id="model")
+        weights_input.input(weights_changed, [model_input, weights_input], [banner, architecture, target_input],
+                            api_name="select_weights", concurrency_id="model")
+        inspect_button.click(inspect_channel, [result_key, stage_choice, channel_choice, alpha_input], [channel_image],
+                             api_name="channel", concurrency_id="render")
+        predictions.select(prediction_selected, [model_input, weights_input], [target_input], api_visibility="private")
+        app.unload(lambda: None)
+    app.analyzer = analyzer  # type: ignore[attr-defined]
+    return app
+
+
+def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,
+           share: bool = False, host: str | None = None, class_names: str | None = None, **launch_kwargs):
+    app = build_app(model or "resnet50", weights, device, class_names)
+    app.queue(max_size=64, default_concurrency_limit=1)
+    return app.launch(
+        server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        share=share,
+        theme=gr.themes.Soft(primary_hue="indigo"),
+        css=CSS,
+        max_file_size=MAX_FILE_SIZE,
+        allowed_paths=[str(ASSETS)],
+        **launch_kwargs,
+    )
