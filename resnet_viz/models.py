@@ -154,14 +154,20 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[str, dict[str, torch.Tenso
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"Checkpoint {path}: no such file.")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"Checkpoint {path.name} is not a readable PyTorch file (it is empty).")
     try:
         # weights_only: a checkpoint is data, and a pickle can run any code on load.
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise CheckpointError(
-            f"Checkpoint {path.name} was refused: it holds Python objects, not just tensors "
-            f"({_first_line(err)}). Save model.state_dict() instead."
-        ) from None
+        text = str(err)
+        if "Unsupported global" in text:
+            culprit = text.split("Unsupported global:", 1)[1].split(" was not", 1)[0].strip()
+            raise CheckpointError(
+                f"Checkpoint {path.name} was refused: it holds Python objects, not just tensors "
+                f"({culprit}), and loading it could run code. Save model.state_dict() instead."
+            ) from None
+        raise CheckpointError(f"Checkpoint {path.name} is not a readable PyTorch file (not a tensor pickle).") from None
     except Exception as err:  # torch raises many types for a damaged file
         raise CheckpointError(
             f"Checkpoint {path.name} is not a readable PyTorch file ({_first_line(err)})."

@@ -1,0 +1,141 @@
+"""Numbers against independent references: torchvision's feature extractor and grad-cam's own classes."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+from torchvision.models.feature_extraction import create_feature_extractor
+
+import resnet_viz
+from resnet_viz.analysis import preprocess
+from resnet_viz.cam import CAM_METHODS
+from resnet_viz.capture import capture_stage_outputs
+from resnet_viz.stages import CAM_STAGES, STAGES
+
+from conftest import hook_counts
+
+
+def _trainable_copy(loaded):
+    # grad-cam's reference path needs parameters that require grad; ours are frozen.
+    model = copy.deepcopy(loaded.module).requires_grad_(True)
+    return model.eval()
+
+
+def test_capture_equals_create_feature_extractor(resnet18, chelsea):
+    _, batch = preprocess(resnet18.transforms, resnet_viz.load_image(chelsea))
+    extractor = create_feature_extractor(resnet18.module, return_nodes=[s.name for s in STAGES])
+    with torch.no_grad():
+        expected = extractor(batch)
+    result = resnet_viz.analyze(resnet18, chelsea)
+    for stage in result.stages:
+        assert stage.activation.shape == expected[stage.name].shape[1:]
+        torch.testing.assert_close(stage.activation, expected[stage.name][0], rtol=1e-5, atol=1e-5)
+    with torch.no_grad(), capture_stage_outputs(resnet18.module) as captured:
+        resnet18.module(batch)
+    assert set(captured) == {s.name for s in STAGES}
+
+
+def test_preprocess_equals_weights_transforms(resnet18, chelsea):
+    image = resnet_viz.load_image(chelsea)
+    shown, batch = preprocess(resnet18.transforms, image)
+    assert shown.size == (224, 224)
+    torch.testing.assert_close(batch[0], resnet18.transforms(image))
+
+
+@pytest.mark.parametrize("method", list(CAM_METHODS))
+def test_each_stage_cam_equals_single_layer_gradcam(resnet18, chelsea, method):
+    target = 281  # tabby: a class other than top-1, so targeting is exercised too
+    result = resnet_viz.analyze(resnet18, chelsea, target=target, method=method)
+    _, batch = preprocess(resnet18.transforms, resnet_viz.load_image(chelsea))
+    reference_model = _trainable_copy(resnet18)
+    cam_class = CAM_METHODS[method].cam_class
+    for name in CAM_STAGES:
+        with cam_class(reference_model, target_layers=[getattr(reference_model, name)]) as reference:
+            expected = reference(batch, targets=[ClassifierOutputTarget(target)])[0]
+        got = result.stage(name).cam
+        assert got.shape == expected.shape == (224, 224)
+        np.testing.assert_allclose(got, expected, atol=1e-4, err_msg=f"{method} {name}")
+        assert got.min() >= 0 and got.max() <= 1 + 1e-6
+
+
+def test_resnet50_layer4_gradcam_matches_reference(chelsea):
+    loaded = resnet_viz.load_model("resnet50", device="cpu")
+    result = resnet_viz.analyze(loaded, chelsea)
+    _, batch = preprocess(loaded.transforms, resnet_viz.load_image(chelsea))
+    model = _trainable_copy(loaded)
+    with CAM_METHODS["gradcam"].cam_class(model, target_layers=[model.layer4]) as reference:
+        expected = reference(batch, targets=[ClassifierOutputTarget(result.target.index)])[0]
+    np.testing.assert_allclose(result.stage("layer4").cam, expected, atol=1e-4)
+
+
+def test_predictions_are_the_softmax_of_the_models_output(resnet18, chelsea):
+    result = resnet_viz.analyze(resnet18, chelsea, top_k=5)
+    _, batch = preprocess(resnet18.transforms, resnet_viz.load_image(chelsea))
+    with torch.no_grad():
+        probabilities = torch.softmax(resnet18.module(batch)[0], 0)
+    top = torch.topk(probabilities, 5)
+    assert [label for label, _ in result.predictions] == [resnet18.categories[i] for i in top.indices.tolist()]
+    np.testing.assert_allclose([p for _, p in result.predictions], top.values.numpy(), rtol=1e-5)
+    assert result.target.index == int(top.indices[0])
+
+
+def test_one_forward_and_one_backward_per_analysis(resnet18, chelsea):
+    """The design guard of issue 3: predictions, activations and CAMs share one pass each way."""
+    forwards, backwards = [], []
+    fc = resnet18.module.fc
+    handles = [fc.register_forward_hook(lambda *a: forwards.append(1))]
+    original = torch.autograd.grad
+    calls = []
+
+    def counting_grad(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    torch.autograd.grad = counting_grad
+    try:
+        handles.append(resnet18.module.layer1.register_full_backward_hook(lambda *a: backwards.append(1)))
+        resnet_viz.analyze(resnet18, chelsea)
+    finally:
+        torch.autograd.grad = original
+        for handle in handles:
+            handle.remove()
+    assert len(forwards) == 1
+    assert len(calls) == 1
+    # layer1's input is never differentiated: the backward stops at the stage outputs.
+    assert backwards == []
+
+
+def test_hooks_are_removed_after_analysis_and_after_errors(resnet18, chelsea):
+    before = hook_counts(resnet18.module)
+    resnet_viz.analyze(resnet18, chelsea)
+    assert hook_counts(resnet18.module) == before
+    with pytest.raises(resnet_viz.ModelChoiceError, match="out of range"):
+        resnet_viz.analyze(resnet18, chelsea, target=5000)
+    assert hook_counts(resnet18.module) == before
+    with pytest.raises(RuntimeError, match="boom"), capture_stage_outputs(resnet18.module):
+        raise RuntimeError("boom")
+    assert hook_counts(resnet18.module) == before
+    assert all(p.grad is None for p in resnet18.module.parameters())
+
+
+def test_target_by_name_and_index(resnet18, chelsea):
+    by_name = resnet_viz.analyze(resnet18, chelsea, target="Egyptian cat")
+    by_index = resnet_viz.analyze(resnet18, chelsea, target=285)
+    assert by_name.target.index == by_index.target.index == 285
+    np.testing.assert_array_equal(by_name.stage("layer4").cam, by_index.stage("layer4").cam)
+    with pytest.raises(resnet_viz.ModelChoiceError, match="No class is named 'unicorn'"):
+        resnet_viz.analyze(resnet18, chelsea, target="unicorn")
+
+
+def test_shared_normalisation_puts_stages_on_one_scale(resnet18, chelsea):
+    per_stage = resnet_viz.analyze(resnet18, chelsea, normalization="per-stage")
+    shared = resnet_viz.analyze(resnet18, chelsea, normalization="shared")
+    per_stage_max = [per_stage.stage(n).cam.max() for n in CAM_STAGES]
+    shared_max = [shared.stage(n).cam.max() for n in CAM_STAGES]
+    assert all(abs(m - 1) < 1e-5 for m in per_stage_max)
+    assert abs(max(shared_max) - 1) < 1e-5 and min(shared_max) < 0.99
+    for name in CAM_STAGES:  # same maps up to scale
+        a, b = per_stage.stage(name).cam, shared.stage(name).cam
+        assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.999
