@@ -243,7 +243,7 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
            share: bool = False, host: str | None = None, class_names: str | None = None, **launch_kwargs):
     app = build_app(model or "resnet50", weights, device, class_names)
     app.queue(max_size=64, default_concurrency_limit=1)
-    return app.launch(
+    app.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         share=share,
@@ -253,3 +253,4 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
         allowed_paths=[str(ASSETS)],
         **launch_kwargs,
     )
+    return app  # with prevent_thread_lock=True the caller gets the running app, to close()
