@@ -35,6 +35,18 @@ def _font(size: int) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
+@lru_cache(maxsize=4096)
+def _label_patch(text: str, font_size: int) -> np.ndarray:
+    """White text on a black box, drawn once per (id, size): drawing text costs more than a tile."""
+    font = _font(font_size)
+    left, top, right, bottom = font.getbbox(text)
+    patch = Image.new("RGB", (right + 6, bottom + 4), (0, 0, 0))
+    ImageDraw.Draw(patch).text((3, 1), text, fill=(255, 255, 255), font=font)
+    patch_array = np.asarray(patch)
+    patch_array.setflags(write=False)
+    return patch_array
+
+
 def strongest_channels(activation: torch.Tensor, count: int) -> list[int]:
     """Channel ids ranked by mean activation, strongest first."""
     count = max(1, min(count, activation.shape[0]))
@@ -72,16 +84,14 @@ def feature_grid(
         row, column = divmod(position, columns)
         y, x = row * (tile + GAP), column * (tile + GAP)
         canvas[y : y + tile, x : x + tile] = rgb
-    grid = Image.fromarray(canvas)
-    draw = ImageDraw.Draw(grid)
-    font = _font(max(10, tile // 6))
+    font_size = max(10, tile // 6)
     for position, channel in enumerate(channels):
         row, column = divmod(position, columns)
         y, x = row * (tile + GAP), column * (tile + GAP)
-        text = f"#{channel}"
-        left, top, right, bottom = draw.textbbox((x + 3, y + 2), text, font=font)
-        draw.rectangle((left - 2, top - 1, right + 2, bottom + 1), fill=(0, 0, 0))
-        draw.text((x + 3, y + 2), text, fill=(255, 255, 255), font=font)
+        label = _label_patch(f"#{channel}", font_size)
+        height, width = label.shape[:2]
+        canvas[y : y + min(height, tile), x : x + min(width, tile)] = label[:tile, :tile]
+    grid = Image.fromarray(canvas)
     return grid, channels
 
 

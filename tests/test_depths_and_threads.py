@@ -1,0 +1,38 @@
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import skimage.data
+import torch
+
+import resnet_viz
+from resnet_viz.models import MODEL_NAMES
+
+EXPECTED_CHANNELS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnet101": 2048, "resnet152": 2048}
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_depth_analyses_on_cpu(name, chelsea):
+    loaded = resnet_viz.load_model(name, weights="random", device="cpu")
+    result = resnet_viz.analyze(loaded, chelsea)
+    assert [s.level for s in result.stages] == ["C1", "C2", "C3", "C4", "C5"]
+    assert result.stage("layer4").shape == (EXPECTED_CHANNELS[name], 7, 7)
+    assert result.stage("conv1").shape == (64, 56, 56)
+    assert all(s.cam.shape == (224, 224) for s in result.stages[1:])
+    resnet_viz.models.clear_model_cache()
+
+
+def test_concurrent_requests_get_their_own_results(resnet18):
+    """Gradio runs handlers in threads: same answers as one at a time, CAM arrays included."""
+    photos = [skimage.data.chelsea(), skimage.data.coffee(), skimage.data.astronaut(), skimage.data.rocket()]
+    jobs = [(photos[i % 4], [None, 281, 504, 1][i % 4], ["gradcam", "layercam", "hirescam", "gradcam++"][i % 4])
+            for i in range(8)]
+    alone = [resnet_viz.analyze(resnet18, img, target=t, method=m) for img, t, m in jobs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda job: resnet_viz.analyze(resnet18, job[0], target=job[1], method=job[2]), jobs))
+    for a, b in zip(alone, together):
+        assert a.predictions == b.predictions and a.target == b.target
+        for sa, sb in zip(a.stages, b.stages):
+            torch.testing.assert_close(sa.activation, sb.activation)
+            if sa.cam is not None:
+                np.testing.assert_allclose(sa.cam, sb.cam, atol=1e-6)
