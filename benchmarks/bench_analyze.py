@@ -18,7 +18,6 @@ import io
 import statistics
 import time
 
-import numpy as np
 import skimage.data
 import torch
 from matplotlib.figure import Figure

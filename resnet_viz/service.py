@@ -61,7 +61,8 @@ class Analyzer:
         self.device = device
         self.checkpoint = checkpoint
         self.class_names = class_names
-        self._results: OrderedDict[str, AnalysisResult] = OrderedDict()
+        # key -> (result, model name, weights as requested): a re-render needs the same loaded model
+        self._results: OrderedDict[str, tuple[AnalysisResult, str, str]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._png_dir = Path(png_dir or tempfile.mkdtemp(prefix="resnet-viz-"))
@@ -104,18 +105,23 @@ class Analyzer:
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
-                return key, self._results[key]
+                return key, self._results[key][0]
         image = load_image(image_bytes)
         result = analyze(self.model(model_name, weights), image, target=target, method=method)
         with self._lock:
-            self._results[key] = result
+            self._results[key] = (result, model_name, weights)
             while len(self._results) > self._cache_size:
                 self._results.popitem(last=False)
         return key, result
 
-    def cached(self, key: str) -> AnalysisResult | None:
+    def cached(self, key: str) -> tuple[AnalysisResult, LoadedModel] | None:
+        """A cached result and the model that made it, or None once it has left the cache."""
         with self._lock:
-            return self._results.get(key)
+            entry = self._results.get(key)
+        if entry is None:
+            return None
+        result, model_name, weights = entry
+        return result, self.model(model_name, weights)
 
     def present(self, key: str, result: AnalysisResult, loaded: LoadedModel, n_channels: int, colormap: str,
                 alpha: float, normalization: str) -> Presentation:
@@ -139,9 +145,10 @@ class Analyzer:
                             weights_banner(loaded), panels)
 
     def channel(self, key: str, stage_name: str, channel: int, alpha: float = 0.5) -> str:
-        result = self.cached(key)
-        if result is None:
+        entry = self.cached(key)
+        if entry is None:
             raise LookupError("Analyze an image first.")
+        result = entry[0]
         return self._png(channel_overlay(result.image, result.stage(stage_name), int(channel), alpha))
 
     def close(self) -> None:

@@ -11,8 +11,7 @@ import gradio as gr
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
-from .models import MODEL_NAMES
-from .service import AUTO_TARGET, Analyzer, Presentation, model_choices, target_choices, weights_banner
+from .service import Analyzer, Presentation, model_choices, target_choices, weights_banner
 from .render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
 from .stages import STAGES, stage_label
 
@@ -99,15 +98,12 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
         return _outputs(shown, result.target.index, loaded)
 
     def rerender(key, n_channels, normalization, colormap, alpha):
-        result = analyzer.cached(key) if key else None
-        if result is None:
+        entry = analyzer.cached(key) if key else None
+        if entry is None:
             return [gr.skip()] * (3 + 3 * len(STAGES))
-        loaded = analyzer.model(result.model_name, result.weights_label if result.weights_status == "pretrained" else _weights_value(result))
+        result, loaded = entry
         shown = analyzer.present(key, result, loaded, n_channels, colormap, alpha, normalization)
         return _outputs(shown, result.target.index, loaded)[:3 + 3 * len(STAGES)]
-
-    def _weights_value(result):
-        return analyzer.checkpoint if result.weights_status == "checkpoint" else "random"
 
     def _outputs(shown: Presentation, target_index: int, loaded):
         values = [
@@ -234,7 +230,6 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
         inspect_button.click(inspect_channel, [result_key, stage_choice, channel_choice, alpha_input], [channel_image],
                              api_name="channel", concurrency_id="render")
         predictions.select(prediction_selected, [model_input, weights_input], [target_input], api_visibility="private")
-        app.unload(lambda: None)
     app.analyzer = analyzer  # type: ignore[attr-defined]
     return app
 
