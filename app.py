@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from resnet_viz.cli import _is_checkpoint, add_model_options
+from resnet_viz.cli import add_model_options
 from resnet_viz.errors import ResnetVizError
 
 
@@ -16,8 +16,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=None, help="default: $GRADIO_SERVER_NAME or 127.0.0.1")
     parser.add_argument("--share", action="store_true", help="a public gradio.live link")
     args = parser.parse_args(argv)
-    if args.model is None and not _is_checkpoint(args.weights):
-        args.model = "resnet50"
     from resnet_viz.ui import launch
 
     try:

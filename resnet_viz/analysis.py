@@ -13,7 +13,7 @@ from torchvision.transforms._presets import ImageClassification
 
 from dataclasses import replace
 
-from .cam import CAM_METHODS, Normalization, get_method, normalize_cams, raw_stage_cams
+from .cam import CAM_METHODS, Normalization, check_normalization, get_method, normalize_cams, raw_stage_cams
 from .capture import capture_stage_outputs
 from .errors import ModelChoiceError
 from .images import ImageSource, load_image
@@ -108,8 +108,7 @@ def analyze(
     """Predictions, every stage's activation and every residual stage's CAM for one image."""
     started = time.perf_counter()
     cam_method = get_method(method)
-    if normalization not in ("per-stage", "shared"):
-        raise ModelChoiceError(f"Unknown normalisation {normalization!r}: use per-stage or shared.")
+    check_normalization(normalization)  # before the expensive pass, not after it
     shown, batch = preprocess(loaded.transforms, load_image(image))
     model = loaded.module
     with loaded.lock, capture_stage_outputs(model) as stage_outputs:

@@ -51,6 +51,12 @@ def get_method(key: str) -> CamMethod:
         ) from None
 
 
+def check_normalization(normalization: str) -> Normalization:
+    if normalization not in ("per-stage", "shared"):
+        raise ModelChoiceError(f"Unknown normalisation {normalization!r}: use per-stage or shared.")
+    return normalization  # type: ignore[return-value]
+
+
 def raw_stage_cams(
     model: nn.Module,
     input_tensor: torch.Tensor,
@@ -84,11 +90,9 @@ def normalize_cams(raw_maps: Sequence[np.ndarray], size: tuple[int, int], normal
     'per-stage' reproduces GradCAM(target_layers=[stage]) exactly; 'shared' puts every
     stage on one scale so their strengths can be compared.
     """
-    if normalization == "per-stage":
+    if check_normalization(normalization) == "per-stage":
         # grad-cam's own path: scale+resize per layer, then the re-normalisation of the mean.
         return [scale_cam_image(scale_cam_image(raw[None], size))[0] for raw in raw_maps]
-    if normalization != "shared":
-        raise ModelChoiceError(f"Unknown normalisation {normalization!r}: use per-stage or shared.")
     resized = [cv2.resize(np.float32(raw), size) for raw in raw_maps]
     low = min(float(m.min()) for m in resized)
     high = max(float(m.max()) for m in resized)

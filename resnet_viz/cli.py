@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
-from .models import MODEL_NAMES, cached_weights_path, fetch_weights, is_available_offline, resolve_weights
+from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -22,8 +22,7 @@ def _analyze(args: argparse.Namespace) -> int:
     loaded = load_model(args.model, args.weights, args.device, args.class_names)
     if not loaded.is_pretrained:
         print(f"warning: UNTRAINED (random) weights, predictions are meaningless. {loaded.weights_note}", file=sys.stderr)
-    target: int | str | None = args.target
-    result = analyze(loaded, image, target=target, method=args.method, top_k=args.top_k, normalization=args.normalization)
+    result = analyze(loaded, image, target=args.target, method=args.method, top_k=args.top_k, normalization=args.normalization)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "input.png").write_bytes(encode_png(result.image))
@@ -80,7 +79,7 @@ def _weights(args: argparse.Namespace) -> int:
         for name in names:
             weights = resolve_weights(name, args.weights)
             where = cached_weights_path(weights)
-            state = "offline ✓" if is_available_offline(name, args.weights) else "not cached"
+            state = "offline ✓" if where.is_file() else "not cached"
             print(f"{name:10s} {weights.name:14s} {state:11s} {where}")
         return 0
     failures = 0
@@ -116,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser("analyze", help="write feature maps, Grad-CAMs and predictions for an image")
     analyze.add_argument("image")
-    add_model_options(analyze, model_default=None)
+    add_model_options(analyze, model_default=None)  # None: resnet50, or what a checkpoint holds
     analyze.add_argument("--out", default="out", help="output folder (default: %(default)s)")
     analyze.add_argument("--method", default="gradcam", choices=list(CAM_METHODS))
     analyze.add_argument("--target", default=None, help="class index or name (default: the top-1 class)")
@@ -145,8 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "model", "") is None and not _is_checkpoint(args.weights):
-        args.model = "resnet50"
     try:
         return args.handler(args)
     except ResnetVizError as err:
@@ -154,10 +151,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-def _is_checkpoint(weights: str) -> bool:
-    return Path(weights).suffix in (".pt", ".pth", ".bin", ".ckpt") or Path(weights).is_file()
 
 
 if __name__ == "__main__":

@@ -235,10 +235,15 @@ def _build_from_checkpoint(name: str | None, path: Path, class_names: str | None
     return arch, module, categories, transforms
 
 
+def is_checkpoint(weights: str) -> bool:
+    """Whether a `weights` argument names a checkpoint file rather than torchvision weights."""
+    if weights in ("random", "none", "DEFAULT"):
+        return False
+    return Path(weights).suffix in (".pt", ".pth", ".bin", ".ckpt") or Path(weights).exists()
+
+
 def _load_uncached(name: str | None, weights: str, device: torch.device, class_names: str | None) -> LoadedModel:
-    if weights not in ("random", "none", "DEFAULT") and (
-        Path(weights).suffix in (".pt", ".pth", ".bin", ".ckpt") or Path(weights).exists()
-    ):
+    if is_checkpoint(weights):
         path = Path(weights)
         arch, module, categories, transforms = _build_from_checkpoint(name, path, class_names)
         status: WeightsStatus = "checkpoint"

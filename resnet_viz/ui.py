@@ -11,6 +11,7 @@ import gradio as gr
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
+from .models import is_checkpoint
 from .service import Analyzer, Presentation, model_choices, target_choices, weights_banner
 from .render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
 from .stages import STAGES, stage_label
@@ -74,7 +75,7 @@ def _user_error(err: Exception) -> gr.Error:
 
 def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "auto",
               class_names: str | None = None) -> gr.Blocks:
-    checkpoint = weights if weights not in ("DEFAULT", "random") and not weights.startswith("IMAGENET") else None
+    checkpoint = weights if is_checkpoint(weights) else None
     analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names)
     initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
     model = initial.name

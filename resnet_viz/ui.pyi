@@ -11,8 +11,8 @@ import gradio as gr
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
-from .models import MODEL_NAMES
-from .service import AUTO_TARGET, Analyzer, Presentation, model_choices, target_choices, weights_banner
+from .models import is_checkpoint
+from .service import Analyzer, Presentation, model_choices, target_choices, weights_banner
 from .render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
 from .stages import STAGES, stage_label
 
@@ -24,6 +24,7 @@ MAX_FILE_SIZE = "20mb"
 CSS = """
 #banner {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
 .stage-title h3 {margin-bottom:2px;}
+.col-head {border-bottom:1px solid #c7d2fe;}
 footer {display:none !important;}
 """
 
@@ -80,7 +81,7 @@ def _user_error(err: Exception) -> gr.Error:
 
 def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "auto",
               class_names: str | None = None) -> gr.Blocks:
-    checkpoint = weights if weights not in ("DEFAULT", "random") and not weights.startswith("IMAGENET") else None
+    checkpoint = weights if is_checkpoint(weights) else None
     analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names)
     initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
     model = initial.name
@@ -104,15 +105,12 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
         return _outputs(shown, result.target.index, loaded)
 
     def rerender(key, n_channels, normalization, colormap, alpha):
-        result = analyzer.cached(key) if key else None
-        if result is None:
+        entry = analyzer.cached(key) if key else None
+        if entry is None:
             return [gr.skip()] * (3 + 3 * len(STAGES))
-        loaded = analyzer.model(result.model_name, result.weights_label if result.weights_status == "pretrained" else _weights_value(result))
+        result, loaded = entry
         shown = analyzer.present(key, result, loaded, n_channels, colormap, alpha, normalization)
         return _outputs(shown, result.target.index, loaded)[:3 + 3 * len(STAGES)]
-
-    def _weights_value(result):
-        return analyzer.checkpoint if result.weights_status == "checkpoint" else "random"
 
     def _outputs(shown: Presentation, target_index: int, loaded):
         values = [
@@ -121,7 +119,8 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
             shown.summary,
         ]
         for panel in shown.stages:
-            values += [panel.title, panel.features_png, panel.cam_png]
+            # The stem has no CAM: its slot shows the input, so each row still lines up with it.
+            values += [panel.title, panel.features_png, panel.cam_png or shown.image_png]
         values += [
             shown.key,
             gr.Markdown(value=shown.banner, visible=bool(shown.banner)),
@@ -197,12 +196,19 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
                     predictions = gr.Label(num_top_classes=5, label="Top-5 predictions")
                 summary = gr.Markdown("Pick an example or upload a photo, then press **Analyze**.")
         gr.Markdown("## Stages: feature maps and Grad-CAM, side by side")
+        with gr.Row():
+            gr.Markdown("**stage** · output shape", elem_classes=["col-head"])
+            gr.Markdown("**feature maps**: strongest channels by mean activation, channel ids in the corner", elem_classes=["col-head"])
+            gr.Markdown("**Grad-CAM**: where the stage's evidence for the chosen class lies", elem_classes=["col-head"])
         stage_outputs = []
         for spec in STAGES:
             with gr.Row(equal_height=True):
-                title = gr.Markdown(f"### {stage_label(spec)}\n{spec.description}", elem_classes=["stage-title"])
-                grid = gr.Image(label=f"{stage_label(spec)}: strongest channels", format="png", interactive=False, height=340)
-                cam = gr.Image(label=f"{stage_label(spec)}: Grad-CAM", format="png", interactive=False, height=340)
+                with gr.Column(scale=1, min_width=200):
+                    title = gr.Markdown(f"### {stage_label(spec)}\n{spec.description}", elem_classes=["stage-title"])
+                grid = gr.Image(label=f"{stage_label(spec)}: strongest channels", show_label=False, format="png",
+                                interactive=False, height=340, scale=2)
+                cam = gr.Image(label=f"{stage_label(spec)}: Grad-CAM", show_label=False, format="png",
+                               interactive=False, height=340, scale=2)
             stage_outputs += [title, grid, cam]
         with gr.Accordion("Inspect one channel", open=True):
             with gr.Row():
@@ -231,7 +237,6 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
         inspect_button.click(inspect_channel, [result_key, stage_choice, channel_choice, alpha_input], [channel_image],
                              api_name="channel", concurrency_id="render")
         predictions.select(prediction_selected, [model_input, weights_input], [target_input], api_visibility="private")
-        app.unload(lambda: None)
     app.analyzer = analyzer  # type: ignore[attr-defined]
     return app
 
@@ -240,7 +245,7 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
            share: bool = False, host: str | None = None, class_names: str | None = None, **launch_kwargs):
     app = build_app(model or "resnet50", weights, device, class_names)
     app.queue(max_size=64, default_concurrency_limit=1)
-    return app.launch(
+    app.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         share=share,
@@ -250,3 +255,4 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
         allowed_paths=[str(ASSETS)],
         **launch_kwargs,
     )
+    return app  # with prevent_thread_lock=True the caller gets the running app, to close()
