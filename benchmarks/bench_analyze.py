@@ -28,20 +28,23 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 import resnet_viz
 from resnet_viz.analysis import preprocess
 from resnet_viz.capture import capture_stage_outputs
-from resnet_viz.render import encode_png, render_stages, strongest_channels
+from resnet_viz.render import encode_pngs, render_stages, strongest_channels
 from resnet_viz.stages import CAM_STAGES
 
 
-def timed(fn, repeats: int, warmup: int, sync) -> list[float]:
+def interleaved(fns: dict, repeats: int, warmup: int, sync) -> dict[str, list[float]]:
+    """Round-robin over the pipelines, so a noisy moment on a shared machine hits all of them."""
     for _ in range(warmup):
-        fn()
+        for fn in fns.values():
+            fn()
     sync()
-    times = []
+    times: dict[str, list[float]] = {key: [] for key in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
+        for key, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            sync()
+            times[key].append(time.perf_counter() - start)
     return times
 
 
@@ -71,12 +74,10 @@ def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[flo
         logits[0, int(logits[0].argmax())].backward()
 
     def ours():
+        # exactly what the UI's Analyzer.present does, minus writing the files
         result = resnet_viz.analyze(loaded, image)
-        encode_png(result.image)
-        for stage in render_stages(result):
-            encode_png(stage.grid)
-            if stage.overlay is not None:
-                encode_png(stage.overlay)
+        rendered = render_stages(result)
+        encode_pngs([result.image] + [r.grid for r in rendered] + [r.overlay for r in rendered if r.overlay is not None])
 
     def naive():
         with torch.no_grad():
@@ -98,8 +99,7 @@ def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[flo
             figure.savefig(io.BytesIO(), format="png")
 
     warmup = 1 if repeats <= 3 else 2
-    return {key: timed(fn, repeats, warmup, sync) for key, fn in
-            (("a", floor), ("b", full_backward), ("c", ours), ("d", naive))}
+    return interleaved({"a": floor, "b": full_backward, "c": ours, "d": naive}, repeats, warmup, sync)
 
 
 def main() -> None:

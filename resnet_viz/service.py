@@ -14,7 +14,7 @@ from .analysis import AnalysisResult, analyze, renormalized
 from .architecture import markdown_table
 from .images import load_image
 from .models import MODEL_NAMES, LoadedModel, is_available_offline, load_model, weights_choices
-from .render import channel_overlay, encode_png, render_stages
+from .render import channel_overlay, encode_pngs, render_stages
 
 AUTO_TARGET = "top-1 (automatic)"
 
@@ -82,15 +82,18 @@ class Analyzer:
     def architecture(self, model_name: str, weights: str) -> str:
         return markdown_table(self.model(model_name, weights).module, model_name)
 
-    def _png(self, image) -> str:
-        data = encode_png(image)
-        path = self._png_dir / f"{hashlib.sha1(data).hexdigest()}.png"
-        if not path.exists():
-            path.write_bytes(data)
-            self._written += 1
-            if self._written % 100 == 0:
-                self._prune()
-        return str(path)
+    def _pngs(self, images: list) -> list[str]:
+        """PNG files named by their content, so an unchanged picture is neither rewritten nor re-sent."""
+        paths = []
+        for data in encode_pngs(images):
+            path = self._png_dir / f"{hashlib.sha1(data).hexdigest()}.png"
+            if not path.exists():
+                path.write_bytes(data)
+                self._written += 1
+                if self._written % 100 == 0:
+                    self._prune()
+            paths.append(str(path))
+        return paths
 
     def _prune(self) -> None:
         """Gradio copies returned files into its own cache, so only recent ones need keeping."""
@@ -126,12 +129,16 @@ class Analyzer:
     def present(self, key: str, result: AnalysisResult, loaded: LoadedModel, n_channels: int, colormap: str,
                 alpha: float, normalization: str) -> Presentation:
         result = renormalized(result, normalization)
+        rendered = render_stages(result, n_channels, colormap, alpha)
+        pictures = [result.image] + [r.grid for r in rendered] + [r.overlay for r in rendered if r.overlay is not None]
+        image_png, *paths = self._pngs(pictures)
+        grid_pngs, overlay_pngs = iter(paths[: len(rendered)]), iter(paths[len(rendered) :])
         panels = []
-        for stage, images in zip(result.stages, render_stages(result, n_channels, colormap, alpha)):
+        for stage, images in zip(result.stages, rendered):
             title = f"### {stage.label}\n`{stage.shape_text}` (C×H×W)"
             if images.overlay is None:
                 title += "\n\nNo Grad-CAM for the stem (it sees edges and colours, not classes): the input is shown instead."
-            panels.append(StagePanel(title, self._png(images.grid), None if images.overlay is None else self._png(images.overlay), images.channels))
+            panels.append(StagePanel(title, next(grid_pngs), None if images.overlay is None else next(overlay_pngs), images.channels))
         untrained = "" if loaded.is_pretrained else " — UNTRAINED weights (random)"
         scale = "each stage on its own 0–1 scale" if normalization == "per-stage" else "one shared scale across stages"
         summary = (
@@ -140,7 +147,7 @@ class Analyzer:
             f"Heatmaps: **{result.method}** for **{result.target.label}** (class {result.target.index}, "
             f"p = {result.target.probability:.3f}); {scale}."
         )
-        return Presentation(key, self._png(result.image), dict(result.predictions),
+        return Presentation(key, image_png, dict(result.predictions),
                             f"Top-{len(result.predictions)} predictions{untrained}", summary,
                             weights_banner(loaded), panels)
 
@@ -149,7 +156,7 @@ class Analyzer:
         if entry is None:
             raise LookupError("Analyze an image first.")
         result = entry[0]
-        return self._png(channel_overlay(result.image, result.stage(stage_name), int(channel), alpha))
+        return self._pngs([channel_overlay(result.image, result.stage(stage_name), int(channel), alpha)])[0]
 
     def close(self) -> None:
         shutil.rmtree(self._png_dir, ignore_errors=True)

@@ -15,7 +15,8 @@ def test_feature_grid_tiles_the_strongest_channels_with_their_ids():
     assert channels[:2] == [5, 9] and len(channels) == 16
     width, height = grid.size
     assert width == height == 4 * TILE + 3 * 3
-    pixels = np.asarray(grid)
+    assert grid.mode == "P"  # palette: one byte per pixel to encode
+    pixels = np.asarray(grid.convert("RGB"))
     # channel 5's tile, nearest-upsampled: viridis' darkest in the bottom-right cell, its brightest elsewhere
     tile = pixels[:TILE, :TILE]
     assert tuple(tile[-3, -3]) == (68, 1, 84)
