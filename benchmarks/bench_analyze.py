@@ -4,7 +4,7 @@
 
 (a) floor: forward + autograd.grad of the target logit w.r.t. the four stage outputs
 (b) forward + full backward (every weight gradient)
-(c) resnet_viz.analyze + all the rendering and PNG encoding the UI does
+(c) resnet_viz.analyze + all the rendering and encoding the UI does (render_encoded, as the UI calls it)
 (d) naive: a forward for predictions, four GradCAM(target_layers=[stage]) objects, a matplotlib
     subplot grid per stage
 Random weights: speed does not depend on what the weights are.
@@ -28,7 +28,8 @@ from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 import resnet_viz
 from resnet_viz.analysis import preprocess
 from resnet_viz.capture import capture_stage_outputs
-from resnet_viz.render import encode_pngs, render_stages, strongest_channels
+from resnet_viz.render import render_encoded, strongest_channels
+from resnet_viz.service import UI_PHOTO_FORMAT
 from resnet_viz.stages import CAM_STAGES
 
 
@@ -74,10 +75,8 @@ def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[flo
         logits[0, int(logits[0].argmax())].backward()
 
     def ours():
-        # exactly what the UI's Analyzer.present does, minus writing the files
-        result = resnet_viz.analyze(loaded, image)
-        rendered = render_stages(result)
-        encode_pngs([result.image] + [r.grid for r in rendered] + [r.overlay for r in rendered if r.overlay is not None])
+        # what the UI (Analyzer.present) and the CLI do, minus writing the files
+        render_encoded(resnet_viz.analyze(loaded, image), photo_format=UI_PHOTO_FORMAT)
 
     def naive():
         with torch.no_grad():

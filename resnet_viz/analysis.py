@@ -128,7 +128,6 @@ def analyze(
     activations = {name: act.float().cpu() for name, act in activations.items()}
     probabilities = probabilities.cpu()
     raw_maps = raw_stage_cams(
-        model,
         batch.detach(),
         [getattr(model, name) for name in CAM_STAGES],
         [activations[name][None] for name in CAM_STAGES],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import cv2
@@ -57,8 +58,14 @@ def check_normalization(normalization: str) -> Normalization:
     return normalization  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=None)
+def _cam_for(method: str) -> BaseCAM:
+    """One stateless grad-cam object per method. Built on a stand-in module: grad-cam's constructor
+    calls eval() on its model and walks its parameters, which we need neither of (and must not hook)."""
+    return get_method(method).cam_class(nn.Linear(1, 1), target_layers=[])
+
+
 def raw_stage_cams(
-    model: nn.Module,
     input_tensor: torch.Tensor,
     stage_layers: Sequence[nn.Module],
     activations: Sequence[torch.Tensor],
@@ -71,9 +78,7 @@ def raw_stage_cams(
     grad-cam computes a map per target layer before averaging them; we feed it the
     activations and gradients of our single pass and stop before the averaging.
     """
-    spec = get_method(method)
-    # No target layers at construction: grad-cam would hook the shared model. We captured already.
-    cam = spec.cam_class(model, target_layers=[])
+    cam = _cam_for(get_method(method).key)
     targets = [ClassifierOutputTarget(target_index)]
     raw_maps = []
     for index, layer in enumerate(stage_layers):

@@ -16,7 +16,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
     from .images import load_image
     from .models import load_model
-    from .render import channel_overlay, encode_png, render_stages
+    from .render import channel_overlay, encode_png, render_encoded
 
     image = load_image(args.image)  # a bad file fails here, before a model loads
     loaded = load_model(args.model, args.weights, args.device, args.class_names)
@@ -25,21 +25,22 @@ def _analyze(args: argparse.Namespace) -> int:
     result = analyze(loaded, image, target=args.target, method=args.method, top_k=args.top_k, normalization=args.normalization)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "input.png").write_bytes(encode_png(result.image))
+    input_bytes, encoded = render_encoded(result, args.channels, args.colormap, args.alpha)
+    (out / "input.png").write_bytes(input_bytes)
     written = ["input.png"]
     stages_json = []
-    for stage, images in zip(result.stages, render_stages(result, args.channels, args.colormap, args.alpha)):
+    for stage, pictures in zip(result.stages, encoded):
         grid_name = f"{stage.name}_features.png"
-        (out / grid_name).write_bytes(encode_png(images.grid))
+        (out / grid_name).write_bytes(pictures.grid_png)
         written.append(grid_name)
         cam_name = None
-        if images.overlay is not None:
+        if pictures.overlay_bytes is not None:
             cam_name = f"{stage.name}_{result.method}.png"
-            (out / cam_name).write_bytes(encode_png(images.overlay))
+            (out / cam_name).write_bytes(pictures.overlay_bytes)
             written.append(cam_name)
         stages_json.append(
             {"name": stage.name, "paper_name": stage.paper_name, "level": stage.level,
-             "shape": list(stage.shape), "strongest_channels": images.channels,
+             "shape": list(stage.shape), "strongest_channels": pictures.images.channels,
              "features_png": grid_name, "cam_png": cam_name}
         )
     if args.channel is not None:

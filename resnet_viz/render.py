@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import math
 import os
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -136,16 +135,25 @@ class StageImages:
     overlay: Image.Image | None
 
 
+def render_stage(result: AnalysisResult, stage: StageResult, n_channels: int = DEFAULT_CHANNELS,
+                 colormap: str = "viridis", alpha: float = 0.5) -> StageImages:
+    grid, channels = feature_grid(stage.activation, n_channels, colormap)
+    overlay = None if stage.cam is None else cam_overlay(result.image, stage.cam, alpha)
+    return StageImages(stage.name, stage.label, stage.shape_text, grid, channels, overlay)
+
+
 def render_stages(
     result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5
 ) -> list[StageImages]:
     """Every picture the UI shows per stage. Cheap: re-run it when only display options change."""
-    rendered = []
-    for stage in result.stages:
-        grid, channels = feature_grid(stage.activation, n_channels, colormap)
-        overlay = None if stage.cam is None else cam_overlay(result.image, stage.cam, alpha)
-        rendered.append(StageImages(stage.name, stage.label, stage.shape_text, grid, channels, overlay))
-    return rendered
+    return [render_stage(result, stage, n_channels, colormap, alpha) for stage in result.stages]
+
+
+@dataclass(frozen=True)
+class EncodedStage:
+    images: StageImages
+    grid_png: bytes
+    overlay_bytes: bytes | None
 
 
 def encode_png(image: Image.Image) -> bytes:
@@ -155,6 +163,33 @@ def encode_png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def encode_pngs(images: Sequence[Image.Image]) -> list[bytes]:
-    """Several PNGs at once: Pillow's encoder releases the GIL, so the cores share the work."""
-    return list(_encoder_pool.map(encode_png, images))
+def encode_webp(image: Image.Image) -> bytes:
+    """Lossless WebP at the fastest effort: for photo-like RGB (overlays) 2.5× faster than PNG and smaller."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", lossless=True, quality=0, method=0)
+    return buffer.getvalue()
+
+
+PHOTO_ENCODERS = {"png": encode_png, "webp": encode_webp}
+
+
+def render_encoded(
+    result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5,
+    photo_format: str = "png",
+) -> tuple[bytes, list[EncodedStage]]:
+    """The input and every stage's pictures, encoded: what the UI and the CLI send or write.
+
+    Grids are palette PNGs; the input and the overlays are `photo_format` (lossless either way).
+    Each picture is encoded on the pool while the next is drawn (Pillow's encoders release the GIL).
+    """
+    encode_photo = PHOTO_ENCODERS[photo_format]
+    photo = lambda image: _encoder_pool.submit(encode_photo, image)  # noqa: E731
+    input_bytes = photo(result.image)
+    pending = []
+    for stage in result.stages:
+        images = render_stage(result, stage, n_channels, colormap, alpha)
+        grid = _encoder_pool.submit(encode_png, images.grid)
+        pending.append((images, grid, None if images.overlay is None else photo(images.overlay)))
+    stages = [EncodedStage(images, grid.result(), None if overlay is None else overlay.result())
+              for images, grid, overlay in pending]
+    return input_bytes.result(), stages

@@ -108,13 +108,13 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
 
     def _outputs(shown: Presentation, target_index: int, loaded):
         values = [
-            shown.image_png,
+            shown.image_file,
             gr.Label(value=shown.predictions, label=shown.predictions_heading),
             shown.summary,
         ]
         for panel in shown.stages:
             # The stem has no CAM: its slot shows the input, so each row still lines up with it.
-            values += [panel.title, panel.features_png, panel.cam_png or shown.image_png]
+            values += [panel.title, panel.features_file, panel.cam_file or shown.image_file]
         values += [
             shown.key,
             gr.Markdown(value=shown.banner, visible=bool(shown.banner)),
@@ -186,7 +186,7 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
                     alpha_input = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label="Heatmap opacity")
             with gr.Column(scale=2):
                 with gr.Row():
-                    seen_image = gr.Image(label="As the network sees it (resized + centre-cropped)", format="png", height=300, interactive=False)
+                    seen_image = gr.Image(label="As the network sees it (resized + centre-cropped)", height=300, interactive=False)
                     predictions = gr.Label(num_top_classes=5, label="Top-5 predictions")
                 summary = gr.Markdown("Pick an example or upload a photo, then press **Analyze**.")
         gr.Markdown("## Stages: feature maps and Grad-CAM, side by side")
@@ -199,9 +199,9 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
             with gr.Row(equal_height=True):
                 with gr.Column(scale=1, min_width=200):
                     title = gr.Markdown(f"### {stage_label(spec)}\n{spec.description}", elem_classes=["stage-title"])
-                grid = gr.Image(label=f"{stage_label(spec)}: strongest channels", show_label=False, format="png",
+                grid = gr.Image(label=f"{stage_label(spec)}: strongest channels", show_label=False,
                                 interactive=False, height=340, scale=2)
-                cam = gr.Image(label=f"{stage_label(spec)}: Grad-CAM", show_label=False, format="png",
+                cam = gr.Image(label=f"{stage_label(spec)}: Grad-CAM", show_label=False,
                                interactive=False, height=340, scale=2)
             stage_outputs += [title, grid, cam]
         with gr.Accordion("Inspect one channel", open=True):
@@ -209,7 +209,7 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
                 stage_choice = gr.Dropdown([(stage_label(s), s.name) for s in STAGES], value="layer4", label="Stage")
                 channel_choice = gr.Number(value=0, precision=0, minimum=0, label="Channel id (from the grid's #labels)")
                 inspect_button = gr.Button("Show channel")
-            channel_image = gr.Image(label="Channel over the image", format="png", interactive=False, height=360)
+            channel_image = gr.Image(label="Channel over the image", interactive=False, height=360)
         with gr.Accordion("How ResNet works — and this model's stages", open=False):
             gr.Markdown(THEORY)
             architecture = gr.Markdown(analyzer.architecture(model, weights))

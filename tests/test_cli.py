@@ -26,7 +26,7 @@ def test_analyze_writes_images_and_json(tmp_path, chelsea_png, capsys):
     assert report["stages"][4]["shape"] == [512, 7, 7]
     for stage in report["stages"][1:]:
         assert Image.open(out / stage["cam_png"]).size == (224, 224)
-        assert Image.open(out / stage["features_png"]).mode == "RGB"
+        assert Image.open(out / stage["features_png"]).mode == "P"  # palette PNG
     assert Image.open(out / "layer3_channel7.png").size == (224, 224)
     captured = capsys.readouterr()
     assert "UNTRAINED" in captured.err and "wrote 12 files" in captured.out

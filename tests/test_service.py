@@ -17,7 +17,7 @@ def test_display_options_rerender_without_recomputing(tmp_path):
     cached, loaded = analyzer.cached(key)
     small = analyzer.present(key, cached, loaded, 8, "magma", 0.3, "shared")
     large = analyzer.present(key, cached, loaded, 64, "viridis", 0.5, "per-stage")
-    assert Image.open(small.stages[1].features_png).size[0] < Image.open(large.stages[1].features_png).size[0]
+    assert Image.open(small.stages[1].features_file).size[0] < Image.open(large.stages[1].features_file).size[0]
     assert "UNTRAINED" in small.predictions_heading and "random weights" in small.banner
     assert "shared scale" in small.summary and "own 0–1 scale" in large.summary
     assert Image.open(analyzer.channel(key, "layer2", 5)).size == (224, 224)
