@@ -15,12 +15,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="default: $GRADIO_SERVER_PORT or 7860")
     parser.add_argument("--host", default=None, help="default: $GRADIO_SERVER_NAME or 127.0.0.1")
     parser.add_argument("--share", action="store_true", help="a public gradio.live link")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="requests processed at once per event group (default 2; the model itself runs one at a time)")
     args = parser.parse_args(argv)
     from resnet_viz.ui import launch
 
     try:
         launch(model=args.model, weights=args.weights, device=args.device, port=args.port, share=args.share,
-               host=args.host, class_names=args.class_names)
+               host=args.host, class_names=args.class_names, **({} if args.concurrency is None else {"concurrency": args.concurrency}))
     except ResnetVizError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import gradio as gr
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
+from .malloc import tune_for_server
 from .models import is_checkpoint
 from .service import Analyzer, Presentation, model_choices, target_choices, weights_banner
 from .render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
@@ -20,6 +21,10 @@ log = logging.getLogger("resnet_viz")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLES = sorted((ASSETS / "examples").glob("*.jpg"))
 MAX_FILE_SIZE = "20mb"
+# Gradio keeps a copy of every component's config per browser session (the class dropdown alone
+# holds 1000 names): ~0.4 MB each, kept for 10000 sessions by default. Results are cached for far
+# fewer (16, service.Analyzer), so an evicted session loses nothing it still had: 128 caps this at ~50 MB.
+SESSION_CAPACITY = 128
 
 CSS = """
 #banner {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
@@ -118,7 +123,9 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
         values += [
             shown.key,
             gr.Markdown(value=shown.banner, visible=bool(shown.banner)),
-            gr.Dropdown(choices=target_choices(loaded), value=str(target_index)),
+            # the value only: the choices change with the model, in model_changed/weights_changed.
+            # An update carrying 1000 choices is a component Gradio keeps per session.
+            str(target_index),
         ]
         return values
 
@@ -235,10 +242,18 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
     return app
 
 
+DEFAULT_CONCURRENCY = 2
+
+
 def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,
-           share: bool = False, host: str | None = None, class_names: str | None = None, **launch_kwargs):
+           share: bool = False, host: str | None = None, class_names: str | None = None,
+           concurrency: int = DEFAULT_CONCURRENCY, **launch_kwargs):
+    """Serve the app. `concurrency` requests of one event group run at once: the model's lock still
+    serialises forward+backward, so with 2 one request renders and encodes while the next computes
+    (benchmarks/bench_server.py measures 1, 2 and 4)."""
+    tune_for_server()
     app = build_app(model or "resnet50", weights, device, class_names)
-    app.queue(max_size=64, default_concurrency_limit=1)
+    app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
     app.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
@@ -246,6 +261,7 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
         theme=gr.themes.Soft(primary_hue="indigo"),
         css=CSS,
         max_file_size=MAX_FILE_SIZE,
+        state_session_capacity=SESSION_CAPACITY,
         allowed_paths=[str(ASSETS)],
         **launch_kwargs,
     )
