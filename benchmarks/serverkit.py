@@ -96,10 +96,10 @@ def start_server(model: str, extra_args: list[str] = (), env: dict | None = None
             time.sleep(0.25)
 
 
-def analyze(client, path: Path, model: str, method: str = "gradcam", target: str = "") -> tuple:
+def analyze(client, path: Path, model: str, method: str = "gradcam", target: str = "", weights: str = "random") -> tuple:
     from gradio_client import handle_file
 
-    return client.predict(handle_file(str(path)), model, "random", method, target, 16, "per-stage", "viridis", 0.5,
+    return client.predict(handle_file(str(path)), model, weights, method, target, 16, "per-stage", "viridis", 0.5,
                           api_name="/analyze")
 
 

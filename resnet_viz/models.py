@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import socket
+import urllib.parse
 import threading
 import zipfile
 from collections import OrderedDict
@@ -122,6 +124,10 @@ def _pretrained_state(name: str, weights: WeightsEnum) -> tuple[dict | None, str
     fix = f"Run `resnet-viz weights fetch {name}` while online."
     if not path.is_file() and _offline():
         return None, f"{weights} is not in the torch hub cache ({path}) and {OFFLINE_ENV} is set. {fix}"
+    if not path.is_file():
+        unreachable = _unreachable(weights.url)
+        if unreachable:
+            return None, f"{weights} is not in the torch hub cache ({path}) and could not be downloaded ({unreachable}). {fix}"
     try:
         return weights.get_state_dict(progress=False, check_hash=True), ""
     except OSError as err:  # URLError is an OSError: no network, DNS, HTTP
@@ -132,6 +138,17 @@ def _pretrained_state(name: str, weights: WeightsEnum) -> tuple[dict | None, str
         return None, (
             f"The cached weights file {path} is corrupt ({_first_line(err)}). Delete it, then: {fix}"
         )
+
+
+def _unreachable(url: str, timeout: float = 5.0) -> str:
+    """Why the weights' host cannot be reached, or "" when it can. torch.hub's download has no
+    timeout: on a network that drops packets it would hang the app's start-up indefinitely."""
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port or 443), timeout=timeout).close()
+    except OSError as err:
+        return f"no connection to {parsed.hostname}: {err}"
+    return ""
 
 
 def _first_line(err: BaseException) -> str:

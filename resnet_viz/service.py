@@ -7,13 +7,17 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
 
 from .analysis import AnalysisResult, analyze, renormalized
 from .architecture import markdown_table
 from .images import load_image
-from .models import MODEL_NAMES, LoadedModel, is_available_offline, load_model, weights_choices
+from .errors import ModelChoiceError
+from .models import MODEL_NAMES, LoadedModel, check_model_name, is_available_offline, load_model, weights_choices
 from .render import PHOTO_ENCODERS, channel_overlay, render_encoded
 
 AUTO_TARGET = "top-1 (automatic)"
@@ -40,6 +44,12 @@ class Presentation:
     stages: list[StagePanel]
 
 
+def compute_analysis(model_name: str | None, weights: str, device: str, class_names: str | None, image: Image.Image,
+                     target: str | None, method: str) -> AnalysisResult:
+    """The one call that runs the model, by names only, so a GPU decorator can ship it to a worker."""
+    return analyze(load_model(model_name, weights, device, class_names), image, target=target, method=method)
+
+
 def weights_banner(loaded: LoadedModel) -> str:
     if loaded.is_pretrained:
         return ""
@@ -59,8 +69,13 @@ class Analyzer:
     """Analyses cached per (image, model, weights, class, method); display options re-render only."""
 
     def __init__(self, device: str = "auto", checkpoint: str | None = None, class_names: str | None = None,
-                 cache_size: int = 16, png_dir: str | None = None) -> None:
+                 cache_size: int = 16, png_dir: str | None = None,
+                 gpu: Callable[[Callable], Callable] | None = None) -> None:
+        """`gpu`: a decorator for the function that runs the model, e.g. Hugging Face's `spaces.GPU`,
+        which on ZeroGPU attaches a GPU for the call (and runs it in a worker: plain picklable
+        arguments and result)."""
         self.device = device
+        self._compute = gpu(compute_analysis) if gpu else compute_analysis
         self.checkpoint = checkpoint
         self.class_names = class_names
         # key -> (result, model name, weights as requested): a re-render needs the same loaded model
@@ -76,10 +91,23 @@ class Analyzer:
         options = weights_choices(model_name) + ["random"]
         return options + [self.checkpoint] if self.checkpoint else options
 
-    def model(self, model_name: str, weights: str) -> LoadedModel:
-        class_names = self.class_names if weights == self.checkpoint else None
-        name = None if weights == self.checkpoint else model_name
-        return load_model(name, weights, self.device, class_names)
+    def model(self, model_name: str | None, weights: str) -> LoadedModel:
+        """model_name None: the architecture the checkpoint holds, or resnet50."""
+        if self.checkpoint is not None and weights == self.checkpoint:
+            loaded = load_model(None, weights, self.device, self.class_names)
+            if model_name is not None and model_name != loaded.name:
+                check_model_name(model_name)
+                return load_model(model_name, weights, self.device, self.class_names)  # says which arch it holds
+            return loaded
+        model_name = check_model_name(model_name or "resnet50")
+        # The HTTP API takes any string here: only the weights this app offers may be loaded,
+        # never a path a visitor makes up.
+        if weights not in self.weights_options(model_name):
+            raise ModelChoiceError(
+                f"Weights {weights!r} are not offered for {model_name}: choose one of "
+                f"{', '.join(self.weights_options(model_name))}."
+            )
+        return load_model(model_name, weights, self.device, None)
 
     def architecture(self, model_name: str, weights: str) -> str:
         return markdown_table(self.model(model_name, weights).module, model_name)
@@ -100,16 +128,25 @@ class Analyzer:
         for old in files[: max(0, len(files) - self._max_files)]:
             old.unlink(missing_ok=True)
 
+    @staticmethod
+    def key(image_bytes: bytes, model_name: str, weights: str, method: str, target: str | None) -> str:
+        """What a result is cached under: the file's bytes and every choice that changes the numbers."""
+        target = None if target in (None, "", AUTO_TARGET) else target
+        return hashlib.sha1(repr((hashlib.sha1(image_bytes).hexdigest(), model_name, weights, method, target)).encode()).hexdigest()
+
     def analysis(self, image_path: str, model_name: str, weights: str, method: str, target: str | None) -> tuple[str, AnalysisResult]:
         image_bytes = Path(image_path).read_bytes()
         target = None if target in (None, "", AUTO_TARGET) else target
-        key = hashlib.sha1(repr((hashlib.sha1(image_bytes).hexdigest(), model_name, weights, method, target)).encode()).hexdigest()
+        key = self.key(image_bytes, model_name, weights, method, target)
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return key, self._results[key][0]
         image = load_image(image_bytes)
-        result = analyze(self.model(model_name, weights), image, target=target, method=method)
+        loaded = self.model(model_name, weights)  # checks the choices, loads before the (GPU) call
+        class_names = self.class_names if weights == self.checkpoint else None
+        result = self._compute(None if weights == self.checkpoint else loaded.name, weights, self.device, class_names,
+                               image, target, method)
         with self._lock:
             self._results[key] = (result, model_name, weights)
             while len(self._results) > self._cache_size:

@@ -73,15 +73,22 @@ class SafeImage(gr.Image):
         return str(payload.path)
 
 
+def cache_examples(loaded) -> bool:
+    """Lazily cache the examples' answers on a Hugging Face Space with trained weights. Not
+    elsewhere: a cache made with one model or weights would be served for the next, silently."""
+    return bool(os.environ.get("SPACE_ID")) and loaded.is_pretrained
+
+
 def _user_error(err: Exception) -> gr.Error:
-    # gr.Error renders HTML: a file name or class name must not become markup.
-    return gr.Error(html.escape(str(err)), print_exception=False)
+    # gr.Error renders HTML: a file name or class name must not become markup (quotes are
+    # harmless in text, and API clients read the message as it is).
+    return gr.Error(html.escape(str(err), quote=False), print_exception=False)
 
 
-def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "auto",
-              class_names: str | None = None) -> gr.Blocks:
+def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = "auto",
+              class_names: str | None = None, gpu=None) -> gr.Blocks:
     checkpoint = weights if is_checkpoint(weights) else None
-    analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names)
+    analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names, gpu=gpu)
     initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
     model = initial.name
 
@@ -100,7 +107,7 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
             raise _user_error(err) from None
         except Exception as err:
             log.exception("analysis failed")
-            raise gr.Error(f"Analysis failed: {html.escape(type(err).__name__)}: {html.escape(str(err))}") from None
+            raise gr.Error(f"Analysis failed: {html.escape(type(err).__name__, quote=False)}: {html.escape(str(err), quote=False)}") from None
         return _outputs(shown, result.target.index, loaded)
 
     def rerender(key, n_channels, normalization, colormap, alpha):
@@ -174,16 +181,20 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
         banner = gr.Markdown(banner_text, visible=bool(banner_text), elem_id="banner")
         result_key = gr.State("")
         with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=320):
+            with gr.Column(scale=1, min_width=320) as controls:
                 image_input = SafeImage(label="Photo", type="filepath", sources=["upload", "clipboard", "webcam"], height=280)
-                if EXAMPLES:
-                    gr.Examples([[str(p)] for p in EXAMPLES], inputs=[image_input], label="Examples (public domain / CC0)")
                 with gr.Row():
-                    model_input = gr.Dropdown(model_choices(), value=model, label="Model", info="✓ offline = weights cached")
-                    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label="Weights")
+                    # allow_custom_value: the service checks every choice and says what is wrong in its own
+                    # words; Gradio's check would list 1000 class ids, and would refuse an API call with
+                    # weights of a model the session has not selected first.
+                    model_input = gr.Dropdown(model_choices(), value=model, label="Model", info="✓ offline = weights cached",
+                                              allow_custom_value=True)
+                    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label="Weights",
+                                                allow_custom_value=True)
                 with gr.Row():
-                    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label="CAM method")
-                    target_input = gr.Dropdown(target_choices(initial), value="", label="Class for the heatmaps",
+                    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label="CAM method",
+                                               allow_custom_value=True)
+                    target_input = gr.Dropdown(target_choices(initial), value="", label="Class for the heatmaps", allow_custom_value=True,
                                                filterable=True, info="type to search; or click a prediction")
                 analyze_button = gr.Button("Analyze", variant="primary", size="lg")
                 with gr.Accordion("Display", open=False):
@@ -223,6 +234,16 @@ def build_app(model: str = "resnet50", weights: str = "DEFAULT", device: str = "
 
         display_inputs = [channels_input, normalization_input, colormap_input, alpha_input]
         outputs = [seen_image, predictions, summary, *stage_outputs, result_key, banner, target_input]
+        if EXAMPLES:
+            cache = cache_examples(initial)
+            with controls:  # under the controls; created here, once the outputs exist, to cache into them
+                gr.Examples(
+                    [[str(p)] for p in EXAMPLES], inputs=[image_input], label="Examples (public domain / CC0)",
+                    fn=lambda path: analyze_image(path, model, weights, "gradcam", "", DEFAULT_CHANNELS, "per-stage",
+                                                  "viridis", 0.5),
+                    outputs=outputs, cache_examples=cache, cache_mode="lazy" if cache else None,
+                    run_on_click=False,  # without a cache: fill the photo; the user picks the model, then Analyze
+                )
         analyze_button.click(
             analyze_image,
             [image_input, model_input, weights_input, method_input, target_input, *display_inputs],
@@ -247,12 +268,12 @@ DEFAULT_CONCURRENCY = 2
 
 def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,
            share: bool = False, host: str | None = None, class_names: str | None = None,
-           concurrency: int = DEFAULT_CONCURRENCY, **launch_kwargs):
+           concurrency: int = DEFAULT_CONCURRENCY, gpu=None, **launch_kwargs):
     """Serve the app. `concurrency` requests of one event group run at once: the model's lock still
     serialises forward+backward, so with 2 one request renders and encodes while the next computes
     (benchmarks/bench_server.py measures 1, 2 and 4)."""
     tune_for_server()
-    app = build_app(model or "resnet50", weights, device, class_names)
+    app = build_app(model, weights, device, class_names, gpu)
     app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
     app.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),

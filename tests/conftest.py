@@ -28,3 +28,24 @@ def coffee() -> np.ndarray:
 def hook_counts(model):
     return {name: (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks))
             for name, m in model.named_modules()}
+
+
+@pytest.fixture(scope="session")
+def http_app():
+    """One real app (resnet18, random weights) on a free port, shared by the HTTP tests."""
+    import socket
+
+    from resnet_viz.ui import launch
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = launch(model="resnet18", device="cpu", port=port, prevent_thread_lock=True, quiet=True)
+    app.url = f"http://127.0.0.1:{port}/"
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="session")
+def http_server(http_app) -> str:
+    return http_app.url

@@ -1,34 +1,19 @@
 """The app over HTTP, as gradio_client (and so a user's browser) sees it. Real model, random weights."""
 
-import socket
+from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
 import bad_inputs
-from resnet_viz.ui import launch
 
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    port = free_port()
-    app = launch(model="resnet18", device="cpu", port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return Client(server, verbose=False)
+def client(http_server):
+    return Client(http_server, verbose=False)
 
 
 def analyze(client, path, target="", method="gradcam", normalization="per-stage"):
@@ -74,3 +59,36 @@ def test_channel_inspector_and_class_choice(client, tmp_path):
     bad_inputs.chelsea().save(path)
     outputs = analyze(client, path, target="281")
     assert "class 281" in outputs[2]
+
+
+def test_an_upload_over_the_size_cap_gets_413(http_server):
+    import httpx
+
+    too_big = b"\0" * (21 * 1024 * 1024)  # the cap is 20 MB
+    response = httpx.post(f"{http_server}gradio_api/upload", files={"files": ("big.png", too_big, "image/png")}, timeout=60)
+    assert response.status_code == 413
+    small = httpx.post(f"{http_server}gradio_api/upload", files={"files": ("ok.png", b"\0" * 1000, "image/png")}, timeout=60)
+    assert small.status_code == 200
+
+
+@pytest.mark.parametrize("path, allowed", [
+    ("/etc/passwd", False),
+    (str(Path(__file__).resolve().parent.parent / "resnet_viz" / "models.py"), False),  # the app's own source
+    (str(Path(__file__).resolve().parent.parent / "pyproject.toml"), False),
+    (str(Path(__file__).resolve().parent.parent / "assets" / "examples" / "chelsea.jpg"), True),
+])
+def test_file_route_serves_assets_only(http_server, path, allowed):
+    import httpx
+
+    response = httpx.get(f"{http_server}gradio_api/file={path}", timeout=30)
+    if allowed:
+        assert response.status_code == 200 and response.content[:2] == b"\xff\xd8"
+    else:
+        assert response.status_code in (403, 404) and b"root:" not in response.content and b"def " not in response.content
+
+
+def test_gradio_is_recent_enough_for_the_file_route_and_upload_fixes():
+    import gradio
+
+    major, minor = (int(part) for part in gradio.__version__.split(".")[:2])
+    assert (major, minor) >= (6, 22)

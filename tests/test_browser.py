@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from test_app_e2e import free_port
-from resnet_viz.ui import launch
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -19,34 +17,29 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "chel
 
 @pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
                     reason="Debian chromium is not installed (.ci/run installs it)")
-def test_upload_analyze_and_screenshot(tmp_path):
+def test_upload_analyze_and_screenshot(tmp_path, http_server):
     playwright = pytest.importorskip("playwright.sync_api")
-    port = free_port()
-    app = launch(model="resnet18", device="cpu", port=port, prevent_thread_lock=True, quiet=True)
     shot = Path(os.environ.get("RESNET_VIZ_SCREENSHOT", tmp_path / "app.png"))
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.get_by_text("Untrained weights").wait_for(timeout=60_000)
-            page.locator("input[type=file]").first.set_input_files(str(EXAMPLE))
-            page.locator("img[src*='chelsea']").first.wait_for(timeout=30_000)
-            page.get_by_role("button", name="Analyze").click()
-            page.get_by_text("512×7×7").wait_for(timeout=120_000)
-            # Below-the-fold images load lazily: scroll through the page first.
-            for y in range(0, 4000, 500):
-                page.mouse.wheel(0, 500)
-                time.sleep(0.2)
-            page.wait_for_function(
-                "Array.from(document.querySelectorAll('img')).filter(i => i.complete && i.naturalWidth > 200).length >= 12",
-                timeout=60_000)
-            assert page.get_by_text("Top-5 predictions — UNTRAINED weights (random)").count() >= 1
-            assert page.get_by_text("layer4 · conv5_x (C5)").count() >= 1
-            page.mouse.wheel(0, -10_000)
-            time.sleep(0.5)
-            page.screenshot(path=str(shot), full_page=True)
-            browser.close()
-    finally:
-        app.close()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(http_server)
+        page.get_by_text("Untrained weights").wait_for(timeout=60_000)
+        page.locator("input[type=file]").first.set_input_files(str(EXAMPLE))
+        page.locator("img[src*='chelsea']").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Analyze").click()
+        page.get_by_text("512×7×7").wait_for(timeout=120_000)
+        # Below-the-fold images load lazily: scroll through the page first.
+        for y in range(0, 4000, 500):
+            page.mouse.wheel(0, 500)
+            time.sleep(0.2)
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('img')).filter(i => i.complete && i.naturalWidth > 200).length >= 12",
+            timeout=60_000)
+        assert page.get_by_text("Top-5 predictions — UNTRAINED weights (random)").count() >= 1
+        assert page.get_by_text("layer4 · conv5_x (C5)").count() >= 1
+        page.mouse.wheel(0, -10_000)
+        time.sleep(0.5)
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
     assert shot.stat().st_size > 100_000
