@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -95,10 +96,16 @@ def _weights(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .ui import launch
+    from .ui import DEFAULT_CONCURRENCY, launch
 
-    launch(model=args.model, weights=args.weights, device=args.device, port=args.port, share=args.share,
-           host=args.host, class_names=args.class_names)
+    # A Space runs `python app.py` with no arguments: its settings' variables choose instead.
+    model = args.model or os.environ.get("RESNET_VIZ_MODEL") or None
+    weights = os.environ.get("RESNET_VIZ_WEIGHTS", "DEFAULT") if args.weights == "DEFAULT" else args.weights
+    # Hugging Face's ZeroGPU package, if app.py imported it (it must come before torch).
+    spaces = sys.modules.get("spaces")
+    launch(model=model, weights=weights, device=args.device, port=args.port, share=args.share, host=args.host,
+           class_names=args.class_names, concurrency=args.concurrency or DEFAULT_CONCURRENCY,
+           gpu=spaces.GPU if spaces is not None else None)
     return 0
 
 
@@ -134,11 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     weights.add_argument("--weights", default="DEFAULT", help="which torchvision weights (default: %(default)s)")
     weights.set_defaults(handler=_weights)
 
-    serve = commands.add_parser("serve", help="run the web app")
-    add_model_options(serve)
-    serve.add_argument("--port", type=int, default=None)
-    serve.add_argument("--host", default=None)
-    serve.add_argument("--share", action="store_true")
+    serve = commands.add_parser("serve", help="run the web app (what app.py runs)")
+    add_model_options(serve, model_default=None)  # None: resnet50, or what a checkpoint holds
+    serve.add_argument("--port", type=int, default=None, help="default: $GRADIO_SERVER_PORT or 7860")
+    serve.add_argument("--host", default=None, help="default: $GRADIO_SERVER_NAME or 127.0.0.1")
+    serve.add_argument("--share", action="store_true", help="a public gradio.live link")
+    serve.add_argument("--concurrency", type=int, default=None,
+                       help="requests processed at once per event group (default 2; the model itself runs one at a time)")
     serve.set_defaults(handler=_serve)
     return parser
 
