@@ -111,13 +111,14 @@ def connect(url: str):
     return Client(url, verbose=False, download_files=False)
 
 
-def _pixels(picture) -> bytes:
+def pixels(picture) -> np.ndarray:
+    """An output picture's RGB pixels, from its URL (download_files=False) or its downloaded path."""
     import io
 
     import httpx
 
     data = httpx.get(picture["url"], timeout=60).raise_for_status().content if isinstance(picture, dict) else Path(picture).read_bytes()
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).tobytes()
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
 def fingerprint(outputs: tuple) -> dict:
@@ -125,7 +126,7 @@ def fingerprint(outputs: tuple) -> dict:
     pixels of every picture (not the summary, which holds the timing)."""
     seen, label, _summary, *rest = outputs
     stage_pictures = [value for index, value in enumerate(rest[: 15]) if index % 3 != 0]
-    digests = [hashlib.sha1(_pixels(picture)).hexdigest() for picture in [seen, *stage_pictures]]
+    digests = [hashlib.sha1(pixels(picture).tobytes()).hexdigest() for picture in [seen, *stage_pictures]]
     confidences = [(c["label"], round(c["confidence"], 6)) for c in label["value"]["confidences"]]
     return {"predictions": confidences, "heading": label["label"], "pictures": digests}
 

@@ -108,7 +108,7 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
         except Exception as err:
             log.exception("analysis failed")
             raise gr.Error(f"Analysis failed: {html.escape(type(err).__name__, quote=False)}: {html.escape(str(err), quote=False)}") from None
-        return _outputs(shown, result.target.index, loaded)
+        return _outputs(shown, result.target.index)
 
     def rerender(key, n_channels, normalization, colormap, alpha):
         entry = analyzer.cached(key) if key else None
@@ -116,9 +116,9 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
             return [gr.skip()] * (3 + 3 * len(STAGES))
         result, loaded = entry
         shown = analyzer.present(key, result, loaded, n_channels, colormap, alpha, normalization)
-        return _outputs(shown, result.target.index, loaded)[:3 + 3 * len(STAGES)]
+        return _outputs(shown, result.target.index)[:3 + 3 * len(STAGES)]
 
-    def _outputs(shown: Presentation, target_index: int, loaded):
+    def _outputs(shown: Presentation, target_index: int):
         values = [
             shown.image_file,
             gr.Label(value=shown.predictions, label=shown.predictions_heading),

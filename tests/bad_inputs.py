@@ -68,6 +68,25 @@ def rgba() -> bytes:
     return _png(image)
 
 
+class Arbitrary:
+    """Pickles as a call to print: what a hostile checkpoint would do with something worse."""
+
+    def __reduce__(self):
+        return (print, ("this ran during unpickling",))
+
+
+def checkpoint_with_objects(path) -> None:
+    import torch
+
+    torch.save({"weights": Arbitrary()}, path)
+
+
+def raw_pickle(path) -> None:
+    import pickle
+
+    path.write_bytes(pickle.dumps(Arbitrary()))
+
+
 # name -> (bytes, expected error text or None when the file must be accepted)
 def cases() -> dict[str, tuple[bytes, str | None]]:
     good_png = _png(chelsea())

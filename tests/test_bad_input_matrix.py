@@ -6,7 +6,6 @@ next valid request must still work. Real resnet18, random weights, a real server
 
 from __future__ import annotations
 
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,19 +19,6 @@ import bad_inputs
 from resnet_viz.cli import main as cli_main
 
 pytestmark = pytest.mark.e2e
-
-
-class Arbitrary:
-    def __reduce__(self):
-        return (print, ("this ran during unpickling",))
-
-
-def _pickled_object(path: Path) -> None:
-    torch.save({"weights": Arbitrary()}, path)
-
-
-def _raw_pickle(path: Path) -> None:
-    path.write_bytes(pickle.dumps(Arbitrary()))
 
 
 def _resnet34(path: Path) -> None:
@@ -79,8 +65,8 @@ REQUEST_CASES = [
 ]
 
 CHECKPOINT_CASES = [
-    CheckpointCase("pickle-with-objects", _pickled_object, None, "refused: it holds Python objects"),
-    CheckpointCase("raw-pickle", _raw_pickle, None, "is not a readable PyTorch file|refused"),
+    CheckpointCase("pickle-with-objects", bad_inputs.checkpoint_with_objects, None, "refused: it holds Python objects"),
+    CheckpointCase("raw-pickle", bad_inputs.raw_pickle, None, "is not a readable PyTorch file|refused"),
     CheckpointCase("another-architecture", _resnet34, "resnet50", "holds a resnet34, not a resnet50"),
     CheckpointCase("class-count-vs-names", _three_classes, None, "has 4 names, but checkpoint class-count-vs-names.pt has 3 classes", names_file=True),
     CheckpointCase("garbage", lambda p: p.write_bytes(b"not a checkpoint"), None, "is not a readable PyTorch file"),

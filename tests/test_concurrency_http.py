@@ -26,13 +26,6 @@ METHODS = ["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam"]
 TARGETS = ["", "281", "504", "1", "954", "tabby", "", "7"]
 
 
-def _pixels(picture) -> np.ndarray:
-    import httpx
-
-    data = httpx.get(picture["url"], timeout=60).raise_for_status().content
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-
-
 def test_16_clients_get_exactly_their_own_answers(http_app, tmp_path):
     analyzer = http_app.analyzer
     loaded = analyzer.model("resnet18", "DEFAULT")
@@ -79,7 +72,7 @@ def test_16_clients_get_exactly_their_own_answers(http_app, tmp_path):
         # the pictures the client got are the ones the lone request makes, pixel for pixel
         cam_pictures = [outputs[3 + 3 * stage + 2] for stage in range(1, 5)]
         for got, expected in zip(cam_pictures, overlays):
-            assert np.array_equal(_pixels(got), expected)
+            assert np.array_equal(serverkit.pixels(got), expected)
         # and the numbers behind them: the server's own CAM arrays for this request
         key = analyzer.key(path.read_bytes(), "resnet18", "DEFAULT", method, target)
         entry = analyzer.cached(key)

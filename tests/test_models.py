@@ -1,9 +1,8 @@
-import pickle
-
 import pytest
 import torch
 from torchvision import models as tv_models
 
+import bad_inputs
 import resnet_viz
 from resnet_viz import models
 
@@ -40,18 +39,13 @@ def test_checkpoint_in_a_training_wrapper_without_names(tmp_path):
     assert loaded.categories[:2] == ("class 0", "class 1") and loaded.num_classes == 10
 
 
-class Arbitrary:
-    def __reduce__(self):
-        return (print, ("this ran during unpickling",))
-
-
 @pytest.mark.parametrize(
     "make, message",
     [
         (lambda p: p.write_bytes(b"not a checkpoint at all"), "is not a readable PyTorch file"),
         (lambda p: p.write_bytes(b""), "is not a readable PyTorch file"),
-        (lambda p: torch.save({"weights": Arbitrary()}, p), "refused: it holds Python objects"),
-        (lambda p: p.write_bytes(pickle.dumps(Arbitrary())), "is not a readable PyTorch file|refused"),
+        (bad_inputs.checkpoint_with_objects, "refused: it holds Python objects"),
+        (bad_inputs.raw_pickle, "is not a readable PyTorch file|refused"),
         (lambda p: torch.save(tv_models.vgg11().state_dict(), p), "is not a torchvision ResNet"),
         (lambda p: torch.save([torch.zeros(3)], p), "is not a state_dict"),
     ],
