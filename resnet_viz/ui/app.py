@@ -1,0 +1,117 @@
+"""Assembles the page: header, shared controls in the sidebar, one tab per view; theme and launch."""
+
+from __future__ import annotations
+
+import os
+
+import gradio as gr
+
+from ..cam import CAM_METHODS
+from ..malloc import tune_for_server
+from ..models import is_checkpoint
+from ..service import Analyzer, model_choices, target_choices, weights_banner
+from . import analysis_view
+from .context import ASSETS, ViewContext, cache_examples
+from .errors import handles_errors
+from .widgets import SafeImage
+
+MAX_FILE_SIZE = "20mb"
+# Gradio keeps a copy of every component's config per browser session (the class dropdown alone
+# holds 1000 names): ~0.4 MB each, kept for 10000 sessions by default. Results are cached for far
+# fewer (16, service.Analyzer), so an evicted session loses nothing it still had: 128 caps this at ~50 MB.
+SESSION_CAPACITY = 128
+DEFAULT_CONCURRENCY = 2
+
+# One entry per view, in tab order: (tab label in English, in Korean, module with build(ctx)).
+VIEWS = [
+    ("Stages", "단계별 보기", analysis_view),
+]
+
+CSS = """
+#banner {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
+.stage-title h3 {margin-bottom:2px;}
+.col-head {border-bottom:1px solid #c7d2fe;}
+footer {display:none !important;}
+"""
+
+TITLE = {"en": "# resnet-viz — see inside a ResNet", "ko": "# resnet-viz — ResNet의 속을 들여다보기"}
+
+
+def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
+    image = SafeImage(label="Photo", type="filepath", sources=["upload", "clipboard", "webcam"], height=240)
+    # allow_custom_value: the service checks every choice and says what is wrong in its own words;
+    # Gradio's check would list 1000 class ids, and would refuse an API call with weights of a
+    # model the session has not selected first.
+    model_input = gr.Dropdown(model_choices(), value=model, label="Model", info="✓ offline = weights cached",
+                              allow_custom_value=True)
+    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label="Weights", allow_custom_value=True)
+    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label="CAM method",
+                               allow_custom_value=True)
+    target_input = gr.Dropdown(target_choices(initial), value="", label="Class for the heatmaps", allow_custom_value=True,
+                               filterable=True, info="type to search; or click a prediction")
+    analyze_button = gr.Button("Analyze", variant="primary", size="lg")
+    return dict(image=image, model=model_input, weights=weights_input, method=method_input, target=target_input,
+                analyze_button=analyze_button)
+
+
+def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = "auto",
+              class_names: str | None = None, gpu=None) -> gr.Blocks:
+    checkpoint = weights if is_checkpoint(weights) else None
+    analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names, gpu=gpu)
+    initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
+    model = initial.name
+
+    with gr.Blocks(title="resnet-viz: see inside a ResNet", delete_cache=(3600, 3600)) as app:
+        with gr.Row():
+            title = gr.Markdown(TITLE["en"])
+            lang = gr.Radio([("English", "en"), ("한국어", "ko")], value="en", show_label=False, container=False,
+                            scale=0, min_width=200, elem_id="lang")
+        banner_text = weights_banner(initial)
+        banner = gr.Markdown(banner_text, visible=bool(banner_text), elem_id="banner")
+        with gr.Sidebar(open=True, width=340) as sidebar:
+            controls = _controls(analyzer, initial, model, weights)
+        ctx = ViewContext(analyzer=analyzer, lang=lang, banner=banner, sidebar=sidebar, default_model=model,
+                          default_weights=weights, **controls)
+        tabs = []
+        with gr.Tabs():
+            for label_en, _label_ko, view in VIEWS:
+                with gr.Tab(label_en) as tab:
+                    view.build(ctx)
+                tabs.append(tab)
+
+        ctx.on_language.append(([title], lambda code: [TITLE[code]]))
+        ctx.on_language.append((tabs, lambda code: [gr.Tab(label=en if code == "en" else ko) for en, ko, _ in VIEWS]))
+        language_outputs = [c for components, _ in ctx.on_language for c in components]
+
+        @handles_errors
+        def relabel(code: str):
+            return [update for _, fn in ctx.on_language for update in fn(code)]
+
+        lang.change(relabel, [lang], language_outputs, api_visibility="private", show_progress="hidden")
+        # The browser's language picks the default; the radio switches it.
+        app.load(None, None, [lang], js="() => (navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en'")
+    app.analyzer = analyzer  # type: ignore[attr-defined]
+    return app
+
+
+def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,
+           share: bool = False, host: str | None = None, class_names: str | None = None,
+           concurrency: int = DEFAULT_CONCURRENCY, gpu=None, **launch_kwargs):
+    """Serve the app. `concurrency` requests of one event group run at once: the model's lock still
+    serialises forward+backward, so with 2 one request renders and encodes while the next computes
+    (benchmarks/bench_server.py measures 1, 2 and 4)."""
+    tune_for_server()
+    app = build_app(model, weights, device, class_names, gpu)
+    app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
+    app.launch(
+        server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        share=share,
+        theme=gr.themes.Soft(primary_hue="indigo"),
+        css=CSS,
+        max_file_size=MAX_FILE_SIZE,
+        state_session_capacity=SESSION_CAPACITY,
+        allowed_paths=[str(ASSETS)],
+        **launch_kwargs,
+    )
+    return app  # with prevent_thread_lock=True the caller gets the running app, to close()

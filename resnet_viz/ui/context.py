@@ -1,0 +1,52 @@
+"""What every view of the app shares: the analyzer and the controls that choose what is analysed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..models import LoadedModel
+from ..service import Analyzer
+
+ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
+EXAMPLES = sorted((ASSETS / "examples").glob("*.jpg"))
+
+
+def cache_examples(loaded: LoadedModel) -> bool:
+    """Lazily cache the examples' answers on a Hugging Face Space with trained weights. Not
+    elsewhere: a cache made with one model or weights would be served for the next, silently."""
+    return bool(os.environ.get("SPACE_ID")) and loaded.is_pretrained
+
+
+@dataclass
+class ViewContext:
+    """Handed to each view's `build`. The shared controls live in the sidebar; a view reads them as
+    inputs of its own events and never owns them.
+
+    `on_language`: a view appends `(components, relabel)` where `relabel(lang)` returns one update
+    per component, in order; the app calls it when the language changes ("en" or "ko").
+    """
+
+    analyzer: Analyzer
+    image: gr.Image
+    model: gr.Dropdown
+    weights: gr.Dropdown
+    method: gr.Dropdown
+    target: gr.Dropdown
+    lang: gr.Radio
+    banner: gr.Markdown
+    analyze_button: gr.Button
+    sidebar: gr.Sidebar
+    default_model: str
+    default_weights: str
+    on_language: list[tuple[list[gr.components.Component], Callable[[str], list[Any]]]] = field(default_factory=list)
+
+    @property
+    def subject(self) -> list[gr.components.Component]:
+        """The inputs that say what is analysed: image, model, weights, method, class."""
+        return [self.image, self.model, self.weights, self.method, self.target]
