@@ -115,7 +115,7 @@ def build(ctx: ViewContext) -> None:
         return gr.skip()
 
     gr.Markdown(INTRO)
-    result_key = gr.State("")
+    result_key = ctx.result_key
     with ctx.sidebar:
         with gr.Accordion("Display", open=False):
             channels_input = gr.Slider(MIN_CHANNELS, MAX_CHANNELS, value=DEFAULT_CHANNELS, step=1, label="Feature maps per stage (strongest by mean activation)")

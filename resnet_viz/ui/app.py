@@ -70,7 +70,8 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
         banner = gr.Markdown(banner_text, visible=bool(banner_text), elem_id="banner")
         with gr.Sidebar(open=True, width=340) as sidebar:
             controls = _controls(analyzer, initial, model, weights)
-        ctx = ViewContext(analyzer=analyzer, lang=lang, banner=banner, sidebar=sidebar, default_model=model,
+        ctx = ViewContext(analyzer=analyzer, lang=lang, banner=banner, sidebar=sidebar, result_key=gr.State(""),
+                          default_model=model,
                           default_weights=weights, **controls)
         tabs = []
         with gr.Tabs():

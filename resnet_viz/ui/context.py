@@ -41,6 +41,7 @@ class ViewContext:
     lang: gr.Radio
     banner: gr.Markdown
     analyze_button: gr.Button
+    result_key: gr.State  # the service's cache key of the analysis on screen ("" when none)
     sidebar: gr.Sidebar
     default_model: str
     default_weights: str
