@@ -19,13 +19,13 @@ MAX_ASPECT = 10.0  # the network sees a centre square: past 10:1 it would see a 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray
 
 
-def _open(source: str | os.PathLike | bytes) -> Image.Image:
+def _open(source: str | os.PathLike | bytes, name: str | None) -> Image.Image:
     if isinstance(source, bytes):
         data = source
-        name = "the upload"
+        name = name or "The upload"
     else:
         path = Path(source)
-        name = path.name
+        name = name or path.name
         if not path.is_file():
             raise ImageInputError(f"{name}: no such file.")
         data = path.read_bytes()
@@ -46,22 +46,24 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
         raise ImageInputError(
             f"{name} is not an image that can be read (PNG, JPEG, GIF, WebP, BMP, TIFF …)."
         ) from None
+    except OSError as err:  # e.g. a JPEG cut inside its header: Pillow fails while reading it
+        raise ImageInputError(f"{name} is truncated or damaged ({err}).") from None
 
 
-def _check_size(image: Image.Image) -> None:
+def _check_size(image: Image.Image, name: str) -> None:
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise ImageInputError(
-            f"The image is {width}×{height} ({width * height / 1e6:.0f} MP), above the "
+            f"{name} is {width}×{height} ({width * height / 1e6:.0f} MP), above the "
             f"{MAX_PIXELS // 1_000_000} MP limit: refused before decoding. Resize it first."
         )
     if min(width, height) < MIN_SIDE:
         raise ImageInputError(
-            f"The image is {width}×{height}: too small to analyse (at least {MIN_SIDE} px a side)."
+            f"{name} is {width}×{height}: too small to analyse (at least {MIN_SIDE} px a side)."
         )
     if max(width, height) / min(width, height) > MAX_ASPECT:
         raise ImageInputError(
-            f"The image is {width}×{height}, more than {MAX_ASPECT:.0f}:1. The network sees only a "
+            f"{name} is {width}×{height}, more than {MAX_ASPECT:.0f}:1. The network sees only a "
             "centre square crop; crop the part you want first."
         )
 
@@ -86,8 +88,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(source: ImageSource) -> Image.Image:
-    """An 8-bit RGB image, upright, first frame, or an ImageInputError saying what is wrong."""
+def load_image(source: ImageSource, name: str | None = None) -> Image.Image:
+    """An 8-bit RGB image, upright, first frame, or an ImageInputError saying what is wrong.
+    `name`: how messages call the file (default: its file name, or "the upload" for bytes)."""
     if isinstance(source, np.ndarray):
         if source.ndim not in (2, 3) or source.size == 0:
             raise ImageInputError(f"An image array must be H×W or H×W×C, not {source.shape}.")
@@ -95,9 +98,11 @@ def load_image(source: ImageSource) -> Image.Image:
         source = Image.fromarray(array)
     if isinstance(source, Image.Image):
         image = source
+        name = name or "The image"
     else:
-        image = _open(source)
-    _check_size(image)
+        image = _open(source, name)
+        name = name or (Path(source).name if not isinstance(source, bytes) else "The upload")
+    _check_size(image, name)
     try:
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)  # animated: the first frame
@@ -107,7 +112,7 @@ def load_image(source: ImageSource) -> Image.Image:
     except OSError as err:
         message = str(err)
         if "truncated" in message or "broken" in message.lower() or "EOF" in message:
-            raise ImageInputError(f"The image file is truncated or damaged ({message}).") from None
-        raise ImageInputError(f"The image could not be decoded ({message}).") from None
+            raise ImageInputError(f"{name} is truncated or damaged ({message}).") from None
+        raise ImageInputError(f"{name} could not be decoded ({message}).") from None
     except (ValueError, SyntaxError) as err:
-        raise ImageInputError(f"The image could not be decoded ({err}).") from None
+        raise ImageInputError(f"{name} could not be decoded ({err}).") from None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
-
 
 @dataclass(frozen=True)
 class StageSpec:
@@ -35,7 +33,3 @@ def stage_label(spec: StageSpec) -> str:
         return f"conv1 · stem ({spec.level})"
     return f"{spec.name} · {spec.paper_name} ({spec.level})"
 
-
-def stage_modules(model: nn.Module) -> dict[str, nn.Module]:
-    """The module whose output is each stage's output."""
-    return {spec.name: getattr(model, spec.name) for spec in STAGES}

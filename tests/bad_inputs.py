@@ -95,6 +95,7 @@ def cases() -> dict[str, tuple[bytes, str | None]]:
         "empty": (b"", "is empty"),
         "truncated-png": (good_png[: len(good_png) // 2], "truncated or damaged"),
         "truncated-jpeg": (_jpeg(chelsea())[:3000], "truncated or damaged"),
+        "truncated-jpeg-header": (_jpeg(chelsea())[:400], "truncated or damaged"),  # Image.open itself fails
         "bomb-30000x30000": (bomb_png(), "above the 50 MP limit|more than 50 megapixels"),
         "1x1": (_png(Image.new("RGB", (1, 1), (255, 0, 0))), "too small to analyse"),
         "20000x200": (_png(Image.new("RGB", (20000, 200), (0, 128, 0))), "more than 10:1"),
