@@ -1,10 +1,10 @@
-"""What the web UI calls, without Gradio: cached analyses rendered to PNG files and text."""
+"""What the web UI calls, without Gradio: the model and result caches (Analyzer), and results
+rendered to picture files and JSON. Words for people live in presenter.py."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -13,12 +13,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from .analysis import AnalysisResult, analyze, renormalized
+from .analysis import AnalysisResult, StageResult, analyze, renormalized
 from .architecture import markdown_table
+from .errors import ImageInputError, ModelChoiceError
+from .filestore import FileStore
 from .images import load_image
-from .errors import ModelChoiceError
 from .models import MODEL_NAMES, LoadedModel, check_model_name, is_available_offline, load_model, weights_choices
-from .render import PHOTO_ENCODERS, channel_overlay, render_encoded
+from .render import PHOTO_ENCODERS, channel_overlay, render_encoded, strongest_channels
 
 AUTO_TARGET = "top-1 (automatic)"
 # Input and overlays go to the browser as lossless WebP: 2.5× faster to encode than PNG, and smaller.
@@ -26,38 +27,53 @@ UI_PHOTO_FORMAT = "webp"
 
 
 @dataclass(frozen=True)
-class StagePanel:
-    title: str  # markdown
-    features_file: str
-    cam_file: str | None
-    channels: list[int]
+class Subject:
+    """What one analysis is of: the page shows results only together with the subject they belong to."""
+    image: str  # the file's name, as the user knows it
+    digest: str  # sha1 of the file's bytes: the same photo uploaded twice is the same subject
+    model: str
+    weights: str
+    method: str
+    target: str  # "" = automatic (the top-1 class); else what the user picked
+
+    def differences(self, other: "Subject | None") -> list[str]:
+        """The fields in which `other` differs ("image", "model", ...); all of them when it is None."""
+        if other is None:  # no photo any more
+            return ["digest"]
+        return [name for name in ("digest", "model", "weights", "method", "target")
+                if getattr(self, name) != getattr(other, name)]
+
+
+def subject_of(image_path: str | None, model: str, weights: str, method: str, target: str | None) -> Subject | None:
+    """The subject the controls describe now; None without a photo."""
+    if not image_path or not Path(image_path).is_file():
+        return None
+    digest = hashlib.sha1(Path(image_path).read_bytes()).hexdigest()
+    return Subject(Path(image_path).name, digest, model or "", weights or "", method or "", normal_target(target))
+
+
+def normal_target(target: str | None) -> str:
+    """'' for the automatic class, else the choice as given (an index or a class name)."""
+    return "" if target in (None, "", AUTO_TARGET) else str(target).strip()
 
 
 @dataclass(frozen=True)
-class Presentation:
-    key: str
-    image_file: str
-    predictions: dict[str, float]
-    predictions_heading: str
-    summary: str  # markdown
-    banner: str  # markdown; empty when the weights are trained
-    stages: list[StagePanel]
+class StagePictures:
+    features_file: str
+    cam_file: str | None  # None for the stem, which has no CAM
+    channels: list[int]  # the channel ids in the grid, strongest first
+
+
+@dataclass(frozen=True)
+class Pictures:
+    image_file: str  # what the network sees
+    stages: list[StagePictures]
 
 
 def compute_analysis(model_name: str | None, weights: str, device: str, class_names: str | None, image: Image.Image,
                      target: str | None, method: str) -> AnalysisResult:
     """The one call that runs the model, by names only, so a GPU decorator can ship it to a worker."""
     return analyze(load_model(model_name, weights, device, class_names), image, target=target, method=method)
-
-
-def weights_banner(loaded: LoadedModel) -> str:
-    if loaded.is_pretrained:
-        return ""
-    return (
-        f"⚠️ **Untrained weights.** {loaded.name} is running with **random weights**, so its predictions "
-        "are meaningless and its heatmaps show the mechanics, not what a trained network has learned. "
-        f"{loaded.weights_note}"
-    )
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -69,8 +85,7 @@ class Analyzer:
     """Analyses cached per (image, model, weights, class, method); display options re-render only."""
 
     def __init__(self, device: str = "auto", checkpoint: str | None = None, class_names: str | None = None,
-                 cache_size: int = 16, png_dir: str | None = None,
-                 gpu: Callable[[Callable], Callable] | None = None) -> None:
+                 cache_size: int = 16, gpu: Callable[[Callable], Callable] | None = None) -> None:
         """`gpu`: a decorator for the function that runs the model, e.g. Hugging Face's `spaces.GPU`,
         which on ZeroGPU attaches a GPU for the call (and runs it in a worker: plain picklable
         arguments and result)."""
@@ -82,10 +97,6 @@ class Analyzer:
         self._results: OrderedDict[str, tuple[AnalysisResult, str, str]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._png_dir = Path(png_dir or tempfile.mkdtemp(prefix="resnet-viz-"))
-        self._png_dir.mkdir(parents=True, exist_ok=True)
-        self._written = 0
-        self._max_files = 400
 
     def weights_options(self, model_name: str) -> list[str]:
         options = weights_choices(model_name) + ["random"]
@@ -112,37 +123,23 @@ class Analyzer:
     def architecture(self, model_name: str, weights: str) -> str:
         return markdown_table(self.model(model_name, weights).module, model_name)
 
-    def _write(self, data: bytes, suffix: str) -> str:
-        """A picture file named by its content, so an unchanged picture is neither rewritten nor re-sent."""
-        path = self._png_dir / f"{hashlib.sha1(data).hexdigest()}.{suffix}"
-        if not path.exists():
-            path.write_bytes(data)
-            self._written += 1
-            if self._written % 100 == 0:
-                self._prune()
-        return str(path)
-
-    def _prune(self) -> None:
-        """Gradio copies returned files into its own cache, so only recent ones need keeping."""
-        files = sorted((p for p in self._png_dir.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
-        for old in files[: max(0, len(files) - self._max_files)]:
-            old.unlink(missing_ok=True)
-
     @staticmethod
     def key(image_bytes: bytes, model_name: str, weights: str, method: str, target: str | None) -> str:
         """What a result is cached under: the file's bytes and every choice that changes the numbers."""
-        target = None if target in (None, "", AUTO_TARGET) else target
+        target = normal_target(target) or None
         return hashlib.sha1(repr((hashlib.sha1(image_bytes).hexdigest(), model_name, weights, method, target)).encode()).hexdigest()
 
     def analysis(self, image_path: str, model_name: str, weights: str, method: str, target: str | None) -> tuple[str, AnalysisResult]:
+        if not image_path:
+            raise ImageInputError("Upload a photo first (or pick one of the examples).")
         image_bytes = Path(image_path).read_bytes()
-        target = None if target in (None, "", AUTO_TARGET) else target
+        target = normal_target(target) or None
         key = self.key(image_bytes, model_name, weights, method, target)
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return key, self._results[key][0]
-        image = load_image(image_bytes)
+        image = load_image(image_bytes, name=Path(image_path).name)
         loaded = self.model(model_name, weights)  # checks the choices, loads before the (GPU) call
         class_names = self.class_names if weights == self.checkpoint else None
         result = self._compute(None if weights == self.checkpoint else loaded.name, weights, self.device, class_names,
@@ -162,41 +159,62 @@ class Analyzer:
         result, model_name, weights = entry
         return result, self.model(model_name, weights)
 
-    def present(self, key: str, result: AnalysisResult, loaded: LoadedModel, n_channels: int, colormap: str,
-                alpha: float, normalization: str) -> Presentation:
-        result = renormalized(result, normalization)
-        input_bytes, encoded = render_encoded(result, n_channels, colormap, alpha, UI_PHOTO_FORMAT)
-        panels = []
-        for stage, pictures in zip(result.stages, encoded):
-            title = f"### {stage.label}\n`{stage.shape_text}` (C×H×W)"
-            if pictures.overlay_bytes is None:
-                title += "\n\nNo Grad-CAM for the stem (it sees edges and colours, not classes): the input is shown instead."
-            panels.append(StagePanel(title, self._write(pictures.grid_png, "png"),
-                                     None if pictures.overlay_bytes is None else self._write(pictures.overlay_bytes, UI_PHOTO_FORMAT),
-                                     pictures.images.channels))
-        untrained = "" if loaded.is_pretrained else " — UNTRAINED weights (random)"
-        scale = "each stage on its own 0–1 scale" if normalization == "per-stage" else "one shared scale across stages"
-        summary = (
-            f"**{result.model_name}** · weights **{result.weights_label}** ({result.weights_status}) · "
-            f"device **{result.device}** · {result.seconds * 1000:.0f} ms\n\n"
-            f"Heatmaps: **{result.method}** for **{result.target.label}** (class {result.target.index}, "
-            f"p = {result.target.probability:.3f}); {scale}."
-        )
-        return Presentation(key, self._write(input_bytes, UI_PHOTO_FORMAT), dict(result.predictions),
-                            f"Top-{len(result.predictions)} predictions{untrained}", summary,
-                            weights_banner(loaded), panels)
 
-    def channel(self, key: str, stage_name: str, channel: int, alpha: float = 0.5) -> str:
-        entry = self.cached(key)
-        if entry is None:
-            raise LookupError("Analyze an image first.")
-        result = entry[0]
-        return self._write(PHOTO_ENCODERS[UI_PHOTO_FORMAT](channel_overlay(result.image, result.stage(stage_name), int(channel), alpha)), UI_PHOTO_FORMAT)
-
-    def close(self) -> None:
-        shutil.rmtree(self._png_dir, ignore_errors=True)
-
-
-def target_choices(loaded: LoadedModel) -> list[tuple[str, str]]:
+def target_choices(loaded: LoadedModel, automatic: str = AUTO_TARGET) -> list[tuple[str, str]]:
     """(label, value) pairs; the value is the class index, since ImageNet repeats some names."""
-    return [(AUTO_TARGET, "")] + [(f"{name} ({index})", str(index)) for index, name in enumerate(loaded.categories)]
+    return [(automatic, "")] + [(f"{name} ({index})", str(index)) for index, name in enumerate(loaded.categories)]
+
+
+def render_pictures(result: AnalysisResult, store: FileStore, n_channels: int, colormap: str, alpha: float,
+                    normalization: str) -> Pictures:
+    """The input as the network sees it, and per stage its feature-map grid and CAM overlay, as files."""
+    result = renormalized(result, normalization)
+    input_bytes, encoded = render_encoded(result, n_channels, colormap, alpha, UI_PHOTO_FORMAT)
+    stages = [StagePictures(store.write(pictures.grid_png, "png"),
+                            None if pictures.overlay_bytes is None else store.write(pictures.overlay_bytes, UI_PHOTO_FORMAT),
+                            pictures.images.channels)
+              for pictures in encoded]
+    return Pictures(store.write(input_bytes, UI_PHOTO_FORMAT), stages)
+
+
+def find_stage(result: AnalysisResult, name: str | None) -> StageResult:
+    """A stage by torchvision name (maxpool, layer1..4), paper name (conv1, conv2_x..) or level (C1..C5)."""
+    wanted = (name or "").strip()
+    for stage in result.stages:
+        if wanted.lower() in (stage.name.lower(), stage.paper_name.lower(), stage.level.lower()):
+            return stage
+    names = ", ".join(f"{s.paper_name}/{s.level}/{s.name}" for s in result.stages)
+    raise ModelChoiceError(f"Unknown stage {name!r}: use one of {names}.")
+
+
+def parse_channel(value: object, channels: int) -> int:
+    """A channel id from a form or an API call, or a message saying which ids exist."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (math.isfinite(number) and number == int(number) and 0 <= number < channels):
+        raise ModelChoiceError(f"Channel {value!r} does not exist here: type a whole number from 0 to {channels - 1}.")
+    return int(number)
+
+
+def channel_picture(result: AnalysisResult, store: FileStore, stage_name: str, channel: object, alpha: float) -> str:
+    """One channel of one stage over the image, as a file."""
+    stage = find_stage(result, stage_name)
+    index = parse_channel(channel, stage.shape[0])
+    return store.write(PHOTO_ENCODERS[UI_PHOTO_FORMAT](channel_overlay(result.image, stage, index, alpha)), UI_PHOTO_FORMAT)
+
+
+def prediction_json(result: AnalysisResult, weights: str, n_channels: int = 16) -> dict:
+    """The `/predict` answer: plain JSON, the same facts the page shows."""
+    return {
+        "model": result.model_name,
+        "weights": weights,
+        "device": result.device,
+        "method": result.method,
+        "target": {"index": result.target.index, "label": result.target.label,
+                   "probability": result.target.probability},
+        "predictions": [{"label": label, "probability": p} for label, p in result.predictions],
+        "stages": [{"name": s.name, "paper_name": s.paper_name, "shape": list(s.shape),
+                    "channels": strongest_channels(s.activation, n_channels)} for s in result.stages],
+    }

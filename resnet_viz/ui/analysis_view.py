@@ -1,180 +1,318 @@
-"""The stages view: top-5, and per stage its feature maps beside its Grad-CAM; one channel large."""
+"""The stages view: top-5, and per stage its feature maps beside its CAM; one channel large.
+
+What is on screen always belongs to one analysis, `ctx.shown` (a service.Subject): the summary says
+which, and a notice says when the controls have moved on since. Refused input clears the results
+and shows its message in place. Programs get their own endpoints (/analyze, /predict, /channel),
+which raise errors instead, so gradio_client reports them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
 import gradio as gr
 
-from ..errors import ResnetVizError
-from ..service import Presentation, target_choices, weights_banner
+from .. import presenter as say
+from ..analysis import renormalized
+from ..errors import ModelChoiceError
 from ..render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
-from ..stages import STAGES, stage_label
+from ..service import channel_picture, find_stage, prediction_json, render_pictures, subject_of, target_choices
+from ..stages import STAGES
 from .context import EXAMPLES, ViewContext, cache_examples
-from .errors import handles_errors, user_error
-
-INTRO = """Upload a photo: it runs once through a torchvision ResNet. Each row below is one **stage** — what that stage
-computes (its strongest feature maps) and where it looks for the chosen class (its Grad-CAM)."""
-
-THEORY = """
-**Residual block.** Each block learns a *residual* F(x) and adds its input back: **H(x) = F(x) + x**.
-If the best thing a block can do is nothing, it only has to push F(x) to 0 — easy — instead of
-learning an identity through a stack of convolutions. The gradient through the sum is
-H'(x) = F'(x) + 1: the "+1" carries the signal back through 100+ layers, which is why **depth stops
-hurting**: a plain 56-layer network trains worse than a 20-layer one, a ResNet does not.
-
-**Identity vs projection shortcuts.** When x and F(x) have the same shape the shortcut is the identity
-(free). Where a stage halves the resolution and widens the channels, the shortcut becomes a
-**projection**: a 1×1 convolution with stride 2 plus batch norm (torchvision's `downsample`).
-
-**Bottleneck.** ResNet-50/101/152 use 1×1 → 3×3 → 1×1 blocks: the first 1×1 shrinks the channels 4×,
-the 3×3 works on the thin tensor, the last 1×1 widens again. Same cost as a basic block, much deeper.
-
-**Ensemble view.** With n blocks there are 2ⁿ paths from input to output (each block taken or
-skipped); a ResNet behaves like an ensemble of many shallower networks.
-
-**Reading the rows.** Early stages (C1, C2) respond to edges and colours at high resolution; late
-stages (C4, C5) to object parts at 14×14 and 7×7. Grad-CAM on layer4 is the classic map; on early
-stages it is sharper but less about the class.
-"""
+from .errors import handles_errors
+from .widgets import LenientNumber, TextDropdown
 
 
-def build(ctx: ViewContext) -> None:
-    analyzer = ctx.analyzer
+def _hidden(markdown: str = "", **kwargs) -> gr.Markdown:
+    return gr.Markdown(markdown, visible=bool(markdown), **kwargs)
 
-    def analyze_image(image_path, model_name, weights_name, method, target, n_channels, normalization, colormap, alpha,
-                      progress=gr.Progress()):
-        if not image_path:
-            raise gr.Error("Upload an image first (or pick one of the examples).")
-        try:
-            progress(0.1, desc=f"Loading {model_name}")
-            loaded = analyzer.model(model_name, weights_name)
-            progress(0.3, desc="Forward + backward")
-            key, result = analyzer.analysis(image_path, model_name, weights_name, method, target)
-            progress(0.8, desc="Rendering")
-            shown = analyzer.present(key, result, loaded, n_channels, colormap, alpha, normalization)
-        except ResnetVizError as err:
-            raise user_error(err) from None
-        return _outputs(shown, result.target.index)
 
-    def rerender(key, n_channels, normalization, colormap, alpha):
-        entry = analyzer.cached(key) if key else None
-        if entry is None:
-            return [gr.skip()] * (3 + 3 * len(STAGES))
-        result, loaded = entry
-        shown = analyzer.present(key, result, loaded, n_channels, colormap, alpha, normalization)
-        return _outputs(shown, result.target.index)[:3 + 3 * len(STAGES)]
+@dataclass
+class StagesPage:
+    """The view's components. `relabel`: (component, lang -> update) for words that never change otherwise."""
+    channels: gr.Slider
+    normalization: gr.Radio
+    colormap: gr.Dropdown
+    alpha: gr.Slider
+    notice: gr.Markdown = None  # type: ignore[assignment]
+    stale: gr.Markdown = None  # type: ignore[assignment]
+    seen: gr.Image = None  # type: ignore[assignment]
+    top_head: gr.Markdown = None  # type: ignore[assignment]
+    predictions: gr.Label = None  # type: ignore[assignment]
+    summary: gr.Markdown = None  # type: ignore[assignment]
+    cam_head: gr.Markdown = None  # type: ignore[assignment]
+    titles: list[gr.Markdown] = field(default_factory=list)
+    grids: list[gr.Image] = field(default_factory=list)
+    cams: list[gr.Image] = field(default_factory=list)
+    relabel: list[tuple[Any, Callable[[str], Any]]] = field(default_factory=list)
+    inspector: dict[str, Any] = field(default_factory=dict)
+    architecture: gr.Markdown = None  # type: ignore[assignment]
 
-    def _outputs(shown: Presentation, target_index: int):
-        values = [
-            shown.image_file,
-            gr.Label(value=shown.predictions, label=shown.predictions_heading),
-            shown.summary,
-        ]
-        for panel in shown.stages:
-            # The stem has no CAM: its slot shows the input, so each row still lines up with it.
-            values += [panel.title, panel.features_file, panel.cam_file or shown.image_file]
-        values += [
-            shown.key,
-            gr.Markdown(value=shown.banner, visible=bool(shown.banner)),
-            str(target_index),
-        ]
-        return values
+    @property
+    def display(self) -> list:
+        return [self.channels, self.normalization, self.colormap, self.alpha]
 
-    @handles_errors
-    def model_changed(model_name):
-        options = analyzer.weights_options(model_name)
-        loaded = analyzer.model(model_name, "DEFAULT")
-        banner = weights_banner(loaded)
-        return (
-            gr.Dropdown(choices=options, value="DEFAULT"),
-            gr.Markdown(value=banner, visible=bool(banner)),
-            analyzer.architecture(model_name, "DEFAULT"),
-            gr.Dropdown(choices=target_choices(loaded), value=""),
-        )
+    @property
+    def results(self) -> list:
+        """What /analyze returns, in this order: the first 18 as before the dict-keyed handlers."""
+        rows = [c for trio in zip(self.titles, self.grids, self.cams) for c in trio]
+        return [self.seen, self.predictions, self.summary, *rows, self.top_head, self.cam_head]
 
-    @handles_errors
-    def weights_changed(model_name, weights_name):
-        loaded = analyzer.model(model_name, weights_name)
-        banner = weights_banner(loaded)
-        return (gr.Markdown(value=banner, visible=bool(banner)), analyzer.architecture(loaded.name, weights_name),
-                gr.Dropdown(choices=target_choices(loaded), value=""))
 
-    def inspect_channel(key, stage_name, channel, alpha):
-        if not key:
-            raise gr.Error("Analyze an image first.")
-        try:
-            return analyzer.channel(key, stage_name, int(channel), alpha)
-        except (ValueError, KeyError, LookupError) as err:
-            raise user_error(err) from None
+def _display_controls(page_relabel: list) -> dict:
+    with gr.Accordion(say.text("display"), open=False) as accordion:
+        channels = gr.Slider(MIN_CHANNELS, MAX_CHANNELS, value=DEFAULT_CHANNELS, step=1, precision=0,
+                             label=say.text("n_channels"))
+        normalization = gr.Radio([(say.text("per_stage"), "per-stage"), (say.text("shared"), "shared")],
+                                 value="per-stage", label=say.text("scale"))
+        colormap = gr.Dropdown(list(COLORMAPS), value="viridis", label=say.text("colormap"))
+        alpha = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label=say.text("opacity"))
+    page_relabel += [
+        (accordion, lambda c: gr.Accordion(label=say.text("display", c))),
+        (channels, lambda c: gr.Slider(label=say.text("n_channels", c))),
+        (normalization, lambda c: gr.Radio(label=say.text("scale", c), choices=[
+            (say.text("per_stage", c), "per-stage"), (say.text("shared", c), "shared")])),
+        (colormap, lambda c: gr.Dropdown(label=say.text("colormap", c))),
+        (alpha, lambda c: gr.Slider(label=say.text("opacity", c))),
+    ]
+    return dict(channels=channels, normalization=normalization, colormap=colormap, alpha=alpha)
 
-    def prediction_selected(evt: gr.SelectData, model_name, weights_name):
-        loaded = analyzer.model(model_name, weights_name)
-        label = evt.value if isinstance(evt.value, str) else str(evt.value)
-        for index, name in enumerate(loaded.categories):
-            if name == label:
-                return str(index)
-        return gr.skip()
 
-    gr.Markdown(INTRO)
-    result_key = ctx.result_key
-    with ctx.sidebar:
-        with gr.Accordion("Display", open=False):
-            channels_input = gr.Slider(MIN_CHANNELS, MAX_CHANNELS, value=DEFAULT_CHANNELS, step=1, label="Feature maps per stage (strongest by mean activation)")
-            normalization_input = gr.Radio([("per stage (each 0–1)", "per-stage"), ("shared scale across stages", "shared")], value="per-stage", label="Heatmap scale")
-            colormap_input = gr.Dropdown(list(COLORMAPS), value="viridis", label="Feature-map colormap")
-            alpha_input = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label="Heatmap opacity")
+def _results(page: StagesPage) -> None:
+    intro = gr.Markdown(say.text("intro"))
+    page.notice = _hidden(elem_classes=["notice"], label="notice")
+    page.stale = _hidden(elem_classes=["stale"], label="stale")
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=240):
+            seen_head = gr.Markdown(say.text("seen"), elem_classes=["result-head"])
+            page.seen = gr.Image(label="input as the network sees it", show_label=False, interactive=False, height=300)
+        with gr.Column(min_width=240):
+            page.top_head = gr.Markdown(say.predictions_heading(None), elem_classes=["result-head"], label="predictions heading")
+            page.predictions = gr.Label(num_top_classes=5, show_label=False, label="predictions")
+    page.summary = gr.Markdown(say.text("prompt"), label="summary")
     with gr.Row():
-        seen_image = gr.Image(label="As the network sees it (resized + centre-cropped)", height=300, interactive=False)
-        predictions = gr.Label(num_top_classes=5, label="Top-5 predictions")
-    summary = gr.Markdown("Pick an example or upload a photo, then press **Analyze**.")
-    with gr.Row():
-        gr.Markdown("**stage** · output shape", elem_classes=["col-head"])
-        gr.Markdown("**feature maps**: strongest channels by mean activation, channel ids in the corner", elem_classes=["col-head"])
-        gr.Markdown("**Grad-CAM**: where the stage's evidence for the chosen class lies", elem_classes=["col-head"])
-    stage_outputs = []
+        stage_head = gr.Markdown(say.text("head_stage"), elem_classes=["col-head"])
+        features_head = gr.Markdown(say.text("head_features"), elem_classes=["col-head"])
+        page.cam_head = gr.Markdown(say.cam_heading("gradcam"), elem_classes=["col-head"], label="cam heading")
+    page.relabel += [(intro, lambda c: say.text("intro", c)), (seen_head, lambda c: say.text("seen", c)),
+                     (stage_head, lambda c: say.text("head_stage", c)),
+                     (features_head, lambda c: say.text("head_features", c))]
     for spec in STAGES:
         with gr.Row(equal_height=True):
             with gr.Column(scale=1, min_width=200):
-                title = gr.Markdown(f"### {stage_label(spec)}\n{spec.description}", elem_classes=["stage-title"])
-            grid = gr.Image(label=f"{stage_label(spec)}: strongest channels", show_label=False,
-                            interactive=False, height=340, scale=2)
-            cam = gr.Image(label=f"{stage_label(spec)}: Grad-CAM", show_label=False,
-                           interactive=False, height=340, scale=2)
-        stage_outputs += [title, grid, cam]
-    with gr.Accordion("Inspect one channel", open=True):
-        with gr.Row():
-            stage_choice = gr.Dropdown([(stage_label(s), s.name) for s in STAGES], value="layer4", label="Stage")
-            channel_choice = gr.Number(value=0, precision=0, minimum=0, label="Channel id (from the grid's #labels)")
-            inspect_button = gr.Button("Show channel")
-        channel_image = gr.Image(label="Channel over the image", interactive=False, height=360)
-    with gr.Accordion("How ResNet works — and this model's stages", open=False):
-        gr.Markdown(THEORY)
-        architecture = gr.Markdown(analyzer.architecture(ctx.default_model, ctx.default_weights))
+                page.titles.append(gr.Markdown(say.stage_title(spec), elem_classes=["stage-title"],
+                                               label=f"{spec.paper_name} title"))
+            page.grids.append(gr.Image(label=f"{spec.paper_name} feature maps", show_label=False,
+                                       interactive=False, height=340, scale=2))
+            page.cams.append(gr.Image(label=f"{spec.paper_name} cam", show_label=False,
+                                      interactive=False, height=340, scale=2))
 
-    display_inputs = [channels_input, normalization_input, colormap_input, alpha_input]
-    outputs = [seen_image, predictions, summary, *stage_outputs, result_key, ctx.banner, ctx.target]
-    if EXAMPLES:
-        initial = analyzer.model(ctx.default_model, ctx.default_weights)
-        cache = cache_examples(initial)
-        with ctx.sidebar:  # created here, once the outputs exist, to cache into them
-            gr.Examples(
-                [[str(p)] for p in EXAMPLES], inputs=[ctx.image], label="Examples (public domain / CC0)",
-                fn=lambda path: analyze_image(path, ctx.default_model, ctx.default_weights, "gradcam", "", DEFAULT_CHANNELS,
-                                              "per-stage", "viridis", 0.5),
-                outputs=outputs, cache_examples=cache, cache_mode="lazy" if cache else None,
-                run_on_click=False,  # without a cache: fill the photo; the user picks the model, then Analyze
-            )
-    ctx.analyze_button.click(
-        handles_errors(analyze_image),
-        [*ctx.subject, *display_inputs],
-        outputs, api_name="analyze", concurrency_id="model",
-    )
-    for control in display_inputs:
-        control.change(rerender, [result_key, *display_inputs], outputs[: 3 + 3 * len(STAGES)],
-                       api_visibility="private", concurrency_id="render", show_progress="hidden")
-    ctx.model.change(model_changed, [ctx.model], [ctx.weights, ctx.banner, architecture, ctx.target],
-                     api_name="select_model", concurrency_id="model")
-    ctx.weights.input(weights_changed, [ctx.model, ctx.weights], [ctx.banner, architecture, ctx.target],
-                      api_name="select_weights", concurrency_id="model")
-    inspect_button.click(inspect_channel, [result_key, stage_choice, channel_choice, alpha_input], [channel_image],
-                         api_name="channel", concurrency_id="render")
-    predictions.select(prediction_selected, [ctx.model, ctx.weights], [ctx.target], api_visibility="private")
+
+def _inspector(page: StagesPage) -> None:
+    with gr.Accordion(say.text("inspect"), open=True) as accordion:
+        with gr.Row():
+            stage = TextDropdown([(say.stage_label(s), s.paper_name) for s in STAGES], value="conv5_x",
+                                 label=say.text("stage"), allow_custom_value=True,
+                                 info="conv1 … conv5_x, C1 … C5 or maxpool, layer1 … layer4")
+            channel = LenientNumber(value=0, precision=0, label=say.text("channel"))
+            button = gr.Button(say.text("show_channel"))
+        note = _hidden(label="channel note")
+        image = gr.Image(label="channel", show_label=False, interactive=False, height=360)
+    page.inspector = dict(stage=stage, channel=channel, button=button, note=note, image=image, state=gr.State(None))
+    page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("inspect", c))),
+                     (stage, lambda c: gr.Dropdown(label=say.text("stage", c),
+                                                   choices=[(say.stage_label(s, c), s.paper_name) for s in STAGES])),
+                     (channel, lambda c: gr.Number(label=say.text("channel", c))),
+                     (button, lambda c: gr.Button(say.text("show_channel", c)))]
+
+
+def _theory(page: StagesPage, ctx: ViewContext) -> None:
+    with gr.Accordion(say.text("theory_title"), open=False) as accordion:
+        theory = gr.Markdown(say.text("theory"))
+        page.architecture = gr.Markdown(ctx.analyzer.architecture(ctx.default_model, ctx.default_weights))
+    page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("theory_title", c))),
+                     (theory, lambda c: say.text("theory", c))]
+
+
+class Handlers:
+    """The view's event handlers: each returns a dict keyed by the components it changes."""
+
+    def __init__(self, ctx: ViewContext, page: StagesPage) -> None:
+        self.ctx, self.page, self.analyzer, self.store = ctx, page, ctx.analyzer, ctx.store
+
+    def _shown(self, result, subject, n_channels, colormap, alpha, lang) -> dict:
+        """Pictures and words for one analysis, all of them of that analysis."""
+        page = self.page
+        pictures = render_pictures(result, self.store, int(n_channels), colormap, alpha, result.normalization)
+        values = {page.seen: pictures.image_file, page.predictions: dict(result.predictions),
+                  page.summary: say.summary(result, subject, lang), page.top_head: say.predictions_heading(result, lang),
+                  page.cam_head: say.cam_heading(result.method, lang)}
+        for title, grid, cam, text, stage in zip(page.titles, page.grids, page.cams, say.stage_titles(result, lang),
+                                                  pictures.stages):
+            # The stem has no CAM: its slot shows the input, so each row still lines up with it.
+            values |= {title: text, grid: stage.features_file, cam: stage.cam_file or pictures.image_file}
+        return values
+
+    def _empty(self, method: str, lang: str) -> dict:
+        page = self.page
+        values = {page.seen: None, page.predictions: None, page.summary: say.text("prompt", lang),
+                  page.top_head: say.predictions_heading(None, lang), page.cam_head: say.cam_heading(method, lang)}
+        for title, grid, cam, text in zip(page.titles, page.grids, page.cams, say.stage_titles(None, lang)):
+            values |= {title: text, grid: None, cam: None}
+        return values
+
+    def _compute(self, image, model, weights, method, target, normalization):
+        key, result = self.analyzer.analysis(image, model, weights, method, target)
+        return key, renormalized(result, normalization), subject_of(image, model, weights, method, target)
+
+    def analyze_page(self, image, model, weights, method, target, n_channels, normalization, colormap, opacity, lang):
+        key, result, subject = self._compute(image, model, weights, method, target, normalization)
+        inspector = self.page.inspector
+        return self._shown(result, subject, n_channels, colormap, opacity, lang) | {
+            self.page.notice: _hidden(), inspector["image"]: None, inspector["note"]: _hidden(),
+            inspector["state"]: None, self.ctx.result_key: key, self.ctx.shown: subject}
+
+    def refused(self, message, image, model, weights, method, *rest):
+        """A refused request: its message in place, and nothing left on screen from before."""
+        lang = rest[-1]
+        inspector = self.page.inspector
+        return self._empty(method, lang) | {
+            self.page.notice: _hidden(say.refused(message, lang)), self.page.stale: _hidden(),
+            inspector["image"]: None, inspector["note"]: _hidden(), inspector["state"]: None,
+            self.ctx.result_key: "", self.ctx.shown: None}
+
+    def analyze(self, image, model, weights, method, target, n_channels=DEFAULT_CHANNELS, normalization="per-stage",
+                colormap="viridis", opacity=0.5, lang="en"):
+        """For programs: the page's pictures and words for one photo."""
+        _, result, subject = self._compute(image, model, weights, method, target, normalization)
+        return self._shown(result, subject, n_channels, colormap, opacity, lang)
+
+    def predict(self, image, model, weights, method, target, n_channels=DEFAULT_CHANNELS) -> dict:
+        """For programs: predictions, the heatmaps' class and each stage's shape and strongest channels."""
+        _, result = self.analyzer.analysis(image, model, weights, method, target)
+        return prediction_json(result, weights, int(n_channels))
+
+    def channel(self, image, model, weights, method, target, stage, channel, opacity=0.5) -> str:
+        """For programs: one channel of one stage over the photo; stage as conv1…conv5_x, C1…C5 or layer1…4."""
+        _, result = self.analyzer.analysis(image, model, weights, method, target)
+        return channel_picture(result, self.store, stage, channel, opacity)
+
+    def rerender(self, key, shown, channel_state, method, n_channels, normalization, colormap, opacity, lang):
+        """Display options or language changed: redraw from the cached analysis, no recompute."""
+        entry = self.analyzer.cached(key) if key else None
+        if entry is None or shown is None:
+            return self._empty(method, lang)
+        result = renormalized(entry[0], normalization)
+        values = self._shown(result, shown, n_channels, colormap, opacity, lang)
+        if channel_state:
+            values |= self._channel_values(result, *channel_state, opacity, lang)
+        return values
+
+    def _channel_values(self, result, stage, channel, opacity, lang) -> dict:
+        inspector = self.page.inspector
+        picture = channel_picture(result, self.store, stage, channel, opacity)
+        found = next(s for s in STAGES if s.name == find_stage(result, stage).name)
+        note = say.text("channel_caption", lang, channel=int(float(channel)), stage=say.stage_label(found, lang),
+                        method=say.method_label(result.method))
+        return {inspector["image"]: picture, inspector["note"]: _hidden(note), inspector["state"]: (stage, channel)}
+
+    def inspect(self, key, stage, channel, opacity, lang):
+        entry = self.analyzer.cached(key) if key else None
+        if entry is None:
+            raise ModelChoiceError(say.text("prompt", lang).replace("**", ""))
+        return self._channel_values(entry[0], stage, channel, opacity, lang)
+
+    def inspect_refused(self, message, *args):
+        inspector = self.page.inspector
+        return {inspector["image"]: None, inspector["note"]: _hidden(f"⚠️ {message}"), inspector["state"]: None}
+
+    def freshness(self, shown, image, model, weights, method, target, lang):
+        """Marks the results when the controls no longer describe them."""
+        current = subject_of(image, model, weights, method, target)
+        return _hidden(say.stale_notice(shown, current, lang))
+
+    def model_changed(self, model, lang):
+        options = self.analyzer.weights_options(model)
+        return self._model_values(model, "DEFAULT", lang) | {self.ctx.weights: gr.Dropdown(choices=options, value="DEFAULT")}
+
+    def weights_changed(self, model, weights, lang):
+        return self._model_values(model, weights, lang)
+
+    def _model_values(self, model, weights, lang) -> dict:
+        loaded = self.analyzer.model(model, weights)
+        banner = say.weights_banner(loaded, lang)
+        return {self.ctx.banner: gr.Markdown(banner, visible=bool(banner)),
+                self.page.architecture: self.analyzer.architecture(loaded.name, weights),
+                self.ctx.target: gr.Dropdown(choices=target_choices(loaded, say.text("automatic", lang)), value="")}
+
+    def pick_prediction(self, evt: gr.SelectData, model, weights):
+        """A click on a prediction picks its class for the heatmaps (the next step recomputes)."""
+        label = evt.value if isinstance(evt.value, str) else str(evt.value)
+        categories = self.analyzer.model(model, weights).categories
+        return str(categories.index(label)) if label in categories else gr.skip()
+
+
+def _api(fn, inputs: list, outputs, api_name: str) -> None:
+    """An endpoint for programs only: a button the page never shows. Its errors are raised (gradio_client
+    reports them); the page's own events show them in place instead."""
+    gr.Button(visible=False).click(handles_errors(fn), inputs, outputs, api_name=api_name, concurrency_id="model")
+
+
+def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
+    inspector = page.inspector
+    page_outputs = [*page.results, page.notice, page.stale, inspector["image"], inspector["note"], inspector["state"],
+                    ctx.result_key, ctx.shown]
+    analyze_inputs = [*ctx.subject, *page.display, ctx.lang]
+    freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang]
+    analyze_page = handles_errors(on.analyze_page, fallback=on.refused)
+    freshness = handles_errors(on.freshness)
+    private = dict(api_visibility="private")
+    ctx.analyze_button.click(analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private) \
+        .then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
+    (page.predictions.select(handles_errors(on.pick_prediction), [ctx.model, ctx.weights], [ctx.target], **private)
+        .success(analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private)
+        .then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private))
+    rerender_inputs = [ctx.result_key, ctx.shown, inspector["state"], ctx.method, *page.display, ctx.lang]
+    for control in [*page.display, ctx.lang]:
+        control.change(handles_errors(on.rerender), rerender_inputs, [*page.results, inspector["image"], inspector["note"], inspector["state"]],
+                       concurrency_id="render", show_progress="hidden", **private)
+    for control in [*ctx.subject, ctx.lang]:
+        control.change(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
+    model_outputs = [ctx.banner, page.architecture, ctx.target]
+    ctx.model.change(handles_errors(on.model_changed), [ctx.model, ctx.lang], [ctx.weights, *model_outputs],
+                     concurrency_id="model", **private)
+    ctx.weights.input(handles_errors(on.weights_changed), [ctx.model, ctx.weights, ctx.lang], model_outputs,
+                      concurrency_id="model", **private)
+    inspector["button"].click(handles_errors(on.inspect, fallback=on.inspect_refused),
+                              [ctx.result_key, inspector["stage"], inspector["channel"], page.alpha, ctx.lang],
+                              [inspector["image"], inspector["note"], inspector["state"]], concurrency_id="render", **private)
+    _api(on.analyze, analyze_inputs, page.results, "analyze")
+    _api(on.predict, [*ctx.subject, page.channels], [gr.JSON(visible=False, label="prediction")], "predict")
+    _api(on.channel, [*ctx.subject, inspector["stage"], inspector["channel"], page.alpha], [inspector["image"]], "channel")
+    ctx.on_language.append(([c for c, _ in page.relabel], lambda code: [fn(code) for _, fn in page.relabel]))
+
+
+def _examples(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
+    if not EXAMPLES:
+        return
+    cache = cache_examples(ctx.analyzer.model(ctx.default_model, ctx.default_weights))
+    with ctx.sidebar:  # created here, once the outputs exist, to cache into them
+        gr.Examples(
+            [[str(p)] for p in EXAMPLES], inputs=[ctx.image], label=say.text("examples"),
+            fn=lambda path: on.analyze(path, ctx.default_model, ctx.default_weights, "gradcam", ""),
+            outputs=page.results, cache_examples=cache, cache_mode="lazy" if cache else None,
+            run_on_click=False,  # without a cache: fill the photo; the user picks the model, then Analyze
+        )
+
+
+def build(ctx: ViewContext) -> None:
+    relabel: list = []
+    with ctx.sidebar:
+        page = StagesPage(**_display_controls(relabel))
+    page.relabel = relabel
+    _results(page)
+    _inspector(page)
+    _theory(page, ctx)
+    handlers = Handlers(ctx, page)
+    _examples(ctx, page, handlers)
+    _wire(ctx, page, handlers)

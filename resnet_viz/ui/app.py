@@ -9,11 +9,12 @@ import gradio as gr
 from ..cam import CAM_METHODS
 from ..malloc import tune_for_server
 from ..models import is_checkpoint
-from ..service import Analyzer, model_choices, target_choices, weights_banner
+from ..presenter import text, weights_banner
+from ..service import Analyzer, model_choices, target_choices
 from . import analysis_view
-from .context import ASSETS, ViewContext, cache_examples
+from .context import ASSETS, ViewContext, cache_examples  # noqa: F401 (exported by the package)
 from .errors import handles_errors
-from .widgets import SafeImage
+from .widgets import SafeImage, TextDropdown
 
 MAX_FILE_SIZE = "20mb"
 # Gradio keeps a copy of every component's config per browser session (the class dropdown alone
@@ -29,27 +30,29 @@ VIEWS = [
 
 CSS = """
 #banner {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
+.notice {background:#fef2f2; border:2px solid #dc2626; border-radius:8px; padding:4px 14px;}
+.stale {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
 .stage-title h3 {margin-bottom:2px;}
 .col-head {border-bottom:1px solid #c7d2fe;}
+.result-head p {margin:0;}
 footer {display:none !important;}
 """
 
-TITLE = {"en": "# resnet-viz — see inside a ResNet", "ko": "# resnet-viz — ResNet의 속을 들여다보기"}
-
 
 def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
-    image = SafeImage(label="Photo", type="filepath", sources=["upload", "clipboard", "webcam"], height=240)
+    image = SafeImage(label=text("photo"), type="filepath", sources=["upload", "clipboard", "webcam"], height=240)
     # allow_custom_value: the service checks every choice and says what is wrong in its own words;
     # Gradio's check would list 1000 class ids, and would refuse an API call with weights of a
     # model the session has not selected first.
-    model_input = gr.Dropdown(model_choices(), value=model, label="Model", info="✓ offline = weights cached",
+    model_input = gr.Dropdown(model_choices(), value=model, label=text("model"), info=text("model_info"),
                               allow_custom_value=True)
-    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label="Weights", allow_custom_value=True)
-    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label="CAM method",
+    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label=text("weights"),
+                                allow_custom_value=True)
+    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label=text("method"),
                                allow_custom_value=True)
-    target_input = gr.Dropdown(target_choices(initial), value="", label="Class for the heatmaps", allow_custom_value=True,
-                               filterable=True, info="type to search; or click a prediction")
-    analyze_button = gr.Button("Analyze", variant="primary", size="lg")
+    target_input = TextDropdown(target_choices(initial, text("automatic")), value="", label=text("target"),
+                                allow_custom_value=True, filterable=True, info=text("target_info"))
+    analyze_button = gr.Button(text("analyze"), variant="primary", size="lg")
     return dict(image=image, model=model_input, weights=weights_input, method=method_input, target=target_input,
                 analyze_button=analyze_button)
 
@@ -63,7 +66,7 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
 
     with gr.Blocks(title="resnet-viz: see inside a ResNet", delete_cache=(3600, 3600)) as app:
         with gr.Row():
-            title = gr.Markdown(TITLE["en"])
+            title = gr.Markdown(text("title"))
             lang = gr.Radio([("English", "en"), ("한국어", "ko")], value="en", show_label=False, container=False,
                             scale=0, min_width=200, elem_id="lang")
         banner_text = weights_banner(initial)
@@ -71,28 +74,43 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
         with gr.Sidebar(open=True, width=340) as sidebar:
             controls = _controls(analyzer, initial, model, weights)
         ctx = ViewContext(analyzer=analyzer, lang=lang, banner=banner, sidebar=sidebar, result_key=gr.State(""),
-                          default_model=model,
-                          default_weights=weights, **controls)
+                          default_model=model, default_weights=weights, shown=gr.State(None), **controls)
         tabs = []
         with gr.Tabs():
             for label_en, _label_ko, view in VIEWS:
                 with gr.Tab(label_en) as tab:
                     view.build(ctx)
                 tabs.append(tab)
-
-        ctx.on_language.append(([title], lambda code: [TITLE[code]]))
-        ctx.on_language.append((tabs, lambda code: [gr.Tab(label=en if code == "en" else ko) for en, ko, _ in VIEWS]))
-        language_outputs = [c for components, _ in ctx.on_language for c in components]
-
-        @handles_errors
-        def relabel(code: str):
-            return [update for _, fn in ctx.on_language for update in fn(code)]
-
-        lang.change(relabel, [lang], language_outputs, api_visibility="private", show_progress="hidden")
-        # The browser's language picks the default; the radio switches it.
-        app.load(None, None, [lang], js="() => (navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en'")
+        _wire_language(app, ctx, title, tabs)
     app.analyzer = analyzer  # type: ignore[attr-defined]
+    app.store = ctx.store  # type: ignore[attr-defined]
     return app
+
+
+def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: list) -> None:
+    ctx.on_language.append(([title], lambda code: [text("title", code)]))
+    ctx.on_language.append((tabs, lambda code: [gr.Tab(label=en if code == "en" else ko) for en, ko, _ in VIEWS]))
+    ctx.on_language.append(([ctx.image, ctx.analyze_button], lambda code: [gr.Image(label=text("photo", code)),
+                                                                          gr.Button(text("analyze", code))]))
+    ctx.on_language.append(([ctx.model, ctx.weights, ctx.method], lambda code: [
+        gr.Dropdown(label=text("model", code), info=text("model_info", code)),
+        gr.Dropdown(label=text("weights", code)), gr.Dropdown(label=text("method", code))]))
+    language_outputs = [c for components, _ in ctx.on_language for c in components]
+
+    @handles_errors
+    def relabel(code: str, model: str, weights: str):
+        updates = [update for _, fn in ctx.on_language for update in fn(code)]
+        # The class box's first choice is a word too; its other 1000 are ImageNet's names.
+        automatic = text("automatic", code)
+        target = gr.Dropdown(label=text("target", code), info=text("target_info", code),
+                             choices=target_choices(ctx.analyzer.model(model, weights), automatic))
+        banner = weights_banner(ctx.analyzer.model(model, weights), code)
+        return [*updates, target, gr.Markdown(banner, visible=bool(banner))]
+
+    ctx.lang.change(relabel, [ctx.lang, ctx.model, ctx.weights], [*language_outputs, ctx.target, ctx.banner],
+                    api_visibility="private", show_progress="hidden")
+    # The browser's language picks the default; the radio switches it.
+    app.load(None, None, [ctx.lang], js="() => (navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en'")
 
 
 def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,

@@ -10,6 +10,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..filestore import FileStore
 from ..models import LoadedModel
 from ..service import Analyzer
 
@@ -28,6 +29,7 @@ class ViewContext:
     """Handed to each view's `build`. The shared controls live in the sidebar; a view reads them as
     inputs of its own events and never owns them.
 
+    Handlers that write text take `lang` (ctx.lang) as an input; static labels are relabelled:
     `on_language`: a view appends `(components, relabel)` where `relabel(lang)` returns one update
     per component, in order; the app calls it when the language changes ("en" or "ko").
     """
@@ -46,6 +48,10 @@ class ViewContext:
     default_model: str
     default_weights: str
     on_language: list[tuple[list[gr.components.Component], Callable[[str], list[Any]]]] = field(default_factory=list)
+    # The Subject (service.Subject) of the analysis on screen, None when none: views compare it with
+    # the controls to say when what they show is no longer what the controls describe.
+    shown: gr.State | None = None
+    store: FileStore = field(default_factory=FileStore)  # picture files handed to the browser
 
     @property
     def subject(self) -> list[gr.components.Component]:

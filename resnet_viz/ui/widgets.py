@@ -16,3 +16,28 @@ class SafeImage(gr.Image):
         if payload is None or (payload.url and payload.url.startswith("data:")) or payload.path is None:
             return super().preprocess(payload)
         return str(payload.path)
+
+
+class TextDropdown(gr.Dropdown):
+    """A dropdown whose API type is a plain string: the service checks the value and says what is
+    wrong, so programs need not see (and gradio_client need not type) 1000 class ids."""
+
+    def get_block_name(self) -> str:
+        return "dropdown"
+
+    def api_info(self) -> dict:
+        return {"type": "string", "description": str(self.info or self.label or "")}
+
+
+class LenientNumber(gr.Number):
+    """A number input that hands a non-number on as it came (e.g. "abc" from an API call), so the
+    service can say which values exist instead of Gradio's bare type error."""
+
+    def get_block_name(self) -> str:
+        return "number"
+
+    def preprocess(self, payload):  # type: ignore[override]
+        try:
+            return super().preprocess(payload)
+        except (TypeError, ValueError):
+            return payload
