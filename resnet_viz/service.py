@@ -189,6 +189,8 @@ def find_stage(result: AnalysisResult, name: str | None) -> StageResult:
 
 def parse_channel(value: object, channels: int) -> int:
     """A channel id from a form or an API call, or a message saying which ids exist."""
+    if value is None or str(value).strip() == "":
+        raise ModelChoiceError(f"Type a channel id: a whole number from 0 to {channels - 1}.")
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

@@ -66,7 +66,7 @@ def _display_controls(page_relabel: list) -> dict:
         normalization = gr.Radio([(say.text("per_stage"), "per-stage"), (say.text("shared"), "shared")],
                                  value="per-stage", label=say.text("scale"))
         colormap = gr.Dropdown(list(COLORMAPS), value="viridis", label=say.text("colormap"))
-        alpha = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label=say.text("opacity"))
+        alpha = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label=say.text("opacity"), elem_id="opacity")
     page_relabel += [
         (accordion, lambda c: gr.Accordion(label=say.text("display", c))),
         (channels, lambda c: gr.Slider(label=say.text("n_channels", c))),
@@ -80,20 +80,22 @@ def _display_controls(page_relabel: list) -> dict:
 
 def _results(page: StagesPage) -> None:
     intro = gr.Markdown(say.text("intro"))
-    page.notice = _hidden(elem_classes=["notice"], label="notice")
-    page.stale = _hidden(elem_classes=["stale"], label="stale")
+    page.notice = _hidden(elem_classes=["notice"], label="notice", elem_id="notice")
+    page.stale = _hidden(elem_classes=["stale"], label="stale", elem_id="stale")
     with gr.Row(equal_height=False):
         with gr.Column(min_width=240):
             seen_head = gr.Markdown(say.text("seen"), elem_classes=["result-head"])
-            page.seen = gr.Image(label="input as the network sees it", show_label=False, interactive=False, height=300)
+            page.seen = gr.Image(label="input as the network sees it", show_label=False, interactive=False, height=300,
+                                 elem_id="seen")
         with gr.Column(min_width=240):
-            page.top_head = gr.Markdown(say.predictions_heading(None), elem_classes=["result-head"], label="predictions heading")
-            page.predictions = gr.Label(num_top_classes=5, show_label=False, label="predictions")
-    page.summary = gr.Markdown(say.text("prompt"), label="summary")
+            page.top_head = gr.Markdown(say.predictions_heading(None), elem_classes=["result-head"], label="predictions heading",
+                                       elem_id="top-head")
+            page.predictions = gr.Label(num_top_classes=5, show_label=False, label="predictions", elem_id="predictions")
+    page.summary = gr.Markdown(say.text("prompt"), label="summary", elem_id="summary")
     with gr.Row():
         stage_head = gr.Markdown(say.text("head_stage"), elem_classes=["col-head"])
         features_head = gr.Markdown(say.text("head_features"), elem_classes=["col-head"])
-        page.cam_head = gr.Markdown(say.cam_heading("gradcam"), elem_classes=["col-head"], label="cam heading")
+        page.cam_head = gr.Markdown(say.cam_heading("gradcam"), elem_classes=["col-head"], label="cam heading", elem_id="cam-head")
     page.relabel += [(intro, lambda c: say.text("intro", c)), (seen_head, lambda c: say.text("seen", c)),
                      (stage_head, lambda c: say.text("head_stage", c)),
                      (features_head, lambda c: say.text("head_features", c))]
@@ -114,10 +116,10 @@ def _inspector(page: StagesPage) -> None:
             stage = TextDropdown([(say.stage_label(s), s.paper_name) for s in STAGES], value="conv5_x",
                                  label=say.text("stage"), allow_custom_value=True,
                                  info="conv1 … conv5_x, C1 … C5 or maxpool, layer1 … layer4")
-            channel = LenientNumber(value=0, precision=0, label=say.text("channel"))
+            channel = LenientNumber(value=0, precision=0, label=say.text("channel"), elem_id="channel-id")
             button = gr.Button(say.text("show_channel"))
-        note = _hidden(label="channel note")
-        image = gr.Image(label="channel", show_label=False, interactive=False, height=360)
+        note = _hidden(label="channel note", elem_id="channel-note")
+        image = gr.Image(label="channel", show_label=False, interactive=False, height=360, elem_id="channel-image")
     page.inspector = dict(stage=stage, channel=channel, button=button, note=note, image=image, state=gr.State(None))
     page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("inspect", c))),
                      (stage, lambda c: gr.Dropdown(label=say.text("stage", c),

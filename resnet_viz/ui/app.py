@@ -44,13 +44,13 @@ def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
     # allow_custom_value: the service checks every choice and says what is wrong in its own words;
     # Gradio's check would list 1000 class ids, and would refuse an API call with weights of a
     # model the session has not selected first.
-    model_input = gr.Dropdown(model_choices(), value=model, label=text("model"), info=text("model_info"),
+    model_input = gr.Dropdown(model_choices(), value=model, label=text("model"), info=text("model_info"), elem_id="model",
                               allow_custom_value=True)
-    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label=text("weights"),
+    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label=text("weights"), elem_id="weights",
                                 allow_custom_value=True)
-    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label=text("method"),
+    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label=text("method"), elem_id="method",
                                allow_custom_value=True)
-    target_input = TextDropdown(target_choices(initial, text("automatic")), value="", label=text("target"),
+    target_input = TextDropdown(target_choices(initial, text("automatic")), value="", label=text("target"), elem_id="target",
                                 allow_custom_value=True, filterable=True, info=text("target_info"))
     analyze_button = gr.Button(text("analyze"), variant="primary", size="lg")
     return dict(image=image, model=model_input, weights=weights_input, method=method_input, target=target_input,
