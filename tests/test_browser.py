@@ -75,8 +75,22 @@ def target_box(page) -> str:
 
 
 def stale(page) -> str:
+    """The 'not up to date' notice once the freshness check after the last event has answered."""
+    try:
+        page.wait_for_function("() => { const s = document.querySelector('#stale');"
+                               " return !s || s.offsetParent === null || !/\\d+\\.\\ds/.test(s.innerText) }", timeout=15_000)
+    except Exception:
+        pass
     locator = page.locator("#stale")
     return locator.inner_text() if locator.is_visible() else ""
+
+
+def set_opacity(page, value: str) -> None:
+    field = page.locator("#opacity input[type=number]")
+    if not field.is_visible():
+        page.get_by_text("Display", exact=True).click()
+    field.fill(value)
+    field.press("Enter")
 
 
 def photo(tmp_path, name: str) -> Path:
@@ -134,8 +148,7 @@ def test_a_refused_photo_leaves_a_clean_page(page, tmp_path):
     assert page.get_by_text("Error", exact=True).count() == 0
     assert summary(page).startswith("Pick an example")
     assert page.locator("#seen img, #predictions .output-class").count() == 0
-    page.locator("#opacity input[type=number]").fill("0.8")
-    page.locator("#opacity input[type=number]").press("Enter")
+    set_opacity(page, "0.8")
     time.sleep(2.0)
     assert page.locator("img[src*='.webp']").count() == 0  # no old maps come back
     shot(page, "defect3-refused-1600x1000")
@@ -158,8 +171,7 @@ def test_channel_inspector_checks_input_follows_opacity_and_clears(page):
     page.get_by_role("button", name="Show channel").click()
     page.locator("#channel-image img").wait_for(timeout=30_000)
     before = page.locator("#channel-image img").get_attribute("src")
-    page.locator("#opacity input[type=number]").fill("0.85")
-    page.locator("#opacity input[type=number]").press("Enter")
+    set_opacity(page, "0.85")
     page.wait_for_function("src => { const i = document.querySelector('#channel-image img'); return i && i.src !== src }",
                            arg=before, timeout=30_000)
     page.locator("#method input").click()
