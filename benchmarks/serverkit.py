@@ -123,12 +123,13 @@ def pixels(picture) -> np.ndarray:
 
 def fingerprint(outputs: tuple) -> dict:
     """What must not differ between two answers to the same request: the predictions and the
-    pixels of every picture (not the summary, which holds the timing)."""
+    pixels of every picture (not the summary, which holds the timing). /analyze answers
+    (seen, predictions, summary, 5 × (title, feature maps, cam), predictions heading, cam heading)."""
     seen, label, _summary, *rest = outputs
     stage_pictures = [value for index, value in enumerate(rest[: 15]) if index % 3 != 0]
     digests = [hashlib.sha1(pixels(picture).tobytes()).hexdigest() for picture in [seen, *stage_pictures]]
-    confidences = [(c["label"], round(c["confidence"], 6)) for c in label["value"]["confidences"]]
-    return {"predictions": confidences, "heading": label["label"], "pictures": digests}
+    confidences = [(c["label"], round(c["confidence"], 6)) for c in label["confidences"]]
+    return {"predictions": confidences, "heading": rest[15], "pictures": digests}
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -101,6 +101,7 @@ TEXT: Table = {
         "stage_layer1": "first residual stage, stride 4", "stage_layer2": "stride 8", "stage_layer3": "stride 16",
         "stage_layer4": "last residual stage, stride 32",
         "showing": "Showing **{image}** · **{model}** · weights **{weights}** ({status}) · **{method}** · class: {target}",
+        "status_pretrained": "pretrained", "status_untrained": "untrained", "status_checkpoint": "checkpoint",
         "target_auto": "automatic (top-1)", "target_picked": "picked: {target}",
         "run": "device **{device}** · {ms} ms",
         "for_class": "Heatmaps: **{method}** for **{label}** (class {index}, p = {p}){how}; {scale}.",
@@ -145,6 +146,7 @@ TEXT: Table = {
         "stage_layer1": "첫 번째 잔차 단계, stride 4", "stage_layer2": "stride 8", "stage_layer3": "stride 16",
         "stage_layer4": "마지막 잔차 단계, stride 32",
         "showing": "표시 중: **{image}** · **{model}** · 가중치 **{weights}** ({status}) · **{method}** · 클래스: {target}",
+        "status_pretrained": "사전 학습됨", "status_untrained": "학습되지 않음", "status_checkpoint": "체크포인트",
         "target_auto": "자동 (1위)", "target_picked": "선택함: {target}",
         "run": "장치 **{device}** · {ms} ms",
         "for_class": "히트맵: **{label}** (클래스 {index}, p = {p})에 대한 **{method}**{how}; {scale}.",
@@ -222,7 +224,7 @@ def summary(result: AnalysisResult, subject: Subject, lang: str | None = "en") -
     picked = bool(subject.target)
     target_word = text("target_picked", lang, target=result.target.label) if picked else text("target_auto", lang)
     showing = text("showing", lang, image=subject.image, model=result.model_name, weights=result.weights_label,
-                   status=result.weights_status, method=method_label(result.method), target=target_word)
+                   status=text("status_" + result.weights_status, lang), method=method_label(result.method), target=target_word)
     run = text("run", lang, device=result.device, ms=f"{result.seconds * 1000:.0f}")
     values = dict(method=method_label(result.method), label=result.target.label, index=result.target.index,
                   p=f"{result.target.probability:.3f}", scale=_scale(result.normalization, lang))

@@ -1,5 +1,6 @@
 """The app over HTTP, as gradio_client (and so a user's browser) sees it. Real model, random weights."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,9 @@ def test_analyze_over_http(client, tmp_path, photo):
     path = tmp_path / f"{photo}.png"
     Image.fromarray(getattr(skimage.data, photo)()).save(path)
     outputs = analyze(client, path)
-    seen, label_update, summary = outputs[:3]
+    seen, label, summary = outputs[:3]
     assert Image.open(seen).size == (224, 224)
-    assert "UNTRAINED" in label_update["label"]  # the heading says so, not only the banner
-    label = label_update["value"]
+    assert "UNTRAINED" in outputs[18]  # the predictions' heading says so, not only the banner
     assert len(label["confidences"]) == 5
     assert label["label"] == label["confidences"][0]["label"]
     assert sum(c["confidence"] for c in label["confidences"]) <= 1.0
@@ -51,14 +51,83 @@ def test_bad_upload_gets_a_message_and_the_server_stays_up(client, tmp_path):
         analyze(client, bad)
     good = tmp_path / "ok.png"
     bad_inputs.chelsea().save(good)
-    assert len(analyze(client, good)[1]["value"]["confidences"]) == 5
+    assert len(analyze(client, good)[1]["confidences"]) == 5
 
 
 def test_channel_inspector_and_class_choice(client, tmp_path):
     path = tmp_path / "c.png"
     bad_inputs.chelsea().save(path)
     outputs = analyze(client, path, target="281")
-    assert "class 281" in outputs[2]
+    assert "class 281" in outputs[2] and "the class you picked" in outputs[2]
+
+
+# --- Defect 8: an API for programs -------------------------------------------------------------
+
+def _api_text(client) -> str:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        client.view_api(print_info=True)
+    return buffer.getvalue()
+
+
+def test_view_api_names_every_output_and_types_the_inputs(client):
+    text = _api_text(client)
+    assert "value_" not in text and len(text) < 10_000  # was ~32 KB, with value_26 … value_2
+    assert "/select_model" not in text and "/select_weights" not in text  # 1001 choices stay in the page
+    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    analyze_info = info["/analyze"]
+    names = [r["label"] for r in analyze_info["returns"]]
+    assert names[:3] == ["input as the network sees it", "predictions", "summary"]
+    assert "conv5_x cam" in names and "predictions heading" in names
+    types = {p["parameter_name"]: p["python_type"]["type"] for p in analyze_info["parameters"]}
+    assert types["target"] == "str" and types["n_channels"] == "int"
+
+
+def test_predict_answers_a_fresh_client_with_plain_json(http_server, tmp_path):
+    path = tmp_path / "chelsea.png"
+    bad_inputs.chelsea().save(path)
+    answer = Client(http_server, verbose=False).predict(handle_file(str(path)), "resnet18", "DEFAULT", "gradcam", "281",
+                                                         api_name="/predict")
+    assert set(answer) == {"model", "weights", "device", "method", "target", "predictions", "stages"}
+    assert answer["model"] == "resnet18" and answer["device"] == "cpu" and answer["method"] == "gradcam"
+    assert answer["target"]["index"] == 281 and answer["target"]["label"] == "tabby"
+    assert len(answer["predictions"]) == 5 and set(answer["predictions"][0]) == {"label", "probability"}
+    shapes = {s["paper_name"]: s["shape"] for s in answer["stages"]}
+    assert shapes == {"conv1": [64, 56, 56], "conv2_x": [64, 56, 56], "conv3_x": [128, 28, 28],
+                      "conv4_x": [256, 14, 14], "conv5_x": [512, 7, 7]}
+    # the strongest channels, as an independent computation over the same model says
+    import resnet_viz
+    import torch
+
+    result = resnet_viz.analyze(resnet_viz.load_model("resnet18", "DEFAULT", "cpu"), str(path), target=281)
+    expected = torch.argsort(result.stage("conv5_x").activation.mean(dim=(1, 2)), descending=True)[:16].tolist()
+    assert answer["stages"][4]["channels"] == expected
+
+
+@pytest.mark.parametrize("stage", ["conv1", "C5", "layer2"])
+def test_channel_takes_paper_names_without_a_prior_analysis(http_server, tmp_path, stage):
+    path = tmp_path / "chelsea.png"
+    bad_inputs.chelsea().save(path)
+    fresh = Client(http_server, verbose=False)
+    picture = fresh.predict(handle_file(str(path)), "resnet18", "DEFAULT", "gradcam", "", stage, 5, 0.5, api_name="/channel")
+    assert Image.open(picture).size == (224, 224)
+
+
+@pytest.mark.parametrize("stage, channel, message", [
+    ("C9", 3, "Unknown stage 'C9': use one of conv1/C1/maxpool"),
+    ("conv1", "abc", "Channel 'abc' does not exist here: type a whole number from 0 to 63"),
+    ("conv5_x", 512, "Channel 512 does not exist here: type a whole number from 0 to 511"),
+])
+def test_channel_refuses_with_a_message(client, tmp_path, stage, channel, message):
+    from gradio_client.exceptions import AppError
+
+    path = tmp_path / "chelsea.png"
+    bad_inputs.chelsea().save(path)
+    with pytest.raises(AppError, match=re.escape(message)):
+        client.predict(handle_file(str(path)), "resnet18", "DEFAULT", "gradcam", "", stage, channel, 0.5, api_name="/channel")
 
 
 def test_an_upload_over_the_size_cap_gets_413(http_server):

@@ -163,7 +163,7 @@ def _request(client, path: Path, **fields):
 
 
 def _still_works(client, photo: Path) -> None:
-    assert len(_request(client, photo)[1]["value"]["confidences"]) == 5
+    assert len(_request(client, photo)[1]["confidences"]) == 5
 
 
 @pytest.fixture(scope="module")
@@ -180,11 +180,12 @@ def test_http_upload(name, client, photo, tmp_path):
     path.write_bytes(data)
     if message is None:
         outputs = _request(client, path)
-        assert len(outputs[1]["value"]["confidences"]) == 5
+        assert len(outputs[1]["confidences"]) == 5
     else:
         with pytest.raises(AppError) as raised:
             _request(client, path)
         assert re.search(message, str(raised.value)), raised.value
+        assert f"{name}.bin" in str(raised.value)  # the message names the file
         _still_works(client, photo)
 
 

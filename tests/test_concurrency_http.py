@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 import resnet_viz
+from resnet_viz.cam import CAM_METHODS
 from resnet_viz.images import load_image
 from resnet_viz.render import render_encoded
 from resnet_viz.service import UI_PHOTO_FORMAT
@@ -65,10 +66,10 @@ def test_16_clients_get_exactly_their_own_answers(http_app, tmp_path):
     for index, (path, method, target) in enumerate(requests):
         result, overlays = alone[index]
         outputs = answers[index]
-        confidences = outputs[1]["value"]["confidences"]
+        confidences = outputs[1]["confidences"]
         assert [c["label"] for c in confidences] == [label for label, _ in result.predictions]
         np.testing.assert_allclose([c["confidence"] for c in confidences], [p for _, p in result.predictions], atol=1e-6)
-        assert f"class {result.target.index}," in outputs[2] and method in outputs[2]
+        assert f"class {result.target.index}," in outputs[2] and CAM_METHODS[method].label in outputs[2]
         # the pictures the client got are the ones the lone request makes, pixel for pixel
         cam_pictures = [outputs[3 + 3 * stage + 2] for stage in range(1, 5)]
         for got, expected in zip(cam_pictures, overlays):

@@ -53,7 +53,7 @@ def test_a_fresh_venv_from_requirements_runs_the_app(tmp_path):
                 if time.time() > deadline:
                     raise
                 time.sleep(0.5)
-        assert len(outputs[1]["value"]["confidences"]) == 5 and "UNTRAINED" in outputs[1]["label"]
+        assert len(outputs[1]["confidences"]) == 5 and "UNTRAINED" in outputs[18]
     finally:
         server.terminate()
         server.wait(30)

@@ -92,10 +92,14 @@ def _results(page: StagesPage) -> None:
                                        elem_id="top-head")
             page.predictions = gr.Label(num_top_classes=5, show_label=False, label="predictions", elem_id="predictions")
     page.summary = gr.Markdown(say.text("prompt"), label="summary", elem_id="summary")
-    with gr.Row():
-        stage_head = gr.Markdown(say.text("head_stage"), elem_classes=["col-head"])
-        features_head = gr.Markdown(say.text("head_features"), elem_classes=["col-head"])
-        page.cam_head = gr.Markdown(say.cam_heading("gradcam"), elem_classes=["col-head"], label="cam heading", elem_id="cam-head")
+    with gr.Row():  # the same scales as the stage rows below, so each heading sits over its column
+        with gr.Column(scale=1, min_width=200):
+            stage_head = gr.Markdown(say.text("head_stage"), elem_classes=["col-head"])
+        with gr.Column(scale=2):
+            features_head = gr.Markdown(say.text("head_features"), elem_classes=["col-head"])
+        with gr.Column(scale=2):
+            page.cam_head = gr.Markdown(say.cam_heading("gradcam"), elem_classes=["col-head"], label="cam heading",
+                                        elem_id="cam-head")
     page.relabel += [(intro, lambda c: say.text("intro", c)), (seen_head, lambda c: say.text("seen", c)),
                      (stage_head, lambda c: say.text("head_stage", c)),
                      (features_head, lambda c: say.text("head_features", c))]
