@@ -1,27 +1,56 @@
-"""The functions the UI calls, without Gradio."""
+"""The functions the UI calls, without Gradio: caches, picture files, words (en/ko), subjects."""
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from resnet_viz.service import Analyzer, target_choices
+from resnet_viz import presenter
+from resnet_viz.analysis import renormalized
+from resnet_viz.errors import ModelChoiceError
+from resnet_viz.filestore import FileStore
+from resnet_viz.service import Analyzer, channel_picture, render_pictures, subject_of, target_choices
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "chelsea.jpg"
 
 
 def test_display_options_rerender_without_recomputing(tmp_path):
-    analyzer = Analyzer(device="cpu", png_dir=str(tmp_path))
+    analyzer, store = Analyzer(device="cpu"), FileStore(str(tmp_path / "store"))
     key, result = analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "")
     again_key, again = analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "")
     assert again_key == key and again is result  # cached: no second forward
     cached, loaded = analyzer.cached(key)
-    small = analyzer.present(key, cached, loaded, 8, "magma", 0.3, "shared")
-    large = analyzer.present(key, cached, loaded, 64, "viridis", 0.5, "per-stage")
+    small = render_pictures(cached, store, 8, "magma", 0.3, "shared")
+    large = render_pictures(cached, store, 64, "viridis", 0.5, "per-stage")
     assert Image.open(small.stages[1].features_file).size[0] < Image.open(large.stages[1].features_file).size[0]
-    assert "UNTRAINED" in small.predictions_heading and "random weights" in small.banner
-    assert "shared scale" in small.summary and "own 0–1 scale" in large.summary
-    assert Image.open(analyzer.channel(key, "layer2", 5)).size == (224, 224)
+    subject = subject_of(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "")
+    assert "UNTRAINED" in presenter.predictions_heading(cached) and "random weights" in presenter.weights_banner(loaded)
+    assert "shared scale" in presenter.summary(renormalized(cached, "shared"), subject)
+    assert "own 0–1 scale" in presenter.summary(cached, subject)
+    assert Image.open(channel_picture(cached, store, "conv3_x", 5, 0.5)).size == (224, 224)
+    with pytest.raises(ModelChoiceError, match="Channel 128 does not exist here"):
+        channel_picture(cached, store, "layer2", 128, 0.5)
     other_key, _ = analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "281")
     assert other_key != key
     assert target_choices(loaded)[0] == ("top-1 (automatic)", "")
     assert target_choices(loaded)[282] == ("tabby (281)", "281")
+    store.close()
+    assert not (tmp_path / "store").exists()
+
+
+def test_a_subject_says_what_changed(tmp_path):
+    copy = tmp_path / "same.jpg"
+    copy.write_bytes(EXAMPLE.read_bytes())
+    shown = subject_of(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "top-1 (automatic)")
+    assert shown.differences(subject_of(str(copy), "resnet18", "DEFAULT", "gradcam", "")) == []  # same bytes, same class
+    assert shown.differences(subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", "")) == ["model"]
+    assert "previous model" in presenter.stale_notice(shown, subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", ""))
+    assert "이전 모델" in presenter.stale_notice(shown, subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", ""), "ko")
+    assert presenter.stale_notice(None, shown) == ""
+
+
+def test_every_word_has_a_korean_version():
+    assert set(presenter.TEXT["en"]) == set(presenter.TEXT["ko"])
+    for lang in ("en", "ko"):  # defect 7: projection where only channels change; which stem convention
+        theory = presenter.text("theory", lang)
+        assert "64 → 256" in theory and "112×112" in theory and "56×56" in theory

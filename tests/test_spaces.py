@@ -74,7 +74,7 @@ def test_spaces_gpu_decorates_the_model_call_when_spaces_is_installed(monkeypatc
     assert launched["gpu"] is gpu
 
     from resnet_viz.service import Analyzer
-    analyzer = Analyzer(device="cpu", gpu=launched["gpu"], png_dir=str(tmp_path))
+    analyzer = Analyzer(device="cpu", gpu=launched["gpu"])
     photo = tmp_path / "p.png"
     import skimage.data
     from PIL import Image
