@@ -132,6 +132,14 @@ def test_a_model_switch_marks_the_results_and_the_next_analysis_is_of_the_new_mo
     text = analyze(page, "chelsea.jpg")
     assert "resnet34" in text and stale(page) == ""
     assert target_box(page) == "top-1 (automatic)"
+    # the race: switch back while an analysis of resnet34 is still running
+    page.get_by_role("button", name="Analyze").click()
+    page.locator("#model input").click()
+    page.get_by_role("option", name="resnet18").click()
+    page.wait_for_function("() => { const s = document.querySelector('#stale');"
+                           " return s && s.offsetParent !== null && s.innerText.includes('previous model') }", timeout=60_000)
+    time.sleep(2.0)
+    assert "resnet34" in summary(page) and "model" in stale(page)  # what is shown says whose it is, and is marked
 
 
 @needs_chromium
