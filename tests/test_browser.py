@@ -255,8 +255,9 @@ def test_upload_analyze_and_screenshot(page):
         timeout=60_000)
     assert page.get_by_text("Top-5 predictions — UNTRAINED weights (random)").count() >= 1
     assert page.get_by_text("layer4 · conv5_x (C5)").count() >= 1
-    page.mouse.wheel(0, -10_000)
+    page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }")
+    page.set_viewport_size({"width": 1600, "height": 1300})  # header, top-5, summary and two stage rows
     time.sleep(0.5)
     target = Path(os.environ.get("RESNET_VIZ_SCREENSHOT", Path(SHOTS or "/tmp") / "app.png"))
-    page.screenshot(path=str(target), full_page=True)
+    page.screenshot(path=str(target))
     assert target.stat().st_size > 100_000

@@ -30,8 +30,8 @@ VIEWS = [
 
 CSS = """
 #banner {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
-.notice {background:#fef2f2; border:2px solid #dc2626; border-radius:8px; padding:4px 14px;}
-.stale {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
+.block.notice {background:#fef2f2; border:2px solid #dc2626; border-radius:8px; padding:4px 14px;}
+.block.stale {background:#fff4e5; border:2px solid #f59e0b; border-radius:8px; padding:4px 14px;}
 .stage-title h3 {margin-bottom:2px;}
 .col-head {border-bottom:1px solid #c7d2fe;}
 .result-head p {margin:0;}
