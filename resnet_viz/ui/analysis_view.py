@@ -303,12 +303,13 @@ def _examples(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
         return
     cache = cache_examples(ctx.analyzer.model(ctx.default_model, ctx.default_weights))
     with ctx.sidebar:  # created here, once the outputs exist, to cache into them
-        gr.Examples(
+        examples = gr.Examples(
             [[str(p)] for p in EXAMPLES], inputs=[ctx.image], label=say.text("examples"),
             fn=lambda path: on.analyze(path, ctx.default_model, ctx.default_weights, "gradcam", ""),
             outputs=page.results, cache_examples=cache, cache_mode="lazy" if cache else None,
             run_on_click=False,  # without a cache: fill the photo; the user picks the model, then Analyze
         )
+    page.relabel.append((examples.dataset, lambda c: gr.Dataset(label=say.text("examples", c))))
 
 
 def build(ctx: ViewContext) -> None:
