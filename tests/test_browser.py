@@ -41,9 +41,16 @@ def page(browser, http_server):
     page.close()
 
 
-def shot(page, name: str, full_page: bool = False) -> None:
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+def shot(page, name: str) -> None:
+    """The page as a projector shows it: 1600×1000 and 1280×720."""
+    if not SHOTS:
+        return
+    size = page.viewport_size
+    for width, height in ((1600, 1000), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        time.sleep(0.3)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}x{height}.png"))
+    page.set_viewport_size(size)
 
 
 def upload(page, path: Path) -> None:
@@ -109,7 +116,7 @@ def test_automatic_class_stays_automatic_for_the_next_photo(page, tmp_path):
     text = analyze(page, "chelsea.jpg")
     assert "class: automatic (top-1)" in text
     assert target_box(page) == "top-1 (automatic)"  # not rewritten to the photo's top-1
-    shot(page, "defect1-1600x1000")
+    shot(page, "defect1")
     second = photo(tmp_path, "coffee")
     upload(page, second)
     assert "photo" in stale(page)  # the rows still show chelsea: marked
@@ -128,7 +135,7 @@ def test_a_model_switch_marks_the_results_and_the_next_analysis_is_of_the_new_mo
     page.wait_for_function("() => { const s = document.querySelector('#stale'); return s && s.innerText.includes('model') }",
                            timeout=60_000)
     assert "resnet18" in summary(page)  # what is shown is still said to be resnet18's, and marked stale
-    shot(page, "defect2-stale-1600x1000")
+    shot(page, "defect2-stale")
     text = analyze(page, "chelsea.jpg")
     assert "resnet34" in text and stale(page) == ""
     assert target_box(page) == "top-1 (automatic)"
@@ -159,9 +166,7 @@ def test_a_refused_photo_leaves_a_clean_page(page, tmp_path):
     set_opacity(page, "0.8")
     time.sleep(2.0)
     assert page.locator("img[src*='.webp']").count() == 0  # no old maps come back
-    shot(page, "defect3-refused-1600x1000")
-    page.set_viewport_size({"width": 1280, "height": 720})
-    shot(page, "defect3-refused-1280x720")
+    shot(page, "defect3-refused")
     upload(page, EXAMPLES / "chelsea.jpg")
     analyze(page, "chelsea.jpg")
     assert not page.locator("#notice").is_visible()
@@ -225,9 +230,7 @@ def test_at_1280x720_headings_do_not_cover_the_results(page):
     seen_head = page.get_by_text("As the network sees it").bounding_box()
     seen = page.locator("#seen").bounding_box()
     assert seen_head["y"] + seen_head["height"] <= seen["y"] + 1
-    shot(page, "defect10-1280x720")
-    page.set_viewport_size({"width": 1600, "height": 1000})
-    shot(page, "analysed-1600x1000")
+    shot(page, "defect10-analysed")
 
 
 @needs_chromium
@@ -239,7 +242,7 @@ def test_korean_switches_the_shell_and_the_stages_view(page):
     page.get_by_role("button", name="분석").wait_for(timeout=10_000)
     assert page.get_by_text("ResNet의 속을 들여다보기").count() >= 1
     assert page.get_by_text("단계별 보기").count() >= 1
-    shot(page, "korean-1600x1000")
+    shot(page, "korean")
 
 
 @needs_chromium

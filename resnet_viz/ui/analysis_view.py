@@ -205,9 +205,11 @@ class Handlers:
 
     def rerender(self, key, shown, channel_state, method, n_channels, normalization, colormap, opacity, lang):
         """Display options or language changed: redraw from the cached analysis, no recompute."""
-        entry = self.analyzer.cached(key) if key else None
-        if entry is None or shown is None:
-            return self._empty(method, lang)
+        if not key or shown is None:
+            return self._empty(method, lang)  # nothing analysed: the placeholders, in this language
+        entry = self.analyzer.cached(key)
+        if entry is None:
+            return {}  # left the cache: keep what is on screen rather than blank it
         result = renormalized(entry[0], normalization)
         values = self._shown(result, shown, n_channels, colormap, opacity, lang)
         if channel_state:
