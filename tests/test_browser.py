@@ -4,7 +4,6 @@ Each test reproduces one defect of issue 8 as a user meets it: every result on s
 one (photo, model, weights, method, class) and the page says which."""
 
 import os
-import re
 import shutil
 import time
 from pathlib import Path
