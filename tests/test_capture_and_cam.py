@@ -5,7 +5,9 @@ import copy
 import numpy as np
 import pytest
 import torch
+from pytorch_grad_cam import EigenCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection, get_2d_projection_with_sign_correction
 from torchvision.models.feature_extraction import create_feature_extractor
 
 import resnet_viz
@@ -21,6 +23,18 @@ def _trainable_copy(loaded):
     # grad-cam's reference path needs parameters that require grad; ours are frozen.
     model = copy.deepcopy(loaded.module).requires_grad_(True)
     return model.eval()
+
+
+class SignCorrectedEigenCAM(EigenCAM):
+    """grad-cam's EigenCAM with grad-cam's own sign correction (Seg-Eigen-CAM eq. 13): the convention
+    we state. Plain EigenCAM keeps whatever sign LAPACK's SVD returns."""
+
+    def get_cam_image(self, input_tensor, target_layer, targets, activations, grads, eigen_smooth=False):
+        return get_2d_projection_with_sign_correction(activations)
+
+
+def reference_class(method):
+    return SignCorrectedEigenCAM if method == "eigencam" else CAM_METHODS[method].cam_class
 
 
 def test_capture_equals_create_feature_extractor(resnet18, chelsea):
@@ -50,7 +64,7 @@ def test_each_stage_cam_equals_single_layer_gradcam(resnet18, chelsea, method):
     result = resnet_viz.analyze(resnet18, chelsea, target=target, method=method)
     _, batch = preprocess(resnet18.transforms, resnet_viz.load_image(chelsea))
     reference_model = _trainable_copy(resnet18)
-    cam_class = CAM_METHODS[method].cam_class
+    cam_class = reference_class(method)
     for name in CAM_STAGES:
         with cam_class(reference_model, target_layers=[getattr(reference_model, name)]) as reference:
             expected = reference(batch, targets=[ClassifierOutputTarget(target)])[0]
@@ -139,3 +153,23 @@ def test_shared_normalisation_puts_stages_on_one_scale(resnet18, chelsea):
     for name in CAM_STAGES:  # same maps up to scale
         a, b = per_stage.stage(name).cam, shared.stage(name).cam
         assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.999
+
+
+def test_eigencam_projection_is_grad_cams_up_to_its_sign(resnet18, chelsea):
+    """Our first component (from the small Gram matrix) equals grad-cam's full-SVD projection up to the
+    sign, and its sign is the one grad-cam's sign correction picks."""
+    from resnet_viz.cam import first_component_projection
+
+    _, batch = preprocess(resnet18.transforms, resnet_viz.load_image(chelsea))
+    with torch.no_grad(), capture_stage_outputs(resnet18.module, CAM_STAGES) as captured:
+        resnet18.module(batch)
+    for name in CAM_STAGES:
+        activations = captured[name]
+        ours = first_component_projection(activations)[0].numpy()
+        plain = get_2d_projection(activations.numpy())[0]
+        corrected = get_2d_projection_with_sign_correction(activations.numpy())[0]
+        scale = np.abs(plain).max()
+        sign = 1 if np.abs(ours - plain).max() < np.abs(ours + plain).max() else -1
+        np.testing.assert_allclose(ours / scale, sign * plain / scale, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(ours / scale, corrected / scale, atol=1e-4, err_msg=name)
+        assert abs(ours.max()) >= abs(ours.min())
