@@ -109,7 +109,7 @@ def resolve_target(categories: tuple[str, ...], target: ClassChoice, top1: int) 
     return index
 
 
-def _check_contrast(method: str, categories: tuple[str, ...], contrast: ClassChoice) -> None:
+def check_contrast(method: str, categories: tuple[str, ...], contrast: ClassChoice) -> None:
     """Before the pass: a contrast needs gradients, and a name or index that exists."""
     if contrast is None or contrast == "":
         return
@@ -190,18 +190,35 @@ def analyze_batch(
     """`analyze` for several images with ONE forward and ONE backward for all of them; each
     result equals the image's own analysis. `seconds` is each image's share of the batch's time."""
     started = time.perf_counter()
+    get_method(method), check_normalization(normalization)  # before decoding, not after it
+    prepared = [preprocess(loaded.transforms, load_image(image)) for image in images]
+    return analyze_prepared(loaded, [shown for shown, _ in prepared], torch.cat([batch for _, batch in prepared]),
+                            targets, contrasts, method, top_k, normalization, started)
+
+
+def analyze_prepared(
+    loaded: LoadedModel,
+    shown: Sequence[Image.Image],
+    batch: torch.Tensor,
+    targets: Sequence[ClassChoice] | None = None,
+    contrasts: Sequence[ClassChoice] | None = None,
+    method: str = "gradcam",
+    top_k: int = 5,
+    normalization: Normalization = "per-stage",
+    started: float | None = None,
+) -> list[AnalysisResult]:
+    """analyze_batch on images already made by `preprocess` (e.g. by a DataLoader's workers)."""
+    started = time.perf_counter() if started is None else started
     cam_method = get_method(method)
-    check_normalization(normalization)  # before the expensive pass, not after it
-    targets = [None] * len(images) if targets is None else list(targets)
-    contrasts = [None] * len(images) if contrasts is None else list(contrasts)
-    if not len(images) == len(targets) == len(contrasts):
+    check_normalization(normalization)
+    count = len(shown)
+    targets = [None] * count if targets is None else list(targets)
+    contrasts = [None] * count if contrasts is None else list(contrasts)
+    if not count == len(targets) == len(contrasts) == batch.shape[0]:
         raise ValueError("images, targets and contrasts must have the same length.")
     for contrast in contrasts:
-        _check_contrast(cam_method.key, loaded.categories, contrast)
-    prepared = [preprocess(loaded.transforms, load_image(image)) for image in images]
-    shown = [image for image, _ in prepared]
-    done = _forward_backward(loaded, torch.cat([batch for _, batch in prepared]), targets, contrasts,
-                             cam_method.uses_gradients)
+        check_contrast(cam_method.key, loaded.categories, contrast)
+    done = _forward_backward(loaded, batch, targets, contrasts, cam_method.uses_gradients)
     raw = raw_stage_cams([done.activations[name] for name in CAM_STAGES], done.gradients, cam_method.key)
     cams = scaled_stage_cams(raw, shown[0].size, normalization)  # (B, stages, H, W), on the device
     # One copy to the host after all device work is queued.
@@ -209,7 +226,7 @@ def analyze_batch(
     activations = dict(zip(done.activations, host))
     raw_host, cams_host, probabilities = host[len(activations):-2], host[-2].numpy(), host[-1]
     k = max(1, min(int(top_k), len(loaded.categories)))
-    seconds = (time.perf_counter() - started) / len(images)
+    seconds = (time.perf_counter() - started) / count
     results = []
     for i, image in enumerate(shown):
         top = torch.topk(probabilities[i], k)
@@ -250,4 +267,4 @@ def renormalized(result: AnalysisResult, normalization: Normalization) -> Analys
     return replace(result, stages=stages, normalization=normalization)
 
 
-__all__ = ["AnalysisResult", "StageResult", "Target", "analyze", "analyze_batch", "preprocess", "renormalized", "CAM_METHODS"]
+__all__ = ["AnalysisResult", "StageResult", "Target", "analyze", "analyze_batch", "analyze_prepared", "preprocess", "renormalized", "CAM_METHODS"]
