@@ -122,10 +122,8 @@ def check_contrast(method: str, categories: tuple[str, ...], contrast: ClassChoi
 
 
 def to_host(tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-    """float32 CPU copies of device tensors in ONE device-to-host transfer (one sync), not one per tensor.
-    Tensors already on the CPU are returned as they are: there is nothing to transfer."""
-    if all(t.device.type == "cpu" for t in tensors):
-        return [t.float() for t in tensors]
+    """float32 CPU copies of device tensors in ONE device-to-host transfer (one sync), not one per
+    tensor. On the CPU too (a memory copy of ~1 ms): one code path, tested where no GPU is."""
     flat = torch.cat([t.detach().float().reshape(-1) for t in tensors]).cpu()
     return [part.view(t.shape) for part, t in zip(flat.split([t.numel() for t in tensors]), tensors)]
 
