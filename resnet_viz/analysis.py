@@ -1,38 +1,48 @@
-"""One analysis: predictions, stage activations and stage CAMs from one forward and one backward."""
+"""One analysis: predictions, stage activations and stage CAMs from one forward and one backward
+(for one image, or for a batch of them at once)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 import numpy as np
 import torch
 from PIL import Image
 from torchvision.transforms import functional as TF
-from torchvision.transforms._presets import ImageClassification
 
-from dataclasses import replace
-
-from .cam import CAM_METHODS, Normalization, check_normalization, get_method, normalize_cams, raw_stage_cams
+from .cam import CAM_METHODS, Normalization, check_normalization, get_method, normalize_cams, raw_stage_cams, scaled_stage_cams
 from .capture import capture_stage_outputs
 from .errors import ModelChoiceError
 from .images import ImageSource, load_image
-from .models import LoadedModel
-from .stages import CAM_STAGES, STAGES, stage_label
+from .models import ImageClassification, LoadedModel
+from .stages import CAM_STAGES, STAGES, StageSpec, stage_label
+
+ClassChoice = int | str | None
 
 
 @dataclass(frozen=True)
 class StageResult:
-    name: str  # torchvision: maxpool (the stem's output), layer1..layer4
-    paper_name: str  # conv1, conv2_x..conv5_x
-    level: str  # C1..C5
+    spec: StageSpec  # which stage: torchvision's name, the paper's, its level
     activation: torch.Tensor  # (C, H, W), float32, CPU
     cam: np.ndarray | None  # (H, W) float32 in [0, 1] at the displayed image's size; None for the stem
     cam_raw: np.ndarray | None = None  # (h, w) before scaling, at the stage's resolution
 
     @property
+    def name(self) -> str:  # torchvision: maxpool (the stem's output), layer1..layer4
+        return self.spec.name
+
+    @property
+    def paper_name(self) -> str:  # conv1, conv2_x..conv5_x
+        return self.spec.paper_name
+
+    @property
+    def level(self) -> str:  # C1..C5
+        return self.spec.level
+
+    @property
     def label(self) -> str:
-        return stage_label(next(s for s in STAGES if s.name == self.name))
+        return stage_label(self.spec)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -63,6 +73,8 @@ class AnalysisResult:
     target: Target
     stages: tuple[StageResult, ...]
     seconds: float
+    # The class subtracted from the target: the maps explain logit(target) − logit(contrast).
+    contrast: Target | None = None
 
     def stage(self, name: str) -> StageResult:
         for stage in self.stages:
@@ -81,7 +93,7 @@ def preprocess(transforms: ImageClassification, image: Image.Image) -> tuple[Ima
     return shown, tensor.unsqueeze(0)
 
 
-def resolve_target(categories: tuple[str, ...], target: int | str | None, top1: int) -> int:
+def resolve_target(categories: tuple[str, ...], target: ClassChoice, top1: int) -> int:
     """None is the top-1 class; an int is a class index; a str is a class name (any case)."""
     if target is None or target == "":
         return top1
@@ -97,67 +109,150 @@ def resolve_target(categories: tuple[str, ...], target: int | str | None, top1: 
     return index
 
 
-def analyze(
+def check_contrast(method: str, categories: tuple[str, ...], contrast: ClassChoice) -> None:
+    """Before the pass: a contrast needs gradients, and a name or index that exists."""
+    if contrast is None or contrast == "":
+        return
+    if not get_method(method).uses_gradients:
+        raise ModelChoiceError(
+            f"{get_method(method).label} is class-agnostic (it uses no gradients), so it cannot contrast two "
+            "classes: choose a gradient method such as gradcam."
+        )
+    resolve_target(categories, contrast, 0)
+
+
+def to_host(tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """float32 CPU copies of device tensors in ONE device-to-host transfer (one sync), not one per
+    tensor. On the CPU too (a memory copy of ~1 ms): one code path, tested where no GPU is."""
+    flat = torch.cat([t.detach().float().reshape(-1) for t in tensors]).cpu()
+    return [part.view(t.shape) for part, t in zip(flat.split([t.numel() for t in tensors]), tensors)]
+
+
+@dataclass(frozen=True)
+class _Pass:
+    probabilities: torch.Tensor  # (B, classes)
+    targets: list[int]
+    contrasts: list[int | None]
+    activations: dict[str, torch.Tensor]  # (B, C, h, w), on the device, detached
+    gradients: list[torch.Tensor] | None  # per CAM stage, (B, C, h, w)
+
+
+def _forward_backward(loaded: LoadedModel, batch: torch.Tensor, targets: Sequence[ClassChoice],
+                      contrasts: Sequence[ClassChoice], uses_gradients: bool) -> _Pass:
+    """One forward and (for gradient methods) one backward for the whole batch.
+
+    The backward differentiates the SUM over images of logit(target) − logit(contrast): in eval mode
+    the images do not interact (batch norm uses its running statistics), so each image's gradients
+    are exactly its own."""
+    model = loaded.module
+    with loaded.lock, capture_stage_outputs(model) as stage_outputs:
+        # Parameters are frozen, so autograd tracks activations only: the backward computes
+        # gradients w.r.t. the stage outputs and nothing else.
+        logits = model(batch.to(loaded.device).requires_grad_(True))
+        probabilities = torch.softmax(logits.detach().float(), dim=1)
+        top1 = probabilities.argmax(dim=1).tolist()  # the one sync before the backward
+        target_ids = [resolve_target(loaded.categories, t, top) for t, top in zip(targets, top1)]
+        contrast_ids = [None if c in (None, "") else resolve_target(loaded.categories, c, 0) for c in contrasts]
+        for target_id, contrast_id in zip(target_ids, contrast_ids):
+            if target_id == contrast_id:
+                raise ModelChoiceError(
+                    f"The contrast class is the target class ({loaded.categories[target_id]}, {target_id}): "
+                    "logit(A) − logit(A) is 0 everywhere. Choose a different class to contrast with."
+                )
+        gradients = None
+        if uses_gradients:
+            rows = torch.arange(len(target_ids), device=logits.device)
+            objective = logits[rows, target_ids].sum()
+            contrasted = [i for i, c in enumerate(contrast_ids) if c is not None]
+            if contrasted:
+                objective = objective - logits[contrasted, [contrast_ids[i] for i in contrasted]].sum()
+            gradients = list(torch.autograd.grad(objective, [stage_outputs[name] for name in CAM_STAGES]))
+        activations = {name: out.detach() for name, out in stage_outputs.items()}
+        del logits, stage_outputs  # free the graph before leaving the lock
+    return _Pass(probabilities, target_ids, contrast_ids, activations, gradients)
+
+
+def _target(loaded: LoadedModel, probabilities: torch.Tensor, index: int | None) -> Target | None:
+    return None if index is None else Target(index, loaded.categories[index], float(probabilities[index]))
+
+
+def analyze_batch(
     loaded: LoadedModel,
-    image: ImageSource,
-    target: int | str | None = None,
+    images: Sequence[ImageSource],
+    targets: Sequence[ClassChoice] | None = None,
+    contrasts: Sequence[ClassChoice] | None = None,
     method: str = "gradcam",
     top_k: int = 5,
     normalization: Normalization = "per-stage",
-) -> AnalysisResult:
-    """Predictions, every stage's activation and every residual stage's CAM for one image."""
+) -> list[AnalysisResult]:
+    """`analyze` for several images with ONE forward and ONE backward for all of them; each
+    result equals the image's own analysis. `seconds` is each image's share of the batch's time."""
     started = time.perf_counter()
+    get_method(method), check_normalization(normalization)  # before decoding, not after it
+    prepared = [preprocess(loaded.transforms, load_image(image)) for image in images]
+    return analyze_prepared(loaded, [shown for shown, _ in prepared], torch.cat([batch for _, batch in prepared]),
+                            targets, contrasts, method, top_k, normalization, started)
+
+
+def analyze_prepared(
+    loaded: LoadedModel,
+    shown: Sequence[Image.Image],
+    batch: torch.Tensor,
+    targets: Sequence[ClassChoice] | None = None,
+    contrasts: Sequence[ClassChoice] | None = None,
+    method: str = "gradcam",
+    top_k: int = 5,
+    normalization: Normalization = "per-stage",
+    started: float | None = None,
+) -> list[AnalysisResult]:
+    """analyze_batch on images already made by `preprocess` (e.g. by a DataLoader's workers)."""
+    started = time.perf_counter() if started is None else started
     cam_method = get_method(method)
-    check_normalization(normalization)  # before the expensive pass, not after it
-    shown, batch = preprocess(loaded.transforms, load_image(image))
-    model = loaded.module
-    with loaded.lock, capture_stage_outputs(model) as stage_outputs:
-        # Parameters are frozen, so this makes autograd track activations only: the backward
-        # below computes gradients w.r.t. the stage outputs and nothing else.
-        batch = batch.to(loaded.device).requires_grad_(True)
-        logits = model(batch)
-        probabilities = torch.softmax(logits.detach()[0].float(), dim=0)
-        target_index = resolve_target(loaded.categories, target, int(probabilities.argmax()))
-        cam_outputs = [stage_outputs[name] for name in CAM_STAGES]
-        gradients = (
-            torch.autograd.grad(logits[0, target_index], cam_outputs) if cam_method.uses_gradients else None
-        )
-        activations = {name: out.detach()[0] for name, out in stage_outputs.items()}
-        del logits, cam_outputs, stage_outputs  # free the graph before leaving the lock
+    check_normalization(normalization)
+    count = len(shown)
+    targets = [None] * count if targets is None else list(targets)
+    contrasts = [None] * count if contrasts is None else list(contrasts)
+    if not count == len(targets) == len(contrasts) == batch.shape[0]:
+        raise ValueError("images, targets and contrasts must have the same length.")
+    for contrast in contrasts:
+        check_contrast(cam_method.key, loaded.categories, contrast)
+    done = _forward_backward(loaded, batch, targets, contrasts, cam_method.uses_gradients)
+    raw = raw_stage_cams([done.activations[name] for name in CAM_STAGES], done.gradients, cam_method.key)
+    cams = scaled_stage_cams(raw, shown[0].size, normalization)  # (B, stages, H, W), on the device
     # One copy to the host after all device work is queued.
-    activations = {name: act.float().cpu() for name, act in activations.items()}
-    probabilities = probabilities.cpu()
-    raw_maps = raw_stage_cams(
-        batch.detach(),
-        [getattr(model, name) for name in CAM_STAGES],
-        [activations[name][None] for name in CAM_STAGES],
-        None if gradients is None else [g.float().cpu() for g in gradients],
-        target_index,
-        cam_method.key,
-    )
-    raw_by_stage = dict(zip(CAM_STAGES, raw_maps))
-    cam_by_stage = dict(zip(CAM_STAGES, normalize_cams(raw_maps, shown.size, normalization)))
+    host = to_host([*done.activations.values(), *raw, cams, done.probabilities])
+    activations = dict(zip(done.activations, host))
+    raw_host, cams_host, probabilities = host[len(activations):-2], host[-2].numpy(), host[-1]
     k = max(1, min(int(top_k), len(loaded.categories)))
-    top = torch.topk(probabilities, k)
-    predictions = [(loaded.categories[i], float(p)) for p, i in zip(top.values.tolist(), top.indices.tolist())]
-    stages = tuple(
-        StageResult(spec.name, spec.paper_name, spec.level, activations[spec.name],
-                    cam_by_stage.get(spec.name), raw_by_stage.get(spec.name))
-        for spec in STAGES
-    )
-    return AnalysisResult(
-        model_name=loaded.name,
-        weights_status=loaded.weights_status,
-        weights_label=loaded.weights_label,
-        device=str(loaded.device),
-        method=cam_method.key,
-        normalization=normalization,
-        image=shown,
-        predictions=predictions,
-        target=Target(target_index, loaded.categories[target_index], float(probabilities[target_index])),
-        stages=stages,
-        seconds=time.perf_counter() - started,
-    )
+    seconds = (time.perf_counter() - started) / count
+    results = []
+    for i, image in enumerate(shown):
+        top = torch.topk(probabilities[i], k)
+        maps = {name: (cams_host[i, s], raw_host[s][i].numpy()) for s, name in enumerate(CAM_STAGES)}
+        stages = tuple(StageResult(spec, activations[spec.name][i], *maps.get(spec.name, (None, None))) for spec in STAGES)
+        results.append(AnalysisResult(
+            model_name=loaded.name, weights_status=loaded.weights_status, weights_label=loaded.weights_label,
+            device=str(loaded.device), method=cam_method.key, normalization=normalization, image=image,
+            predictions=[(loaded.categories[c], float(p)) for p, c in zip(top.values.tolist(), top.indices.tolist())],
+            target=_target(loaded, probabilities[i], done.targets[i]), stages=stages, seconds=seconds,
+            contrast=_target(loaded, probabilities[i], done.contrasts[i]),
+        ))
+    return results
+
+
+def analyze(
+    loaded: LoadedModel,
+    image: ImageSource,
+    target: ClassChoice = None,
+    method: str = "gradcam",
+    top_k: int = 5,
+    normalization: Normalization = "per-stage",
+    contrast: ClassChoice = None,
+) -> AnalysisResult:
+    """Predictions, every stage's activation and every residual stage's CAM for one image.
+    With `contrast` (a class index or name, like `target`) the maps explain logit(target) −
+    logit(contrast): what makes this image more the target than the contrast class."""
+    return analyze_batch(loaded, [image], [target], [contrast], method, top_k, normalization)[0]
 
 
 def renormalized(result: AnalysisResult, normalization: Normalization) -> AnalysisResult:
@@ -170,4 +265,4 @@ def renormalized(result: AnalysisResult, normalization: Normalization) -> Analys
     return replace(result, stages=stages, normalization=normalization)
 
 
-__all__ = ["AnalysisResult", "StageResult", "Target", "analyze", "preprocess", "renormalized", "CAM_METHODS"]
+__all__ = ["AnalysisResult", "StageResult", "Target", "analyze", "analyze_batch", "analyze_prepared", "preprocess", "renormalized", "CAM_METHODS"]

@@ -1,44 +1,114 @@
-"""Per-stage class activation maps from one forward and one backward, computed by grad-cam."""
+"""Per-stage class activation maps from one forward and one backward: grad-cam's arithmetic,
+in torch, on the tensors the pass already holds (any device, a batch at a time)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 from pytorch_grad_cam import EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, XGradCAM
 from pytorch_grad_cam.base_cam import BaseCAM
-from pytorch_grad_cam.utils.image import scale_cam_image
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
 from .errors import ModelChoiceError
 
 Normalization = Literal["per-stage", "shared"]
+Tensor = torch.Tensor
+# (activations, gradients) of one stage, (B, C, h, w) each -> the (B, h, w) map before its ReLU.
+CamArithmetic = Callable[[Tensor, Tensor | None], Tensor]
+
+
+def _spatial_sum(t: Tensor) -> Tensor:
+    return t.sum(dim=(2, 3), keepdim=True)
+
+
+def _weighted(weights: Tensor, activations: Tensor) -> Tensor:
+    """BaseCAM.get_cam_image without eigen_smooth: channel weights times activations, summed."""
+    return (weights * activations).sum(dim=1)
+
+
+def _gradcam(a: Tensor, g: Tensor) -> Tensor:  # GradCAM.get_cam_weights
+    return _weighted(g.mean(dim=(2, 3), keepdim=True), a)
+
+
+def _gradcam_plus_plus(a: Tensor, g: Tensor) -> Tensor:  # GradCAMPlusPlus.get_cam_weights (eq. 19)
+    g2 = g * g
+    aij = g2 / (2 * g2 + _spatial_sum(a) * (g2 * g) + 0.000001)
+    aij = torch.where(g != 0, aij, torch.zeros_like(aij))
+    return _weighted(_spatial_sum(g.clamp_min(0) * aij), a)
+
+
+def _xgradcam(a: Tensor, g: Tensor) -> Tensor:  # XGradCAM.get_cam_weights
+    return _weighted(_spatial_sum(g * a / (_spatial_sum(a) + 1e-7)), a)
+
+
+def _hirescam(a: Tensor, g: Tensor) -> Tensor:  # HiResCAM.get_cam_image
+    return (g * a).sum(dim=1)
+
+
+def _layercam(a: Tensor, g: Tensor) -> Tensor:  # LayerCAM.get_cam_image
+    return (g.clamp_min(0) * a).sum(dim=1)
+
+
+def first_component_projection(activations: Tensor) -> Tensor:
+    """grad-cam's get_2d_projection (B, C, h, w) -> (B, h, w): the centred activations projected on
+    their first right singular vector, without the full SVD grad-cam takes (for layer1 a 3136×3136 U).
+
+    The projection X·v₁ equals σ₁·u₁, so the top eigenvector of the smaller Gram matrix (XᵀX, C×C,
+    or XXᵀ, hw×hw) is all it needs. An SVD fixes v₁ only up to its sign; grad-cam's EigenCAM keeps
+    whichever sign LAPACK returns. We use the convention of grad-cam's own
+    `get_2d_projection_with_sign_correction` (Seg-Eigen-CAM, eq. 13): flip the map when
+    |min| > |max|, so the salient region is positive and the map does not depend on LAPACK.
+    """
+    batch, channels, height, width = activations.shape
+    x = torch.nan_to_num(activations.float(), nan=0.0).flatten(2).transpose(1, 2)  # (B, hw, C)
+    x = x - x.mean(dim=1, keepdim=True)
+    # float64 for the small eigenproblem: its top eigenvalues can be close, float32 then drifts
+    x64 = x.double()
+    if channels <= height * width:
+        _, vectors = torch.linalg.eigh(x64.transpose(1, 2) @ x64)  # ascending eigenvalues
+        projection = x64 @ vectors[:, :, -1:]
+    else:
+        values, vectors = torch.linalg.eigh(x64 @ x64.transpose(1, 2))
+        projection = vectors[:, :, -1:] * values[:, -1:, None].clamp_min(0).sqrt()
+    projection = projection.float().reshape(batch, height, width)
+    flat = projection.flatten(1)
+    flip = flat.min(dim=1).values.abs() > flat.max(dim=1).values.abs()
+    return torch.where(flip[:, None, None], -projection, projection)
+
+
+def _eigencam(a: Tensor, _g: Tensor | None) -> Tensor:  # EigenCAM.get_cam_image
+    return first_component_projection(a)
 
 
 @dataclass(frozen=True)
 class CamMethod:
     key: str
     label: str
-    cam_class: type[BaseCAM]
-    uses_gradients: bool
+    cam_class: type[BaseCAM]  # the reference the arithmetic is tested against
+    arithmetic: CamArithmetic
     summary: str
+
+    @property
+    def uses_gradients(self) -> bool:
+        """What grad-cam itself says: EigenCAM (and other gradient-free CAMs) need no backward."""
+        return _cam_for(self.key).uses_gradients
 
 
 CAM_METHODS: dict[str, CamMethod] = {
     m.key: m
     for m in (
-        CamMethod("gradcam", "Grad-CAM", GradCAM, True, "channels weighted by their mean gradient"),
-        CamMethod("gradcam++", "Grad-CAM++", GradCAMPlusPlus, True, "higher-order gradient weights; better for several objects"),
-        CamMethod("xgradcam", "XGrad-CAM", XGradCAM, True, "gradients weighted by normalised activations"),
-        CamMethod("hirescam", "HiResCAM", HiResCAM, True, "element-wise gradient × activation; faithful to the model"),
-        CamMethod("layercam", "LayerCAM", LayerCAM, True, "positive gradients per location; sharper in early stages"),
-        CamMethod("eigencam", "EigenCAM", EigenCAM, False, "first principal component of the activations; class-agnostic"),
+        CamMethod("gradcam", "Grad-CAM", GradCAM, _gradcam, "channels weighted by their mean gradient"),
+        CamMethod("gradcam++", "Grad-CAM++", GradCAMPlusPlus, _gradcam_plus_plus, "higher-order gradient weights; better for several objects"),
+        CamMethod("xgradcam", "XGrad-CAM", XGradCAM, _xgradcam, "gradients weighted by normalised activations"),
+        CamMethod("hirescam", "HiResCAM", HiResCAM, _hirescam, "element-wise gradient × activation; faithful to the model"),
+        CamMethod("layercam", "LayerCAM", LayerCAM, _layercam, "positive gradients per location; sharper in early stages"),
+        CamMethod("eigencam", "EigenCAM", EigenCAM, _eigencam, "first principal component of the activations; class-agnostic"),
     )
 }
 
@@ -60,45 +130,48 @@ def check_normalization(normalization: str) -> Normalization:
 
 @lru_cache(maxsize=None)
 def _cam_for(method: str) -> BaseCAM:
-    """One stateless grad-cam object per method. Built on a stand-in module: grad-cam's constructor
-    calls eval() on its model and walks its parameters, which we need neither of (and must not hook)."""
-    return get_method(method).cam_class(nn.Linear(1, 1), target_layers=[])
+    """One grad-cam object per method, for its attributes. Built on a stand-in module: grad-cam's
+    constructor calls eval() on its model and walks its parameters, which we need neither of."""
+    return CAM_METHODS[method].cam_class(nn.Linear(1, 1), target_layers=[])
 
 
 def raw_stage_cams(
-    input_tensor: torch.Tensor,
-    stage_layers: Sequence[nn.Module],
-    activations: Sequence[torch.Tensor],
-    gradients: Sequence[torch.Tensor] | None,
-    target_index: int,
-    method: str = "gradcam",
-) -> list[np.ndarray]:
-    """One non-negative (h, w) map per stage, at the stage's own resolution, before scaling.
+    activations: Sequence[Tensor], gradients: Sequence[Tensor] | None, method: str = "gradcam"
+) -> list[Tensor]:
+    """One non-negative (B, h, w) map per stage, at the stage's own resolution, before scaling,
+    on the tensors' device: grad-cam's per-layer map, before it averages layers."""
+    arithmetic = get_method(method).arithmetic
+    grads = [None] * len(activations) if gradients is None else gradients
+    return [arithmetic(a.float(), None if g is None else g.float()).clamp_min(0) for a, g in zip(activations, grads)]
 
-    grad-cam computes a map per target layer before averaging them; we feed it the
-    activations and gradients of our single pass and stop before the averaging.
-    """
-    cam = _cam_for(get_method(method).key)
-    targets = [ClassifierOutputTarget(target_index)]
-    raw_maps = []
-    for index, layer in enumerate(stage_layers):
-        stage_activation = activations[index].detach().float().cpu().numpy()
-        stage_gradient = None if gradients is None else gradients[index].detach().float().cpu().numpy()
-        raw = cam.get_cam_image(input_tensor, layer, targets, stage_activation, stage_gradient, False)
-        raw_maps.append(np.maximum(raw[0], 0))
-    return raw_maps
+
+def _scale(maps: Tensor) -> Tensor:
+    """grad-cam's scale_cam_image without the resize: min to 0, then divide by (max + 1e-7), per map."""
+    flat = maps.flatten(-2)
+    maps = maps - flat.min(dim=-1).values[..., None, None]
+    return maps / (1e-7 + maps.flatten(-2).max(dim=-1).values[..., None, None])
+
+
+def _resize(maps: Tensor, size: tuple[int, int]) -> Tensor:
+    """(B, h, w) -> (B, H, W) bilinear with half-pixel centres: cv2.resize's INTER_LINEAR when enlarging."""
+    width, height = size
+    return F.interpolate(maps[:, None], size=(height, width), mode="bilinear", align_corners=False)[:, 0]
+
+
+def scaled_stage_cams(raw_maps: Sequence[Tensor], size: tuple[int, int], normalization: Normalization = "per-stage") -> Tensor:
+    """(B, stages, H, W) maps in [0, 1] at `size` (width, height), on the maps' device.
+
+    'per-stage' is GradCAM(target_layers=[stage])'s own path: scale, resize, scale again (the
+    re-normalisation of its one-layer mean); 'shared' puts every stage on one scale per image."""
+    if check_normalization(normalization) == "per-stage":
+        return torch.stack([_scale(_resize(_scale(raw), size)) for raw in raw_maps], dim=1)
+    resized = torch.stack([_resize(raw, size) for raw in raw_maps], dim=1)
+    low = resized.flatten(1).min(dim=1).values[:, None, None, None]
+    high = resized.flatten(1).max(dim=1).values[:, None, None, None]
+    return (resized - low) / (high - low + 1e-7)
 
 
 def normalize_cams(raw_maps: Sequence[np.ndarray], size: tuple[int, int], normalization: Normalization = "per-stage") -> list[np.ndarray]:
-    """Maps in [0, 1] at `size` (width, height).
-
-    'per-stage' reproduces GradCAM(target_layers=[stage]) exactly; 'shared' puts every
-    stage on one scale so their strengths can be compared.
-    """
-    if check_normalization(normalization) == "per-stage":
-        # grad-cam's own path: scale+resize per layer, then the re-normalisation of the mean.
-        return [scale_cam_image(scale_cam_image(raw[None], size))[0] for raw in raw_maps]
-    resized = [cv2.resize(np.float32(raw), size) for raw in raw_maps]
-    low = min(float(m.min()) for m in resized)
-    high = max(float(m.max()) for m in resized)
-    return [np.float32((m - low) / (high - low + 1e-7)) for m in resized]
+    """One image's (h, w) raw maps -> maps in [0, 1] at `size`, as NumPy arrays (re-normalising a result)."""
+    scaled = scaled_stage_cams([torch.as_tensor(np.asarray(raw, np.float32))[None] for raw in raw_maps], size, normalization)
+    return list(scaled[0].numpy())

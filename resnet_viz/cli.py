@@ -14,65 +14,64 @@ from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_wei
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from .analysis import analyze
-    from .images import load_image
-    from .models import load_model
-    from .render import channel_overlay, encode_png, render_encoded
+    inputs = args.inputs
+    if len(inputs) == 1 and not Path(inputs[0]).is_dir():
+        return _analyze_one(args, inputs[0])
+    return _analyze_many(args)
 
-    image = load_image(args.image)  # a bad file fails here, before a model loads
+
+def _picture_options(args: argparse.Namespace):
+    from .batch import PictureOptions
+
+    return PictureOptions(args.channels, args.colormap, args.alpha, args.channel, not args.predictions_only)
+
+
+def _load(args: argparse.Namespace):
+    from .models import load_model
+
     loaded = load_model(args.model, args.weights, args.device, args.class_names)
     if not loaded.is_pretrained:
         print(f"warning: UNTRAINED (random) weights, predictions are meaningless. {loaded.weights_note}", file=sys.stderr)
-    result = analyze(loaded, image, target=args.target, method=args.method, top_k=args.top_k, normalization=args.normalization)
+    return loaded
+
+
+def _analyze_one(args: argparse.Namespace, path: str) -> int:
+    from .analysis import analyze
+    from .batch import write_analysis
+    from .images import load_image
+
+    image = load_image(path)  # a bad file fails here, before a model loads
+    loaded = _load(args)
+    result = analyze(loaded, image, target=args.target, method=args.method, top_k=args.top_k,
+                     normalization=args.normalization, contrast=args.contrast)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    input_bytes, encoded = render_encoded(result, args.channels, args.colormap, args.alpha)
-    (out / "input.png").write_bytes(input_bytes)
-    written = ["input.png"]
-    stages_json = []
-    for stage, pictures in zip(result.stages, encoded):
-        grid_name = f"{stage.name}_features.png"
-        (out / grid_name).write_bytes(pictures.grid_png)
-        written.append(grid_name)
-        cam_name = None
-        if pictures.overlay_bytes is not None:
-            cam_name = f"{stage.name}_{result.method}.png"
-            (out / cam_name).write_bytes(pictures.overlay_bytes)
-            written.append(cam_name)
-        stages_json.append(
-            {"name": stage.name, "paper_name": stage.paper_name, "level": stage.level,
-             "shape": list(stage.shape), "strongest_channels": pictures.images.channels,
-             "features_png": grid_name, "cam_png": cam_name}
-        )
-    if args.channel is not None:
-        stage_name, _, channel = args.channel.partition(":")
-        overlay = channel_overlay(result.image, result.stage(stage_name), int(channel), args.alpha)
-        name = f"{stage_name}_channel{channel}.png"
-        (out / name).write_bytes(encode_png(overlay))
-        written.append(name)
-    report = {
-        "image": str(args.image),
-        "model": result.model_name,
-        "weights": result.weights_label,
-        "weights_status": result.weights_status,
-        "weights_note": loaded.weights_note,
-        "device": result.device,
-        "method": result.method,
-        "normalization": result.normalization,
-        "predictions": [{"label": label, "probability": p} for label, p in result.predictions],
-        "target": {"index": result.target.index, "label": result.target.label, "probability": result.target.probability},
-        "stages": stages_json,
-        "seconds": result.seconds,
-    }
-    (out / "predictions.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    written.append("predictions.json")
+    report = write_analysis(result, out, str(path), loaded.weights_note, _picture_options(args))
     status = "" if loaded.is_pretrained else "  [untrained weights]"
     print(f"{result.model_name} ({result.weights_label}) on {result.device}{status}, {result.seconds * 1000:.0f} ms")
     for label, probability in result.predictions:
         print(f"  {probability:7.2%}  {label}")
-    print(f"{result.method} target: {result.target.label} (class {result.target.index})")
-    print(f"wrote {len(written)} files to {out}/")
+    versus = "" if result.contrast is None else f" minus {result.contrast.label} (class {result.contrast.index})"
+    print(f"{result.method} target: {result.target.label} (class {result.target.index}){versus}")
+    print(f"wrote {len(report['files'])} files to {out}/")
     return 0
+
+
+def _analyze_many(args: argparse.Namespace) -> int:
+    from .batch import analyze_folder
+
+    loaded = _load(args)
+    out = Path(args.out)
+    report = analyze_folder(loaded, args.inputs, out, args.batch_size, args.target, args.contrast, args.method,
+                            args.top_k, args.normalization, _picture_options(args), progress=not args.quiet)
+    rate = report.analysed / report.seconds if report.seconds else 0.0
+    print(f"{loaded.name} ({loaded.weights_label}) on {loaded.device}: {report.analysed} images analysed in "
+          f"{report.seconds:.1f} s ({rate:.1f} images/s, batches of {args.batch_size}); {out}/predictions.jsonl")
+    for path, message in report.failed:
+        print(f"failed: {message if path in message else f'{path}: {message}'}", file=sys.stderr)
+    if report.failed:
+        print(f"{len(report.failed)} of {len(report.failed) + report.analysed} files failed (listed above and in predictions.jsonl).",
+              file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def _weights(args: argparse.Namespace) -> int:
@@ -121,18 +120,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="resnet-viz", description="See inside a ResNet.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    analyze = commands.add_parser("analyze", help="write feature maps, Grad-CAMs and predictions for an image")
-    analyze.add_argument("image")
+    analyze = commands.add_parser("analyze", help="write feature maps, Grad-CAMs and predictions for images")
+    analyze.add_argument("inputs", nargs="+", metavar="DIR_OR_FILES",
+                         help="an image; or several images and/or folders (then one sub-folder per image and predictions.jsonl)")
     add_model_options(analyze, model_default=None)  # None: resnet50, or what a checkpoint holds
     analyze.add_argument("--out", default="out", help="output folder (default: %(default)s)")
     analyze.add_argument("--method", default="gradcam", choices=list(CAM_METHODS))
     analyze.add_argument("--target", default=None, help="class index or name (default: the top-1 class)")
+    analyze.add_argument("--contrast", default=None,
+                         help="class index or name B: the maps explain logit(target) − logit(B) (gradient methods)")
     analyze.add_argument("--top-k", type=int, default=5)
     analyze.add_argument("--channels", type=int, default=16, help="feature maps per stage, 8-64")
     analyze.add_argument("--colormap", default="viridis")
     analyze.add_argument("--alpha", type=float, default=0.5, help="heatmap opacity")
     analyze.add_argument("--normalization", default="per-stage", choices=["per-stage", "shared"])
     analyze.add_argument("--channel", default=None, help="also write one channel large, e.g. layer3:117")
+    analyze.add_argument("--batch-size", type=int, default=8, help="images per forward/backward for several inputs (default: %(default)s)")
+    analyze.add_argument("--predictions-only", action="store_true", help="write predictions, no pictures (fastest for a folder)")
+    analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(handler=_analyze)
 
     weights = commands.add_parser("weights", help="prefetch or list pretrained weights in the torch hub cache")

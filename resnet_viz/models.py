@@ -11,13 +11,13 @@ import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import torch
 from torch import nn
 from torchvision import models as tv_models
 from torchvision.models import WeightsEnum
-from torchvision.transforms._presets import ImageClassification
+from torchvision.transforms import InterpolationMode
 
 from .errors import CheckpointError, ModelChoiceError
 
@@ -34,6 +34,20 @@ _LAYOUTS: dict[tuple[str, tuple[int, ...]], str] = {
 }
 _MODEL_CACHE_SIZE = 3  # resnet152 alone is 240 MB; three models fit any laptop
 OFFLINE_ENV = "RESNET_VIZ_OFFLINE"
+
+
+class ImageClassification(Protocol):
+    """What we use of a weights enum's `transforms()` (torchvision's ImageClassification preset,
+    whose class is private): callable on an image, and the public attributes `preprocess` reads."""
+
+    resize_size: list[int]
+    crop_size: list[int]
+    mean: list[float]
+    std: list[float]
+    interpolation: InterpolationMode
+    antialias: bool | None
+
+    def __call__(self, img: object) -> torch.Tensor: ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
 import matplotlib
 import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
-from pytorch_grad_cam.utils.image import show_cam_on_image
 
 from .analysis import AnalysisResult, StageResult
 
@@ -61,8 +61,12 @@ def _label_patch(text: str, font_size: int) -> np.ndarray:
 
 def strongest_channels(activation: torch.Tensor, count: int) -> list[int]:
     """Channel ids ranked by mean activation, strongest first."""
+    return _strongest(activation, count).tolist()
+
+
+def _strongest(activation: torch.Tensor, count: int) -> torch.Tensor:
     count = max(1, min(count, activation.shape[0]))
-    return activation.mean(dim=(1, 2)).topk(count).indices.tolist()
+    return activation.mean(dim=(1, 2)).topk(count).indices
 
 
 def _normalise_per_channel(maps: torch.Tensor) -> torch.Tensor:
@@ -72,29 +76,32 @@ def _normalise_per_channel(maps: torch.Tensor) -> torch.Tensor:
     return (maps - low) / (high - low).clamp_min(1e-6)
 
 
-def feature_grid(
-    activation: torch.Tensor,
-    n_channels: int = DEFAULT_CHANNELS,
-    colormap: str = "viridis",
-    tile: int = TILE,
-) -> tuple[Image.Image, list[int]]:
-    """The n strongest channels of one stage (C, H, W), each min-max scaled, tiled with their ids.
+def _grid_shape(count: int) -> tuple[int, int]:
+    columns = math.ceil(math.sqrt(count))
+    return math.ceil(count / columns), columns
+
+
+def grid_indices(activation: torch.Tensor, n_channels: int, tile: int = TILE) -> tuple[torch.Tensor, torch.Tensor]:
+    """(palette indices of the tiled grid, channel ids) on the activation's device, without labels.
 
     Tiles are upsampled with nearest neighbour so a 7×7 layer4 map shows as 7×7 blocks:
-    the coarseness is the lesson, not an artefact to smooth away.
-    """
-    n_channels = max(MIN_CHANNELS, min(MAX_CHANNELS, int(n_channels)))
-    channels = strongest_channels(activation, n_channels)
+    the coarseness is the lesson, not an artefact to smooth away."""
+    channels = _strongest(activation, n_channels)
     maps = _normalise_per_channel(activation[channels].float())
     maps = F.interpolate(maps[:, None], size=(tile, tile), mode="nearest")[:, 0]
-    tiles = (maps * (COLOR_LEVELS - 1)).round().to(torch.uint8).numpy()  # palette indices
-    columns = math.ceil(math.sqrt(len(channels)))
-    rows = math.ceil(len(channels) / columns)
-    canvas = np.full((rows * (tile + GAP) - GAP, columns * (tile + GAP) - GAP), WHITE, np.uint8)
-    for position, indices in enumerate(tiles):
-        row, column = divmod(position, columns)
-        y, x = row * (tile + GAP), column * (tile + GAP)
-        canvas[y : y + tile, x : x + tile] = indices
+    tiles = (maps * (COLOR_LEVELS - 1)).round().to(torch.uint8)
+    rows, columns = _grid_shape(len(channels))
+    # White padding: GAP to the right and below each tile, and blank tiles to fill the last row.
+    tiles = F.pad(tiles, (0, GAP, 0, GAP), value=WHITE)
+    blank = torch.full((rows * columns - len(channels), tile + GAP, tile + GAP), WHITE, dtype=torch.uint8, device=tiles.device)
+    canvas = torch.cat([tiles, blank]).reshape(rows, columns, tile + GAP, tile + GAP).permute(0, 2, 1, 3)
+    return canvas.reshape(rows * (tile + GAP), columns * (tile + GAP))[:-GAP, :-GAP], channels
+
+
+def _labelled_grid(indices: np.ndarray, channels: list[int], colormap: str, tile: int) -> Image.Image:
+    """Channel ids drawn (as cached palette patches) into the tiles' corners, on the host."""
+    canvas = np.array(indices, dtype=np.uint8, copy=True)
+    _, columns = _grid_shape(len(channels))
     font_size = max(10, tile // 6)
     for position, channel in enumerate(channels):
         row, column = divmod(position, columns)
@@ -104,15 +111,51 @@ def feature_grid(
         canvas[y : y + min(height, tile), x : x + min(width, tile)] = label[:tile, :tile]
     grid = Image.fromarray(canvas)  # "L"; putpalette makes it "P"
     grid.putpalette(_palette(colormap))
-    return grid, channels
+    return grid
+
+
+def feature_grid(
+    activation: torch.Tensor,
+    n_channels: int = DEFAULT_CHANNELS,
+    colormap: str = "viridis",
+    tile: int = TILE,
+) -> tuple[Image.Image, list[int]]:
+    """The n strongest channels of one stage (C, H, W), each min-max scaled, tiled with their ids."""
+    n_channels = max(MIN_CHANNELS, min(MAX_CHANNELS, int(n_channels)))
+    indices, channels = grid_indices(activation, n_channels, tile)
+    return _labelled_grid(indices.cpu().numpy(), channels.tolist(), colormap, tile), channels.tolist()
+
+
+@lru_cache(maxsize=8)
+def _jet(device: str) -> torch.Tensor:
+    """OpenCV's jet (what grad-cam's show_cam_on_image uses) as a 256-entry RGB lookup table."""
+    bgr = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_JET)[:, 0]
+    return torch.from_numpy(np.ascontiguousarray(bgr[:, ::-1])).to(device)
+
+
+def overlay_pixels(image: torch.Tensor, cams: torch.Tensor, alpha: float = 0.5) -> torch.Tensor:
+    """grad-cam's show_cam_on_image in integer arithmetic on the tensors' device:
+    image (H, W, 3) uint8, cams (N, H, W) in [0, 1] -> (N, H, W, 3) uint8.
+
+    The jet LUT is indexed by uint8(255·cam) as grad-cam does; the blend is in integers, then
+    rescaled so its brightest channel is 255 (grad-cam's `cam / max(cam)`): within one grey level
+    of grad-cam's float result (it truncates, we round)."""
+    heat = _jet(str(cams.device))[(cams.clamp(0, 1) * 255).to(torch.uint8).long()]
+    weight = int(round(float(alpha) * 256))
+    blend = heat.to(torch.int32) * weight + image.to(torch.int32) * (256 - weight)
+    peak = blend.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1)
+    return ((blend * 255 + peak // 2) // peak).to(torch.uint8)
+
+
+def _pixels(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.array(image.convert("RGB")))  # a writable copy: torch refuses read-only arrays
 
 
 def cam_overlay(image: Image.Image, cam: np.ndarray, alpha: float = 0.5) -> Image.Image:
-    """The CAM as a jet heatmap over the image (grad-cam's own blending, RGB)."""
-    rgb = np.float32(image.convert("RGB")) / 255.0
-    if cam.shape != rgb.shape[:2]:
-        raise ValueError(f"CAM {cam.shape} and image {rgb.shape[:2]} differ in size.")
-    return Image.fromarray(show_cam_on_image(rgb, np.clip(cam, 0, 1), use_rgb=True, image_weight=1.0 - alpha))
+    """The CAM as a jet heatmap over the image (grad-cam's blending, RGB)."""
+    if cam.shape != (image.height, image.width):
+        raise ValueError(f"CAM {cam.shape} and image {(image.height, image.width)} differ in size.")
+    return Image.fromarray(overlay_pixels(_pixels(image), torch.as_tensor(np.asarray(cam, np.float32))[None], alpha)[0].numpy())
 
 
 def channel_overlay(image: Image.Image, stage: StageResult, channel: int, alpha: float = 0.5) -> Image.Image:
@@ -137,16 +180,56 @@ class StageImages:
 
 def render_stage(result: AnalysisResult, stage: StageResult, n_channels: int = DEFAULT_CHANNELS,
                  colormap: str = "viridis", alpha: float = 0.5) -> StageImages:
+    """One stage's pictures, on the CPU (render_stages draws all of them on the device at once)."""
     grid, channels = feature_grid(stage.activation, n_channels, colormap)
     overlay = None if stage.cam is None else cam_overlay(result.image, stage.cam, alpha)
     return StageImages(stage.name, stage.label, stage.shape_text, grid, channels, overlay)
 
 
+def render_device(result: AnalysisResult, device: str | torch.device | None = None) -> torch.device:
+    """Where to draw: the device asked for, else the analysis' device when it is here (a result made on
+    a GPU worker, e.g. ZeroGPU, may be rendered in a process without one), else the CPU."""
+    if device is not None:
+        return torch.device(device)
+    made_on = torch.device(result.device)
+    return made_on if made_on.type == "cpu" or torch.cuda.is_available() else torch.device("cpu")
+
+
+def bytes_to_host(tensors: list[torch.Tensor]) -> list[np.ndarray]:
+    """Tensors of any dtype -> host arrays in ONE device-to-host copy of their bytes (one sync)."""
+    flat = torch.cat([t.contiguous().reshape(-1).view(torch.uint8) for t in tensors]).cpu().numpy()
+    sizes = [t.numel() * t.element_size() for t in tensors]
+    parts = np.split(flat, np.cumsum(sizes)[:-1])
+    numpy_dtype = {torch.uint8: np.uint8, torch.int64: np.int64}
+    return [part.view(numpy_dtype[t.dtype]).reshape(tuple(t.shape)) for part, t in zip(parts, tensors)]
+
+
 def render_stages(
-    result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5
+    result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5,
+    device: str | torch.device | None = None,
 ) -> list[StageImages]:
-    """Every picture the UI shows per stage. Cheap: re-run it when only display options change."""
-    return [render_stage(result, stage, n_channels, colormap, alpha) for stage in result.stages]
+    """Every picture the UI shows per stage. Colormap indices, resizing and blending run on `device`
+    (see render_device) for all stages at once, then one host copy of the uint8 pixels; the labels
+    and the palette are applied on the host. Cheap: re-run it when only display options change."""
+    where = render_device(result, device)
+    n_channels = max(MIN_CHANNELS, min(MAX_CHANNELS, int(n_channels)))
+    cam_stages = [stage for stage in result.stages if stage.cam is not None]
+    overlays = []
+    if cam_stages:
+        cams = torch.stack([torch.from_numpy(np.asarray(stage.cam, np.float32)) for stage in cam_stages]).to(where)
+        overlays = [overlay_pixels(_pixels(result.image).to(where), cams, alpha)]
+    grids = [grid_indices(stage.activation.to(where), n_channels) for stage in result.stages]
+    host = bytes_to_host([*overlays, *(indices for indices, _ in grids), *(channels for _, channels in grids)])
+    overlay_by_stage = dict(zip((s.name for s in cam_stages), host[0])) if overlays else {}
+    count = len(result.stages)
+    indices_host, channels_host = host[len(overlays):len(overlays) + count], host[len(overlays) + count:]
+    pictures = []
+    for stage, indices, channels in zip(result.stages, indices_host, channels_host):
+        ids = channels.tolist()
+        overlay = overlay_by_stage.get(stage.name)
+        pictures.append(StageImages(stage.name, stage.label, stage.shape_text, _labelled_grid(indices, ids, colormap, TILE),
+                                    ids, None if overlay is None else Image.fromarray(overlay)))
+    return pictures
 
 
 @dataclass(frozen=True)
@@ -170,26 +253,35 @@ def encode_webp(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-PHOTO_ENCODERS = {"png": encode_png, "webp": encode_webp}
+def encode_jpeg(image: Image.Image) -> bytes:
+    """JPEG q95, 4:4:4 chroma, for the browser only: ~10× faster than lossless WebP; PSNR ≈ 44 dB on
+    the overlays (benchmarks/bench_analyze.py prints it), below what the eye sees on a heatmap.
+    Files and figures stay lossless."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=95, subsampling=0)
+    return buffer.getvalue()
+
+
+PHOTO_ENCODERS = {"png": encode_png, "webp": encode_webp, "jpeg": encode_jpeg}
+# What the web UI should send the input and the overlays as (service.UI_PHOTO_FORMAT).
+BROWSER_PHOTO_FORMAT = "jpeg"
 
 
 def render_encoded(
     result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5,
-    photo_format: str = "png",
+    photo_format: str = "png", device: str | torch.device | None = None,
 ) -> tuple[bytes, list[EncodedStage]]:
     """The input and every stage's pictures, encoded: what the UI and the CLI send or write.
 
-    Grids are palette PNGs; the input and the overlays are `photo_format` (lossless either way).
-    Each picture is encoded on the pool while the next is drawn (Pillow's encoders release the GIL).
-    """
+    Grids are palette PNGs; the input and the overlays are `photo_format` (png/webp lossless, jpeg for
+    the browser only). The input is encoded on the pool while the stages are drawn, the stages'
+    pictures in parallel after (Pillow's encoders release the GIL)."""
     encode_photo = PHOTO_ENCODERS[photo_format]
-    photo = lambda image: _encoder_pool.submit(encode_photo, image)  # noqa: E731
-    input_bytes = photo(result.image)
-    pending = []
-    for stage in result.stages:
-        images = render_stage(result, stage, n_channels, colormap, alpha)
-        grid = _encoder_pool.submit(encode_png, images.grid)
-        pending.append((images, grid, None if images.overlay is None else photo(images.overlay)))
+    input_bytes = _encoder_pool.submit(encode_photo, result.image)
+    drawn = render_stages(result, n_channels, colormap, alpha, device)
+    pending = [(images, _encoder_pool.submit(encode_png, images.grid),
+                None if images.overlay is None else _encoder_pool.submit(encode_photo, images.overlay))
+               for images in drawn]
     stages = [EncodedStage(images, grid.result(), None if overlay is None else overlay.result())
               for images, grid, overlay in pending]
     return input_bytes.result(), stages

@@ -57,3 +57,65 @@ def test_png_encoding_is_lossless(resnet18, chelsea):
     data = encode_png(image)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(image))
+
+
+def test_overlay_is_grad_cams_show_cam_on_image_within_one_level(resnet18, chelsea):
+    from pytorch_grad_cam.utils.image import show_cam_on_image
+
+    result = resnet_viz.analyze(resnet18, chelsea)
+    rgb = np.float32(result.image) / 255
+    for name in ("layer1", "layer4"):
+        cam = result.stage(name).cam
+        for alpha in (0.3, 0.5):
+            ours = np.asarray(cam_overlay(result.image, cam, alpha)).astype(int)
+            theirs = show_cam_on_image(rgb, cam, use_rgb=True, image_weight=1 - alpha).astype(int)
+            assert np.abs(ours - theirs).max() <= 1, (name, alpha)
+
+
+def test_device_path_on_the_cpu_draws_what_the_numbers_say(resnet18, chelsea):
+    """render_stages on device="cpu" runs the device code (LUT, integer blend, tensor grids, one
+    host copy); its pixels are checked against an independent NumPy construction."""
+    from resnet_viz.render import COLOR_LEVELS, GAP, render_stages
+
+    result = resnet_viz.analyze(resnet18, chelsea)
+    pictures = render_stages(result, n_channels=9, device="cpu")
+    layer2 = result.stage("layer2").activation.numpy()
+    means = layer2.mean(axis=(1, 2))
+    ids = list(np.argsort(-means, kind="stable")[:9])
+    assert pictures[2].channels == ids
+    indices = np.asarray(pictures[2].grid)  # palette indices
+    assert indices.shape == (3 * TILE + 2 * GAP,) * 2
+    for position, channel in enumerate(ids):
+        row, column = divmod(position, 3)
+        channel_map = layer2[channel]
+        scaled = (channel_map - channel_map.min()) / max(channel_map.max() - channel_map.min(), 1e-6)
+        nearest = np.floor(np.arange(TILE) * channel_map.shape[0] / TILE).astype(int)
+        expected = np.round(scaled[nearest][:, nearest] * (COLOR_LEVELS - 1))
+        tile = indices[row * (TILE + GAP):row * (TILE + GAP) + TILE, column * (TILE + GAP):column * (TILE + GAP) + TILE]
+        below_label = slice(20, TILE)  # the label patch covers the top-left corner
+        assert np.abs(tile[below_label].astype(int) - expected[below_label]).max() <= 1
+    assert (indices[TILE:TILE + GAP] == 255).all()  # white gaps
+    cpu_overlay = np.asarray(cam_overlay(result.image, result.stage("layer3").cam)).astype(int)
+    assert np.array_equal(np.asarray(pictures[3].overlay).astype(int), cpu_overlay)
+
+
+def test_bytes_to_host_is_one_copy_of_mixed_tensors():
+    from resnet_viz.render import bytes_to_host
+
+    tensors = [torch.arange(12, dtype=torch.uint8).reshape(3, 4), torch.tensor([5, 2047, 3]), torch.zeros(2, 2, 3, dtype=torch.uint8)]
+    back = bytes_to_host(tensors)
+    assert [b.dtype for b in back] == [np.uint8, np.int64, np.uint8]
+    for tensor, array in zip(tensors, back):
+        assert np.array_equal(tensor.numpy(), array)
+
+
+def test_browser_jpeg_is_close_to_lossless_and_files_stay_lossless(resnet18, chelsea):
+    import io
+    from PIL import Image
+    from resnet_viz.render import encode_jpeg
+
+    result = resnet_viz.analyze(resnet18, chelsea)
+    overlay = cam_overlay(result.image, result.stage("layer3").cam)
+    decoded = np.asarray(Image.open(io.BytesIO(encode_jpeg(overlay)))).astype(float)
+    mse = np.mean((decoded - np.asarray(overlay).astype(float)) ** 2)
+    assert 10 * np.log10(255 ** 2 / mse) > 38  # dB: invisible on a heatmap
