@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from .analysis import AnalysisResult, StageResult, analyze, renormalized
+from .analysis import AnalysisResult, StageResult, Target, analyze, check_contrast, renormalized
 from .architecture import markdown_table
 from .errors import ImageInputError, ModelChoiceError
 from .filestore import FileStore
@@ -35,21 +35,24 @@ class Subject:
     weights: str
     method: str
     target: str  # "" = automatic (the top-1 class); else what the user picked
+    contrast: str = ""  # "" = none; else the class B of "why A, not B"
 
     def differences(self, other: "Subject | None") -> list[str]:
         """The fields in which `other` differs ("image", "model", ...); all of them when it is None."""
         if other is None:  # no photo any more
             return ["digest"]
-        return [name for name in ("digest", "model", "weights", "method", "target")
+        return [name for name in ("digest", "model", "weights", "method", "target", "contrast")
                 if getattr(self, name) != getattr(other, name)]
 
 
-def subject_of(image_path: str | None, model: str, weights: str, method: str, target: str | None) -> Subject | None:
+def subject_of(image_path: str | None, model: str, weights: str, method: str, target: str | None,
+               contrast: str | None = None) -> Subject | None:
     """The subject the controls describe now; None without a photo."""
     if not image_path or not Path(image_path).is_file():
         return None
     digest = hashlib.sha1(Path(image_path).read_bytes()).hexdigest()
-    return Subject(Path(image_path).name, digest, model or "", weights or "", method or "", normal_target(target))
+    return Subject(Path(image_path).name, digest, model or "", weights or "", method or "", normal_target(target),
+                   normal_target(contrast))
 
 
 def normal_target(target: str | None) -> str:
@@ -71,9 +74,10 @@ class Pictures:
 
 
 def compute_analysis(model_name: str | None, weights: str, device: str, class_names: str | None, image: Image.Image,
-                     target: str | None, method: str) -> AnalysisResult:
+                     target: str | None, method: str, contrast: str | None = None) -> AnalysisResult:
     """The one call that runs the model, by names only, so a GPU decorator can ship it to a worker."""
-    return analyze(load_model(model_name, weights, device, class_names), image, target=target, method=method)
+    return analyze(load_model(model_name, weights, device, class_names), image, target=target, method=method,
+                   contrast=contrast)
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -82,7 +86,7 @@ def model_choices() -> list[tuple[str, str]]:
 
 
 class Analyzer:
-    """Analyses cached per (image, model, weights, class, method); display options re-render only."""
+    """Analyses cached per (image, model, weights, method, class, contrast); display options re-render only."""
 
     def __init__(self, device: str = "auto", checkpoint: str | None = None, class_names: str | None = None,
                  cache_size: int = 16, gpu: Callable[[Callable], Callable] | None = None) -> None:
@@ -124,26 +128,32 @@ class Analyzer:
         return markdown_table(self.model(model_name, weights).module, model_name)
 
     @staticmethod
-    def key(image_bytes: bytes, model_name: str, weights: str, method: str, target: str | None) -> str:
+    def key(image_bytes: bytes, model_name: str, weights: str, method: str, target: str | None,
+            contrast: str | None = None) -> str:
         """What a result is cached under: the file's bytes and every choice that changes the numbers."""
-        target = normal_target(target) or None
-        return hashlib.sha1(repr((hashlib.sha1(image_bytes).hexdigest(), model_name, weights, method, target)).encode()).hexdigest()
+        target, contrast = normal_target(target) or None, normal_target(contrast) or None
+        choices = (hashlib.sha1(image_bytes).hexdigest(), model_name, weights, method, target, contrast)
+        return hashlib.sha1(repr(choices).encode()).hexdigest()
 
-    def analysis(self, image_path: str, model_name: str, weights: str, method: str, target: str | None) -> tuple[str, AnalysisResult]:
+    def analysis(self, image_path: str, model_name: str, weights: str, method: str, target: str | None,
+                 contrast: str | None = None) -> tuple[str, AnalysisResult]:
+        """(cache key, result); `contrast` (a class index or name, "" = none) makes the maps explain
+        logit(target) − logit(contrast)."""
         if not image_path:
             raise ImageInputError("Upload a photo first (or pick one of the examples).")
         image_bytes = Path(image_path).read_bytes()
-        target = normal_target(target) or None
-        key = self.key(image_bytes, model_name, weights, method, target)
+        target, contrast = normal_target(target) or None, normal_target(contrast) or None
+        key = self.key(image_bytes, model_name, weights, method, target, contrast)
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return key, self._results[key][0]
         image = load_image(image_bytes, name=Path(image_path).name)
         loaded = self.model(model_name, weights)  # checks the choices, loads before the (GPU) call
+        check_contrast(method, loaded.categories, contrast)  # refused here, not in a GPU worker
         class_names = self.class_names if weights == self.checkpoint else None
         result = self._compute(None if weights == self.checkpoint else loaded.name, weights, self.device, class_names,
-                               image, target, method)
+                               image, target, method, contrast)
         with self._lock:
             self._results[key] = (result, model_name, weights)
             while len(self._results) > self._cache_size:
@@ -207,6 +217,10 @@ def channel_picture(result: AnalysisResult, store: FileStore, stage_name: str, c
     return store.write(PHOTO_ENCODERS[UI_PHOTO_FORMAT](channel_overlay(result.image, stage, index, alpha)), UI_PHOTO_FORMAT)
 
 
+def _target_json(target: Target) -> dict:
+    return {"index": target.index, "label": target.label, "probability": target.probability}
+
+
 def prediction_json(result: AnalysisResult, weights: str, n_channels: int = 16) -> dict:
     """The `/predict` answer: plain JSON, the same facts the page shows."""
     return {
@@ -214,8 +228,8 @@ def prediction_json(result: AnalysisResult, weights: str, n_channels: int = 16) 
         "weights": weights,
         "device": result.device,
         "method": result.method,
-        "target": {"index": result.target.index, "label": result.target.label,
-                   "probability": result.target.probability},
+        "target": _target_json(result.target),
+        "contrast": None if result.contrast is None else _target_json(result.contrast),
         "predictions": [{"label": label, "probability": p} for label, p in result.predictions],
         "stages": [{"name": s.name, "paper_name": s.paper_name, "shape": list(s.shape),
                     "channels": strongest_channels(s.activation, n_channels)} for s in result.stages],
