@@ -84,6 +84,10 @@ TEXT: Table = {
         "photo": "Photo", "model": "Model", "model_info": "✓ offline = weights cached", "weights": "Weights",
         "method": "CAM method", "target": "Class for the heatmaps",
         "target_info": "automatic = the top-1 class of each photo; type to search, or click a prediction",
+        "contrast": "Contrast with (why A, not B)",
+        "contrast_info": "optional: a class B; the heatmaps then show where the evidence for A over B lies "
+                         "(logit A − logit B). Not for EigenCAM, which uses no class",
+        "no_contrast": "none", "contrast_shown": " − {contrast}",
         "automatic": "top-1 (automatic)", "analyze": "Analyze", "examples": "Examples (public domain / CC0)",
         "display": "Display", "n_channels": "Feature maps per stage (strongest by mean activation)",
         "scale": "Heatmap scale", "per_stage": "per stage (each 0–1)", "shared": "shared scale across stages",
@@ -94,6 +98,8 @@ TEXT: Table = {
         "head_stage": "**stage** · output shape",
         "head_features": "**feature maps**: strongest channels by mean activation, channel ids in the corner",
         "head_cam": "**{method}**: where the stage's evidence for the chosen class lies",
+        "head_cam_contrast": "**{method}** for {target} − {contrast}: where the stage's evidence for {target} "
+                             "over {contrast} lies",
         "head_cam_agnostic": "**{method}**: the main pattern of the stage's activations — class-agnostic, "
                              "the chosen class does not change it",
         "stem": "stem", "no_cam": "No CAM for the stem (it sees edges and colours, not classes): the input is shown instead.",
@@ -105,12 +111,16 @@ TEXT: Table = {
         "target_auto": "automatic (top-1)", "target_picked": "picked: {target}",
         "run": "device **{device}** · {ms} ms",
         "for_class": "Heatmaps: **{method}** for **{label}** (class {index}, p = {p}){how}; {scale}.",
+        "for_contrast": "Heatmaps: **{method} for {label} − {contrast}**: where the evidence for {label} over "
+                        "{contrast} lies (logit {index} − logit {c_index}; p = {p} vs {c_p}){how}; {scale}. "
+                        "Where the evidence favours {contrast}, the map is clipped to 0 (no heat).",
         "how_auto": " — the top-1 class, chosen automatically", "how_picked": " — the class you picked",
         "agnostic": "Heatmaps: **{method}** is class-agnostic: it shows the main pattern of each stage's activations "
                     "and uses no class (top-1: {label}, class {index}, p = {p}); {scale}.",
         "scale_per_stage": "each stage on its own 0–1 scale", "scale_shared": "one shared scale across stages",
         "stale": "⚠️ **Not up to date:** the results below are for the previous {fields}. Press **Analyze** to update them.",
         "f_image": "photo", "f_model": "model", "f_weights": "weights", "f_method": "CAM method", "f_target": "class",
+        "f_contrast": "contrast class",
         "and": " and ",
         "refused": "⚠️ **Not analysed.** {message}",
         "untrained_banner": "⚠️ **Untrained weights.** {model} is running with **random weights**, so its predictions "
@@ -130,6 +140,10 @@ TEXT: Table = {
         "photo": "사진", "model": "모델", "model_info": "✓ offline = 가중치가 저장되어 있음", "weights": "가중치",
         "method": "CAM 방법", "target": "히트맵의 클래스",
         "target_info": "자동 = 사진마다 1위 클래스; 입력해서 찾거나 예측을 클릭하세요",
+        "contrast": "비교할 클래스 (왜 A이고 B가 아닌가)",
+        "contrast_info": "선택 사항: 클래스 B를 고르면 히트맵이 B보다 A라는 근거가 있는 곳을 보여 줍니다 "
+                         "(logit A − logit B). 클래스를 쓰지 않는 EigenCAM에는 쓸 수 없습니다",
+        "no_contrast": "없음", "contrast_shown": " − {contrast}",
         "automatic": "1위 (자동)", "analyze": "분석", "examples": "예시 (퍼블릭 도메인 / CC0)",
         "display": "표시", "n_channels": "단계별 특징 맵 수 (평균 활성값이 큰 순)",
         "scale": "히트맵 척도", "per_stage": "단계별 (각각 0–1)", "shared": "모든 단계 공통 척도",
@@ -140,6 +154,8 @@ TEXT: Table = {
         "head_stage": "**단계** · 출력 모양",
         "head_features": "**특징 맵**: 평균 활성값이 가장 큰 채널, 모서리에 채널 번호",
         "head_cam": "**{method}**: 이 단계에서 선택한 클래스의 근거가 있는 곳",
+        "head_cam_contrast": "{target} − {contrast}에 대한 **{method}**: 이 단계에서 {contrast}보다 {target}이라는 "
+                             "근거가 있는 곳",
         "head_cam_agnostic": "**{method}**: 이 단계 활성값의 주된 패턴 — 클래스와 무관하며, 선택한 클래스가 바꾸지 않습니다",
         "stem": "스템", "no_cam": "스템에는 CAM이 없습니다 (클래스가 아니라 가장자리와 색을 봅니다): 대신 입력을 보여 줍니다.",
         "stage_maxpool": "스템: 7×7 합성곱, stride 2 + 3×3 최대 풀링",
@@ -150,12 +166,16 @@ TEXT: Table = {
         "target_auto": "자동 (1위)", "target_picked": "선택함: {target}",
         "run": "장치 **{device}** · {ms} ms",
         "for_class": "히트맵: **{label}** (클래스 {index}, p = {p})에 대한 **{method}**{how}; {scale}.",
+        "for_contrast": "히트맵: **{label} − {contrast}에 대한 {method}**: {contrast}보다 {label}이라는 근거가 있는 곳 "
+                        "(logit {index} − logit {c_index}; p = {p} 대 {c_p}){how}; {scale}. "
+                        "{contrast} 쪽 근거가 더 큰 곳은 0으로 잘려 열이 표시되지 않습니다.",
         "how_auto": " — 자동으로 고른 1위 클래스", "how_picked": " — 직접 고른 클래스",
         "agnostic": "히트맵: **{method}** 은(는) 클래스와 무관합니다: 각 단계 활성값의 주된 패턴을 보여 주며 클래스를 쓰지 않습니다 "
                     "(1위: {label}, 클래스 {index}, p = {p}); {scale}.",
         "scale_per_stage": "단계마다 각자의 0–1 척도", "scale_shared": "모든 단계 공통 척도",
         "stale": "⚠️ **최신이 아닙니다:** 아래 결과는 이전 {fields} 기준입니다. **분석**을 눌러 갱신하세요.",
         "f_image": "사진", "f_model": "모델", "f_weights": "가중치", "f_method": "CAM 방법", "f_target": "클래스",
+        "f_contrast": "비교 클래스",
         "and": ", ",
         "refused": "⚠️ **분석하지 못했습니다.** {message}",
         "untrained_banner": "⚠️ **학습되지 않은 가중치.** {model}은(는) **무작위 가중치**로 실행 중이므로 예측은 의미가 없고, "
@@ -202,7 +222,11 @@ def method_label(method: str) -> str:
     return CAM_METHODS[method].label if method in CAM_METHODS else method
 
 
-def cam_heading(method: str, lang: str | None = "en") -> str:
+def cam_heading(method: str, lang: str | None = "en", result: AnalysisResult | None = None) -> str:
+    """The CAM column's heading; with a contrastive result it names both classes."""
+    if result is not None and result.contrast is not None:
+        return text("head_cam_contrast", lang, method=method_label(method), target=result.target.label,
+                    contrast=result.contrast.label)
     key = "head_cam_agnostic" if is_class_agnostic(method) else "head_cam"
     return text(key, lang, method=method_label(method))
 
@@ -223,15 +247,21 @@ def summary(result: AnalysisResult, subject: Subject, lang: str | None = "en") -
     """What the results on screen are of (photo, model, weights, method, class), then the heatmaps' class."""
     picked = bool(subject.target)
     target_word = text("target_picked", lang, target=result.target.label) if picked else text("target_auto", lang)
+    if result.contrast is not None:
+        target_word += text("contrast_shown", lang, contrast=result.contrast.label)
     showing = text("showing", lang, image=subject.image, model=result.model_name, weights=result.weights_label,
                    status=text("status_" + result.weights_status, lang), method=method_label(result.method), target=target_word)
     run = text("run", lang, device=result.device, ms=f"{result.seconds * 1000:.0f}")
     values = dict(method=method_label(result.method), label=result.target.label, index=result.target.index,
-                  p=f"{result.target.probability:.3f}", scale=_scale(result.normalization, lang))
+                  p=f"{result.target.probability:.3f}", scale=_scale(result.normalization, lang),
+                  how=text("how_picked" if picked else "how_auto", lang))
     if is_class_agnostic(result.method):
         heatmaps = text("agnostic", lang, **values)
+    elif result.contrast is not None:
+        heatmaps = text("for_contrast", lang, contrast=result.contrast.label, c_index=result.contrast.index,
+                        c_p=f"{result.contrast.probability:.3f}", **values)
     else:
-        heatmaps = text("for_class", lang, how=text("how_picked" if picked else "how_auto", lang), **values)
+        heatmaps = text("for_class", lang, **values)
     return f"{showing} · {run}\n\n{heatmaps}"
 
 
