@@ -152,7 +152,7 @@ class Handlers:
         pictures = render_pictures(result, self.store, int(n_channels), colormap, alpha, result.normalization)
         values = {page.seen: pictures.image_file, page.predictions: dict(result.predictions),
                   page.summary: say.summary(result, subject, lang), page.top_head: say.predictions_heading(result, lang),
-                  page.cam_head: say.cam_heading(result.method, lang)}
+                  page.cam_head: say.cam_heading(result.method, lang, result)}
         for title, grid, cam, text, stage in zip(page.titles, page.grids, page.cams, say.stage_titles(result, lang),
                                                   pictures.stages):
             # The stem has no CAM: its slot shows the input, so each row still lines up with it.
@@ -167,20 +167,21 @@ class Handlers:
             values |= {title: text, grid: None, cam: None}
         return values
 
-    def _compute(self, image, model, weights, method, target, normalization):
-        key, result = self.analyzer.analysis(image, model, weights, method, target)
-        return key, renormalized(result, normalization), subject_of(image, model, weights, method, target)
+    def _compute(self, image, model, weights, method, target, normalization, contrast):
+        key, result = self.analyzer.analysis(image, model, weights, method, target, contrast)
+        return key, renormalized(result, normalization), subject_of(image, model, weights, method, target, contrast)
 
-    def analyze_page(self, image, model, weights, method, target, n_channels, normalization, colormap, opacity, lang):
-        key, result, subject = self._compute(image, model, weights, method, target, normalization)
+    def analyze_page(self, image, model, weights, method, target, n_channels, normalization, colormap, opacity, lang,
+                     contrast=""):
+        key, result, subject = self._compute(image, model, weights, method, target, normalization, contrast)
         inspector = self.page.inspector
         return self._shown(result, subject, n_channels, colormap, opacity, lang) | {
             self.page.notice: _hidden(), inspector["image"]: None, inspector["note"]: _hidden(),
             inspector["state"]: None, self.ctx.result_key: key, self.ctx.shown: subject}
 
-    def refused(self, message, image, model, weights, method, *rest):
+    def refused(self, message, image, model, weights, method, target, n_channels, normalization, colormap, opacity,
+                lang, contrast=""):
         """A refused request: its message in place, and nothing left on screen from before."""
-        lang = rest[-1]
         inspector = self.page.inspector
         return self._empty(method, lang) | {
             self.page.notice: _hidden(say.refused(message, lang)), self.page.stale: _hidden(),
@@ -188,14 +189,15 @@ class Handlers:
             self.ctx.result_key: "", self.ctx.shown: None}
 
     def analyze(self, image, model, weights, method, target, n_channels=DEFAULT_CHANNELS, normalization="per-stage",
-                colormap="viridis", opacity=0.5, lang="en"):
-        """For programs: the page's pictures and words for one photo."""
-        _, result, subject = self._compute(image, model, weights, method, target, normalization)
+                colormap="viridis", opacity=0.5, lang="en", contrast=""):
+        """For programs: the page's pictures and words for one photo; `contrast`: a class B, "" = none."""
+        _, result, subject = self._compute(image, model, weights, method, target, normalization, contrast)
         return self._shown(result, subject, n_channels, colormap, opacity, lang)
 
-    def predict(self, image, model, weights, method, target, n_channels=DEFAULT_CHANNELS) -> dict:
-        """For programs: predictions, the heatmaps' class and each stage's shape and strongest channels."""
-        _, result = self.analyzer.analysis(image, model, weights, method, target)
+    def predict(self, image, model, weights, method, target, n_channels=DEFAULT_CHANNELS, contrast="") -> dict:
+        """For programs: predictions, the heatmaps' class (and contrast class) and each stage's shape and
+        strongest channels."""
+        _, result = self.analyzer.analysis(image, model, weights, method, target, contrast)
         return prediction_json(result, weights, int(n_channels))
 
     def channel(self, image, model, weights, method, target, stage, channel, opacity=0.5) -> str:
@@ -234,9 +236,9 @@ class Handlers:
         inspector = self.page.inspector
         return {inspector["image"]: None, inspector["note"]: _hidden(f"⚠️ {message}"), inspector["state"]: None}
 
-    def freshness(self, shown, image, model, weights, method, target, lang):
+    def freshness(self, shown, image, model, weights, method, target, lang, contrast=""):
         """Marks the results when the controls no longer describe them."""
-        current = subject_of(image, model, weights, method, target)
+        current = subject_of(image, model, weights, method, target, contrast)
         return _hidden(say.stale_notice(shown, current, lang))
 
     def model_changed(self, model, lang):
@@ -251,7 +253,8 @@ class Handlers:
         banner = say.weights_banner(loaded, lang)
         return {self.ctx.banner: gr.Markdown(banner, visible=bool(banner)),
                 self.page.architecture: self.analyzer.architecture(loaded.name, weights),
-                self.ctx.target: gr.Dropdown(choices=target_choices(loaded, say.text("automatic", lang)), value="")}
+                self.ctx.target: gr.Dropdown(choices=target_choices(loaded, say.text("automatic", lang)), value=""),
+                self.ctx.contrast: gr.Dropdown(choices=target_choices(loaded, say.text("no_contrast", lang)), value="")}
 
     def pick_prediction(self, evt: gr.SelectData, model, weights):
         """A click on a prediction picks its class for the heatmaps (the next step recomputes)."""
@@ -270,8 +273,8 @@ def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
     inspector = page.inspector
     page_outputs = [*page.results, page.notice, page.stale, inspector["image"], inspector["note"], inspector["state"],
                     ctx.result_key, ctx.shown]
-    analyze_inputs = [*ctx.subject, *page.display, ctx.lang]
-    freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang]
+    analyze_inputs = [*ctx.subject, *page.display, ctx.lang, ctx.contrast]
+    freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang, ctx.contrast]
     analyze_page = handles_errors(on.analyze_page, fallback=on.refused)
     freshness = handles_errors(on.freshness)
     private = dict(api_visibility="private")
@@ -284,9 +287,9 @@ def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
     for control in [*page.display, ctx.lang]:
         control.change(handles_errors(on.rerender), rerender_inputs, [*page.results, inspector["image"], inspector["note"], inspector["state"]],
                        concurrency_id="render", show_progress="hidden", **private)
-    for control in [*ctx.subject, ctx.lang]:
+    for control in [*ctx.subject, ctx.contrast, ctx.lang]:
         control.change(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
-    model_outputs = [ctx.banner, page.architecture, ctx.target]
+    model_outputs = [ctx.banner, page.architecture, ctx.target, ctx.contrast]
     ctx.model.change(handles_errors(on.model_changed), [ctx.model, ctx.lang], [ctx.weights, *model_outputs],
                      concurrency_id="model", **private)
     ctx.weights.input(handles_errors(on.weights_changed), [ctx.model, ctx.weights, ctx.lang], model_outputs,
@@ -295,7 +298,7 @@ def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
                               [ctx.result_key, inspector["stage"], inspector["channel"], page.alpha, ctx.lang],
                               [inspector["image"], inspector["note"], inspector["state"]], concurrency_id="render", **private)
     _api(on.analyze, analyze_inputs, page.results, "analyze")
-    _api(on.predict, [*ctx.subject, page.channels], [gr.JSON(visible=False, label="prediction")], "predict")
+    _api(on.predict, [*ctx.subject, page.channels, ctx.contrast], [gr.JSON(visible=False, label="prediction")], "predict")
     _api(on.channel, [*ctx.subject, inspector["stage"], inspector["channel"], page.alpha], [inspector["image"]], "channel")
     ctx.on_language.append(([c for c, _ in page.relabel], lambda code: [fn(code) for _, fn in page.relabel]))
 

@@ -52,9 +52,11 @@ def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
                                allow_custom_value=True)
     target_input = TextDropdown(target_choices(initial, text("automatic")), value="", label=text("target"), elem_id="target",
                                 allow_custom_value=True, filterable=True, info=text("target_info"))
+    contrast_input = TextDropdown(target_choices(initial, text("no_contrast")), value="", label=text("contrast"),
+                                  elem_id="contrast", allow_custom_value=True, filterable=True, info=text("contrast_info"))
     analyze_button = gr.Button(text("analyze"), variant="primary", size="lg")
     return dict(image=image, model=model_input, weights=weights_input, method=method_input, target=target_input,
-                analyze_button=analyze_button)
+                contrast=contrast_input, analyze_button=analyze_button)
 
 
 def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = "auto",
@@ -102,12 +104,15 @@ def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: l
         updates = [update for _, fn in ctx.on_language for update in fn(code)]
         # The class box's first choice is a word too; its other 1000 are ImageNet's names.
         automatic = text("automatic", code)
+        loaded = ctx.analyzer.model(model, weights)
         target = gr.Dropdown(label=text("target", code), info=text("target_info", code),
-                             choices=target_choices(ctx.analyzer.model(model, weights), automatic))
-        banner = weights_banner(ctx.analyzer.model(model, weights), code)
-        return [*updates, target, gr.Markdown(banner, visible=bool(banner))]
+                             choices=target_choices(loaded, automatic))
+        contrast = gr.Dropdown(label=text("contrast", code), info=text("contrast_info", code),
+                               choices=target_choices(loaded, text("no_contrast", code)))
+        banner = weights_banner(loaded, code)
+        return [*updates, target, contrast, gr.Markdown(banner, visible=bool(banner))]
 
-    ctx.lang.change(relabel, [ctx.lang, ctx.model, ctx.weights], [*language_outputs, ctx.target, ctx.banner],
+    ctx.lang.change(relabel, [ctx.lang, ctx.model, ctx.weights], [*language_outputs, ctx.target, ctx.contrast, ctx.banner],
                     api_visibility="private", show_progress="hidden")
     # The browser's language picks the default; the radio switches it.
     app.load(None, None, [ctx.lang], js="() => (navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en'")

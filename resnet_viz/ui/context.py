@@ -52,6 +52,9 @@ class ViewContext:
     # the controls to say when what they show is no longer what the controls describe.
     shown: gr.State | None = None
     store: FileStore = field(default_factory=FileStore)  # picture files handed to the browser
+    # The class B of "why A, not B" ("" = none). Not in `subject`, whose five inputs views take
+    # positionally; views that honour a contrast add it as their last input.
+    contrast: gr.Dropdown | None = None
 
     @property
     def subject(self) -> list[gr.components.Component]:
