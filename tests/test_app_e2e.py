@@ -91,7 +91,8 @@ def test_predict_answers_a_fresh_client_with_plain_json(http_server, tmp_path):
     bad_inputs.chelsea().save(path)
     answer = Client(http_server, verbose=False).predict(handle_file(str(path)), "resnet18", "DEFAULT", "gradcam", "281",
                                                          api_name="/predict")
-    assert set(answer) == {"model", "weights", "device", "method", "target", "predictions", "stages"}
+    assert set(answer) == {"model", "weights", "device", "method", "target", "contrast", "predictions", "stages"}
+    assert answer["contrast"] is None  # no contrast asked for
     assert answer["model"] == "resnet18" and answer["device"] == "cpu" and answer["method"] == "gradcam"
     assert answer["target"]["index"] == 281 and answer["target"]["label"] == "tabby"
     assert len(answer["predictions"]) == 5 and set(answer["predictions"][0]) == {"label", "probability"}
@@ -105,6 +106,51 @@ def test_predict_answers_a_fresh_client_with_plain_json(http_server, tmp_path):
     result = resnet_viz.analyze(resnet_viz.load_model("resnet18", "DEFAULT", "cpu"), str(path), target=281)
     expected = torch.argsort(result.stage("conv5_x").activation.mean(dim=(1, 2)), descending=True)[:16].tolist()
     assert answer["stages"][4]["channels"] == expected
+
+
+# --- Issue 11 §2: contrastive maps ("why A, not B") ------------------------------------------------
+
+def test_contrast_over_http_is_the_independent_contrastive_map(http_app, tmp_path):
+    """/predict names the contrast class; /analyze's conv5_x heatmap is the overlay of
+    resnet_viz.analyze(target=A, contrast=B)'s layer4 map, and not of A's own map."""
+    import numpy as np
+
+    import resnet_viz
+    from resnet_viz.render import cam_overlay
+
+    path = tmp_path / "chelsea.png"
+    bad_inputs.chelsea().save(path)
+    fresh = Client(http_app.url, verbose=False)
+    answer = fresh.predict(handle_file(str(path)), "resnet18", "DEFAULT", "gradcam", "tabby", 16, "tiger cat",
+                           api_name="/predict")
+    loaded = http_app.analyzer.model("resnet18", "DEFAULT")  # the app's model; the numbers computed here
+    result = resnet_viz.analyze(loaded, str(path), target=281, contrast=282)
+    assert answer["target"] == {"index": 281, "label": "tabby", "probability": pytest.approx(result.target.probability)}
+    assert answer["contrast"] == {"index": 282, "label": "tiger cat",
+                                  "probability": pytest.approx(result.contrast.probability)}
+    outputs = fresh.predict(handle_file(str(path)), "resnet18", "DEFAULT", "gradcam", "281", 16, "per-stage", "viridis",
+                            0.5, "en", "282", api_name="/analyze")
+    assert "Grad-CAM for tabby − tiger cat" in outputs[2] and "logit 281 − logit 282" in outputs[2]
+    served = np.asarray(Image.open(outputs[17]).convert("RGB"), np.int16)  # the conv5_x cam
+    contrastive = np.asarray(cam_overlay(result.image, result.stage("layer4").cam), np.int16)
+    assert np.abs(served - contrastive).max() <= 1
+    plain = resnet_viz.analyze(loaded, str(path), target=281)
+    assert np.abs(plain.stage("layer4").cam - result.stage("layer4").cam).max() > 0.05  # the contrast matters
+    assert np.abs(served - np.asarray(cam_overlay(plain.image, plain.stage("layer4").cam), np.int16)).max() > 20
+
+
+@pytest.mark.parametrize("method, target, contrast, message", [
+    ("eigencam", "281", "282", "EigenCAM is class-agnostic (it uses no gradients), so it cannot contrast two classes"),
+    ("gradcam", "281", "tabby", "The contrast class is the target class (tabby, 281)"),
+    ("gradcam", "", "no such class", "No class is named 'no such class'"),
+])
+def test_contrast_refuses_with_a_message(client, tmp_path, method, target, contrast, message):
+    from gradio_client.exceptions import AppError
+
+    path = tmp_path / "chelsea.png"
+    bad_inputs.chelsea().save(path)
+    with pytest.raises(AppError, match=re.escape(message)):
+        client.predict(handle_file(str(path)), "resnet18", "DEFAULT", method, target, 16, contrast, api_name="/predict")
 
 
 @pytest.mark.parametrize("stage", ["conv1", "C5", "layer2"])
