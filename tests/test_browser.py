@@ -232,6 +232,51 @@ def test_at_1280x720_headings_do_not_cover_the_results(page):
     shot(page, "defect10-analysed")
 
 
+def choose_class(page, box: str, typed: str, option: str) -> None:
+    """Type into a class box (#target or #contrast) and pick the option, as a user searches 1000 names."""
+    field = page.locator(f"{box} input")
+    field.click()
+    field.press("Control+a")
+    page.keyboard.type(typed)
+    page.get_by_role("option", name=option).click()
+    time.sleep(0.5)
+
+
+@needs_chromium
+def test_a_contrast_class_draws_the_maps_for_a_minus_b(page):
+    """Issue 11 §2: 'why tabby, not tiger cat' — the summary and the CAM heading name both classes;
+    changing the contrast marks the results; Korean says it too."""
+    upload(page, EXAMPLES / "chelsea.jpg")
+    choose_class(page, "#target", "tabby", "tabby (281)")
+    choose_class(page, "#contrast", "tiger c", "tiger cat (282)")
+    text = analyze(page, "chelsea.jpg")
+    assert "Grad-CAM for tabby − tiger cat" in text and "logit 281 − logit 282" in text
+    assert "tabby − tiger cat" in page.locator("#cam-head").inner_text()
+    shot(page, "contrast")
+    choose_class(page, "#contrast", "Egyptian", "Egyptian cat (285)")
+    assert "contrast class" in stale(page)
+    text = analyze(page, "chelsea.jpg")
+    assert "Grad-CAM for tabby − Egyptian cat" in text and stale(page) == ""
+    page.get_by_text("한국어").click()
+    page.get_by_text("tabby − Egyptian cat에 대한").first.wait_for(timeout=30_000)
+
+
+@needs_chromium
+def test_eigencam_with_a_contrast_is_refused_in_place(page):
+    """EigenCAM uses no class, so it cannot contrast two: the page says so and keeps no old maps."""
+    upload(page, EXAMPLES / "chelsea.jpg")
+    choose_class(page, "#contrast", "tiger c", "tiger cat (282)")
+    page.locator("#method input").click()
+    page.get_by_role("option", name="EigenCAM").click()
+    page.get_by_role("button", name="Analyze").click()
+    page.locator("#notice").get_by_text("EigenCAM is class-agnostic (it uses no gradients), so it cannot contrast two "
+                                        "classes").wait_for(timeout=60_000)
+    time.sleep(1.0)
+    assert page.get_by_text("Error", exact=True).count() == 0
+    assert summary(page).startswith("Pick an example")
+    shot(page, "contrast-eigencam-refused")
+
+
 @needs_chromium
 def test_korean_switches_the_shell_and_the_stages_view(page):
     upload(page, EXAMPLES / "chelsea.jpg")
