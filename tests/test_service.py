@@ -54,3 +54,23 @@ def test_every_word_has_a_korean_version():
     for lang in ("en", "ko"):  # defect 7: projection where only channels change; which stem convention
         theory = presenter.text("theory", lang)
         assert "64 → 256" in theory and "112×112" in theory and "56×56" in theory
+
+
+def test_a_contrast_is_part_of_the_subject_the_cache_key_and_the_words(tmp_path):
+    """Issue 11 §2: the contrast class changes the numbers, so it keys the cache and marks results stale."""
+    analyzer = Analyzer(device="cpu")
+    key, plain = analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "281")
+    contrast_key, result = analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "281", "tiger cat")
+    assert contrast_key != key and plain.contrast is None
+    assert (result.target.index, result.contrast.index, result.contrast.label) == (281, 282, "tiger cat")
+    assert analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "281", "282")[0] != key
+    shown = subject_of(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "281", "tiger cat")
+    assert shown.differences(subject_of(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "281")) == ["contrast"]
+    current = subject_of(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "281", "")
+    assert "previous contrast class" in presenter.stale_notice(shown, current)
+    assert "이전 비교 클래스" in presenter.stale_notice(shown, current, "ko")
+    assert "Grad-CAM for tabby − tiger cat" in presenter.summary(result, shown)
+    assert "tabby − tiger cat에 대한 Grad-CAM" in presenter.summary(result, shown, "ko")
+    assert "for tabby − tiger cat" in presenter.cam_heading("gradcam", "en", result)
+    with pytest.raises(ModelChoiceError, match="EigenCAM is class-agnostic"):
+        analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "eigencam", "", "282")
