@@ -141,7 +141,7 @@ def make_figure(loaded: LoadedModel, image_path: Path, job: FigureJob, out: Path
         "image_sha256": sha256(image_bytes),
         "model": result.model_name, "weights": job.weights, "weights_label": result.weights_label,
         "weights_status": result.weights_status, "weights_note": loaded.weights_note,
-        "device": job.device, "method": job.method, "normalization": job.normalization,
+        "device": job.device, "device_used": result.device, "method": job.method, "normalization": job.normalization,
         "target": job.target,
         "target_used": {"index": result.target.index, "label": result.target.label},
         "options": job.options.as_dict(),
@@ -296,3 +296,18 @@ def register(commands) -> None:
     figure.add_argument("--quiet", action="store_true", help="no progress bar")
     figure.set_defaults(handler=_figure_command)
     register_compare(commands)
+
+
+def figure_files(result, options: FigureOptions, directory: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """The figure of an analysis written as files named by model, class, method and content (for downloads)."""
+    rendered = render_figure(result, options, formats)
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = sha256(b"".join(rendered.values()))[:10]
+    label = "".join(c if c.isalnum() else "-" for c in result.target.label).strip("-")[:30]
+    paths = []
+    for fmt, data in rendered.items():
+        path = directory / f"figure-{result.model_name}-{label}-{result.method}-{options.lang}-{digest}.{fmt}"
+        if not path.exists():
+            path.write_bytes(data)
+        paths.append(path)
+    return paths
