@@ -37,7 +37,7 @@ TEXT = {
     "en": {
         "not_cached": "pretrained weights not in the torch hub cache ({path}); run `resnet-viz weights fetch {model}` while online",
         "untrained": "UNTRAINED (random weights)",
-        "skipped": "not run: {reason}",
+        "skipped": "not run: no pretrained weights cached",
         "title": "Same image, five depths · {method} on layer4 (conv5_x) for each model's {target}",
         "top1": "own top-1 class",
         "class": "class “{label}”",
@@ -50,7 +50,7 @@ TEXT = {
     "ko": {
         "not_cached": "사전 학습된 가중치가 torch hub 캐시에 없습니다 ({path}). 온라인일 때 `resnet-viz weights fetch {model}`을 실행하세요",
         "untrained": "학습되지 않음 (무작위 가중치)",
-        "skipped": "실행하지 않음: {reason}",
+        "skipped": "실행하지 않음: 사전 학습된 가중치 없음",
         "title": "같은 이미지, 다섯 가지 깊이 · 각 모델의 {target}에 대한 layer4 (conv5_x)의 {method}",
         "top1": "자체 top-1 클래스",
         "class": "클래스 “{label}”",
@@ -181,8 +181,7 @@ def _model_column(fig, grid, column: int, row: DepthRow, comparison: Comparison,
     else:
         ax.imshow(np.asarray(comparison.image), alpha=0.3)
     if row.weights_status != "pretrained":
-        label = pick(TEXT, "untrained" if row.weights_status == "untrained" else "skipped", lang,
-                     reason=pick(TEXT, "untrained", lang))
+        label = pick(TEXT, "untrained" if row.weights_status == "untrained" else "skipped", lang)
         ax.text(0.5, 0.04, label, transform=ax.transAxes, ha="center", va="bottom", color="white", fontweight="bold",
                 fontsize="medium", bbox={"facecolor": "#b91c1c", "edgecolor": "none", "pad": 3})
     text_ax = fig.add_subplot(grid[1, column])
