@@ -22,7 +22,7 @@ CAM_COLORMAP = "jet"  # grad-cam's show_cam_on_image blends with OpenCV's JET; t
 
 TEXT = {
     "en": {
-        "title": "{model} · weights {weights}{untrained} · {device} · class “{label}” ({index}) · {method} · {scale}",
+        "title": "{model} · weights {weights}{untrained} · {device}\n{method} for class “{label}” ({index}) · {scale}",
         "untrained": " (UNTRAINED, random: predictions are meaningless)",
         "per_stage": "each stage's CAM scaled 0–1 on its own",
         "shared": "CAMs share one 0–1 scale",
@@ -37,7 +37,7 @@ TEXT = {
                    "CAMs show where the evidence for the class lies, not why.",
     },
     "ko": {
-        "title": "{model} · 가중치 {weights}{untrained} · {device} · 클래스 “{label}” ({index}) · {method} · {scale}",
+        "title": "{model} · 가중치 {weights}{untrained} · {device}\n클래스 “{label}” ({index})에 대한 {method} · {scale}",
         "untrained": " (학습되지 않은 무작위 가중치: 예측은 의미가 없습니다)",
         "per_stage": "단계마다 CAM을 0–1로 따로 정규화",
         "shared": "모든 단계의 CAM이 하나의 0–1 척도를 공유",
@@ -125,7 +125,7 @@ def draw_figure(result: AnalysisResult, options: FigureOptions = FigureOptions()
     # Columns: input and top-5 | row labels | one per stage | colour bar.
     grid = fig.add_gridspec(2, n_stages + 3, width_ratios=[1.4, 0.16] + [1] * n_stages + [0.07],
                             left=0.015, right=0.95, top=0.83, bottom=0.1, wspace=0.07, hspace=0.22)
-    fig.text(0.5, 0.965, _title(result, lang), ha="center", va="top", fontsize="x-large", wrap=True)
+    fig.text(0.5, 0.97, _title(result, lang), ha="center", va="top", fontsize="x-large", linespacing=1.4)
 
     ax = fig.add_subplot(grid[0, 0])
     ax.imshow(np.asarray(result.image))
