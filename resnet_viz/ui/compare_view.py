@@ -26,7 +26,7 @@ TEXT = {
         "pretrained_only": "only models with pretrained weights (list the others)",
         "button": "Compare depths",
         "table": "Depths side by side",
-        "figure": "layer4 CAM per depth (each model's own top-1 class unless a class is chosen)",
+        "figure": "The layer4 CAM per depth, for each model's own top-1 class unless a class is chosen in the sidebar. It shows where each model looks, not whether it is right.",
         "files": "Download: figure (PNG) and numbers (JSON)",
         "no_image": "Upload an image first (or pick one of the examples).",
         "loading": "Running {model}",
@@ -39,7 +39,7 @@ TEXT = {
         "pretrained_only": "사전 학습된 가중치가 있는 모델만 (나머지는 목록에만)",
         "button": "깊이 비교",
         "table": "깊이별 비교",
-        "figure": "깊이별 layer4 CAM (클래스를 고르지 않으면 각 모델의 top-1 클래스)",
+        "figure": "깊이별 layer4 CAM: 사이드바에서 클래스를 고르지 않으면 각 모델의 top-1 클래스에 대한 것입니다. 모델이 어디를 보는지를 보여 줄 뿐, 맞았는지는 보여 주지 않습니다.",
         "files": "내려받기: 그림 (PNG)과 수치 (JSON)",
         "no_image": "먼저 이미지를 올리세요 (또는 예시를 고르세요).",
         "loading": "{model} 실행 중",
@@ -89,14 +89,16 @@ def build(ctx: ViewContext) -> None:
         button = gr.Button(TEXT["en"]["button"], variant="primary", elem_id="compare-button")
     table = gr.Dataframe(headers=pick_columns("en"), label=TEXT["en"]["table"], interactive=False, wrap=True,
                          elem_id="compare-table")
-    figure = gr.Image(label=TEXT["en"]["figure"], interactive=False, elem_id="compare-figure")
+    figure = gr.Image(label=TEXT["en"]["figure"], show_label=False, interactive=False, elem_id="compare-figure")
+    caption = gr.Markdown(TEXT["en"]["figure"])
     files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90)
     button.click(run, [ctx.image, ctx.method, ctx.target, pretrained_only, ctx.lang], [table, figure, files],
                  api_name="compare", concurrency_id="compare", concurrency_limit=1)
     ctx.on_language.append((
-        [intro, pretrained_only, button, table, figure, files],
+        [intro, pretrained_only, button, table, figure, caption, files],
         lambda lang: [pick(TEXT, "intro", lang), gr.Checkbox(label=pick(TEXT, "pretrained_only", lang)),
                       gr.Button(pick(TEXT, "button", lang)),
                       gr.Dataframe(label=pick(TEXT, "table", lang), headers=pick_columns(lang)),
-                      gr.Image(label=pick(TEXT, "figure", lang)), gr.File(label=pick(TEXT, "files", lang))],
+                      gr.Image(label=pick(TEXT, "figure", lang)), pick(TEXT, "figure", lang),
+                      gr.File(label=pick(TEXT, "files", lang))],
     ))
