@@ -298,10 +298,18 @@ def register(commands) -> None:
     register_compare(commands)
 
 
+def prune(directory: Path, keep: int = 60) -> None:
+    """Keep the newest `keep` files of a download folder (Gradio serves copies from its own cache)."""
+    files = sorted((p for p in directory.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
+    for old in files[: max(0, len(files) - keep)]:
+        old.unlink(missing_ok=True)
+
+
 def figure_files(result, options: FigureOptions, directory: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """The figure of an analysis written as files named by model, class, method and content (for downloads)."""
     rendered = render_figure(result, options, formats)
     directory.mkdir(parents=True, exist_ok=True)
+    prune(directory)
     digest = sha256(b"".join(rendered.values()))[:10]
     label = "".join(c if c.isalnum() else "-" for c in result.target.label).strip("-")[:30]
     paths = []

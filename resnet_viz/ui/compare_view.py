@@ -12,6 +12,7 @@ import gradio as gr
 
 from ..compare import comparison_figure, compare_depths
 from ..i18n import pick
+from ..lecture import prune
 from ..service import AUTO_TARGET
 from .context import ViewContext
 from .errors import handles_errors
@@ -74,6 +75,7 @@ def build(ctx: ViewContext) -> None:
         numbers = json.dumps(comparison.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
         digest = hashlib.sha1(png + numbers).hexdigest()[:10]
         OUT_DIR.mkdir(parents=True, exist_ok=True)
+        prune(OUT_DIR)
         png_path, json_path = OUT_DIR / f"compare-{digest}.png", OUT_DIR / f"compare-{digest}.json"
         png_path.write_bytes(png)
         json_path.write_bytes(numbers)
