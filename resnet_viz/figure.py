@@ -23,7 +23,7 @@ CAM_COLORMAP = "jet"  # grad-cam's show_cam_on_image blends with OpenCV's JET; t
 TEXT = {
     "en": {
         "title": "{model} · weights {weights}{untrained} · {device}\n{method} for class “{label}” ({index}) · {scale}",
-        "untrained": " (UNTRAINED, random: predictions are meaningless)",
+        "untrained": " (UNTRAINED: predictions are meaningless)",
         "per_stage": "each stage's CAM scaled 0–1 on its own",
         "shared": "CAMs share one 0–1 scale",
         "input": "Input as the network sees it\n(resized, centre-cropped, {size})",
@@ -38,7 +38,7 @@ TEXT = {
     },
     "ko": {
         "title": "{model} · 가중치 {weights}{untrained} · {device}\n클래스 “{label}” ({index})에 대한 {method} · {scale}",
-        "untrained": " (학습되지 않은 무작위 가중치: 예측은 의미가 없습니다)",
+        "untrained": " (학습되지 않음: 예측은 의미가 없습니다)",
         "per_stage": "단계마다 CAM을 0–1로 따로 정규화",
         "shared": "모든 단계의 CAM이 하나의 0–1 척도를 공유",
         "input": "네트워크가 보는 입력\n(크기 조정, 가운데 자르기, {size})",
