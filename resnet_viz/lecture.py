@@ -223,6 +223,10 @@ def reproduce(manifest_path: Path, out: Path, lang: str | None = None) -> bool:
         if then and then != now:
             print(pick(TEXT, "versions", lang, package=package, now=now, then=then), file=sys.stderr)
     image_path = Path(manifest["image"])
+    if not image_path.exists():  # a lecture folder moved to another machine: the image beside the manifest
+        image_path = manifest_path.parent / image_path.name
+    if not image_path.exists():
+        raise ResnetVizError(pick(TEXT, "not_found", lang, path=manifest["image"]))
     if sha256(image_path.read_bytes()) != manifest["image_sha256"]:
         raise ResnetVizError(pick(TEXT, "image_changed", lang, path=image_path, now=sha256(image_path.read_bytes())[:12],
                                   then=manifest["image_sha256"][:12]))

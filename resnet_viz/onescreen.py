@@ -42,8 +42,8 @@ CSS = """
 .os{display:grid;grid-template-columns:1.15fr repeat(5,1fr);gap:6px;align-items:start;font-size:13px;line-height:1.25}
 .os figure{margin:0}.os img{width:100%;aspect-ratio:1;object-fit:contain;display:block;max-height:calc(50vh - 160px)}
 .os h4{margin:0 0 2px;font-size:13px}.os .shape{font-family:monospace;font-size:12px;opacity:.8}
-.os figcaption{font-size:11px;opacity:.8}.os .bar{background:#c7d2fe;border-radius:3px;margin:2px 0;white-space:nowrap;
-overflow:visible}.os .bar span{padding-left:4px}.os .warn{color:#b91c1c;font-weight:bold}
+.os figcaption{font-size:11px;opacity:.8}.os .bar{border-radius:3px;margin:2px 0;white-space:nowrap;
+overflow:hidden;text-overflow:ellipsis}.os .bar span{padding-left:4px}.os .warn{color:#b91c1c;font-weight:bold}
 """
 
 
@@ -56,7 +56,9 @@ def _top(result: AnalysisResult, lang: str) -> str:
     rows = []
     best = max(p for _, p in result.predictions) or 1.0
     for label, p in result.predictions:
-        rows.append(f'<div class="bar" style="width:{max(3.0, 100 * p / best):.1f}%"><span>{p:.1%} {esc(label)}</span></div>')
+        width = max(3.0, 100 * p / best)
+        rows.append(f'<div class="bar" title="{esc(label)}" style="background:linear-gradient(to right,#c7d2fe {width:.1f}%,'
+                    f'transparent {width:.1f}%)"><span>{p:.1%} {esc(label)}</span></div>')
     warn = f'<div class="warn">{esc(pick(TEXT, "untrained", lang))}</div>' if result.weights_status == "untrained" else ""
     method = CAM_METHODS[result.method].label
     scale = pick(TEXT, "per_stage" if result.normalization == "per-stage" else "shared", lang)
