@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
+from .lecture import register as register_lecture
 from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
 
 
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--concurrency", type=int, default=None,
                        help="requests processed at once per event group (default 2; the model itself runs one at a time)")
     serve.set_defaults(handler=_serve)
+    register_lecture(commands)  # figure, compare
     return parser
 
 

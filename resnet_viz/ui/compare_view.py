@@ -1,0 +1,106 @@
+"""The depth-comparison view: the sidebar's photo through resnet18/34/50/101/152, one at a time,
+with a progress bar, a table, a figure and downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from ..compare import comparison_figure, compare_depths
+from ..i18n import pick
+from ..lecture import prune
+from ..service import AUTO_TARGET
+from .context import ViewContext
+from .errors import handles_errors
+
+OUT_DIR = Path(tempfile.gettempdir()) / "resnet-viz-compare"
+
+TEXT = {
+    "en": {
+        "intro": "The photo in the sidebar through **resnet18, 34, 50, 101 and 152**, one model at a time: top-3, the "
+                 "layer4 Grad-CAM, parameters, GFLOPs and time. Models whose pretrained weights are not cached run with "
+                 "**random weights, marked UNTRAINED**: their size, GFLOPs and time are real, their predictions are not.",
+        "pretrained_only": "only models with pretrained weights (list the others)",
+        "button": "Compare depths",
+        "table": "Depths side by side",
+        "figure": "The layer4 CAM per depth, for each model's own top-1 class unless a class is chosen in the sidebar. It shows where each model looks, not whether it is right.",
+        "files": "Download: figure (PNG) and numbers (JSON)",
+        "no_image": "Upload an image first (or pick one of the examples).",
+        "loading": "Running {model}",
+        "columns": ["model", "weights", "params (M)", "GFLOPs", "time (ms)", "top-3", "note"],
+    },
+    "ko": {
+        "intro": "사이드바의 사진을 **resnet18, 34, 50, 101, 152**에 차례로 넣습니다: 상위 3개 예측, layer4의 Grad-CAM, "
+                 "매개변수 수, GFLOPs, 걸린 시간. 사전 학습된 가중치가 캐시에 없는 모델은 **무작위 가중치로 실행하고 "
+                 "'학습되지 않음'으로 표시합니다**: 크기, GFLOPs, 시간은 실제 값이지만 예측은 의미가 없습니다.",
+        "pretrained_only": "사전 학습된 가중치가 있는 모델만 (나머지는 목록에만)",
+        "button": "깊이 비교",
+        "table": "깊이별 비교",
+        "figure": "깊이별 layer4 CAM: 사이드바에서 클래스를 고르지 않으면 각 모델의 top-1 클래스에 대한 것입니다. 모델이 어디를 보는지를 보여 줄 뿐, 맞았는지는 보여 주지 않습니다.",
+        "files": "내려받기: 그림 (PNG)과 수치 (JSON)",
+        "no_image": "먼저 이미지를 올리세요 (또는 예시를 고르세요).",
+        "loading": "{model} 실행 중",
+        "columns": ["모델", "가중치", "매개변수 (M)", "GFLOPs", "시간 (ms)", "상위 3개", "비고"],
+    },
+}
+
+
+def table_rows(comparison) -> list[list]:
+    rows = []
+    for row in comparison.rows:
+        top = "; ".join(f"{p:.1%} {label}" for label, p in row.top) or "—"
+        weights = row.weights_label + ("" if row.weights_status == "pretrained" else f" ({row.weights_status.upper()})")
+        ms = None if row.seconds is None else round(row.seconds * 1000)
+        rows.append([row.model, weights, round(row.params / 1e6, 1), round(row.gflops, 2), ms, top, row.note])
+    return rows
+
+
+def build(ctx: ViewContext) -> None:
+    @handles_errors
+    def run(image_path, method, target, pretrained_only, lang, progress=gr.Progress()):
+        if not image_path:
+            raise gr.Error(pick(TEXT, "no_image", lang))
+        target = None if target in (None, "", AUTO_TARGET) else target
+
+        def report(done: int, total: int, name: str) -> None:
+            progress(done / total, desc=pick(TEXT, "loading", lang, model=name) if name else "")
+
+        comparison = compare_depths(image_path, method=method, target=target, pretrained_only=pretrained_only,
+                                    lang=lang, progress=report)
+        png = comparison_figure(comparison, lang)
+        numbers = json.dumps(comparison.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
+        digest = hashlib.sha1(png + numbers).hexdigest()[:10]
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        prune(OUT_DIR)
+        png_path, json_path = OUT_DIR / f"compare-{digest}.png", OUT_DIR / f"compare-{digest}.json"
+        png_path.write_bytes(png)
+        json_path.write_bytes(numbers)
+        table = gr.Dataframe(value=table_rows(comparison), headers=pick_columns(lang))
+        return table, str(png_path), [str(png_path), str(json_path)]
+
+    def pick_columns(lang: str) -> list[str]:
+        return list(TEXT["ko" if lang == "ko" else "en"]["columns"])
+
+    intro = gr.Markdown(TEXT["en"]["intro"])
+    with gr.Row():
+        pretrained_only = gr.Checkbox(False, label=TEXT["en"]["pretrained_only"])
+        button = gr.Button(TEXT["en"]["button"], variant="primary", elem_id="compare-button")
+    table = gr.Dataframe(headers=pick_columns("en"), label=TEXT["en"]["table"], interactive=False, wrap=True,
+                         elem_id="compare-table")
+    figure = gr.Image(label=TEXT["en"]["figure"], show_label=False, interactive=False, elem_id="compare-figure")
+    caption = gr.Markdown(TEXT["en"]["figure"])
+    files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90)
+    button.click(run, [ctx.image, ctx.method, ctx.target, pretrained_only, ctx.lang], [table, figure, files],
+                 api_name="compare", concurrency_id="compare", concurrency_limit=1)
+    ctx.on_language.append((
+        [intro, pretrained_only, button, table, figure, caption, files],
+        lambda lang: [pick(TEXT, "intro", lang), gr.Checkbox(label=pick(TEXT, "pretrained_only", lang)),
+                      gr.Button(pick(TEXT, "button", lang)),
+                      gr.Dataframe(label=pick(TEXT, "table", lang), headers=pick_columns(lang)),
+                      gr.Image(label=pick(TEXT, "figure", lang)), pick(TEXT, "figure", lang),
+                      gr.File(label=pick(TEXT, "files", lang))],
+    ))

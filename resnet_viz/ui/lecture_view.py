@@ -1,0 +1,71 @@
+"""The one-screen view: the analysis on screen (top-5, input, all five stages as columns) sized for a
+1280×720 projector, and a button for the composite figure as PNG/SVG/PDF."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from ..figure import FigureOptions
+from ..i18n import pick
+from ..lecture import figure_files
+from ..onescreen import one_screen_html
+from .context import ViewContext
+from .errors import handles_errors
+
+FIGURE_DIR = Path(tempfile.gettempdir()) / "resnet-viz-figures"
+
+TEXT = {
+    "en": {
+        "button": "Figure for slides (PNG, SVG, PDF)",
+        "files": "Composite figure: input, top-5, every stage's feature maps above its CAM, one colour bar",
+        "dark": "dark background",
+        "hint": "Tip: close the sidebar (◀ at its edge) to give the stages the whole width.",
+        "none": "Analyze an image first.",
+    },
+    "ko": {
+        "button": "슬라이드용 그림 (PNG, SVG, PDF)",
+        "files": "합성 그림: 입력, 상위 5개 예측, 단계마다 특징 맵 아래에 CAM, 색 막대 하나",
+        "dark": "어두운 배경",
+        "hint": "팁: 사이드바를 닫으면(가장자리의 ◀) 단계들이 화면 전체 너비를 씁니다.",
+        "none": "먼저 이미지를 분석하세요.",
+    },
+}
+
+
+def build(ctx: ViewContext) -> None:
+    analyzer = ctx.analyzer
+
+    @handles_errors
+    def show(key: str, lang: str):
+        entry = analyzer.cached(key) if key else None
+        return one_screen_html(entry[0] if entry else None, lang)
+
+    @handles_errors
+    def make_figure(key: str, lang: str, dark: bool):
+        entry = analyzer.cached(key) if key else None
+        if entry is None:
+            raise gr.Error(pick(TEXT, "none", lang))
+        paths = figure_files(entry[0], FigureOptions(lang=lang, dark=dark), FIGURE_DIR)
+        return [str(p) for p in paths]
+
+    screen = gr.HTML(one_screen_html(None), elem_id="one-screen", padding=False)
+    with gr.Row(equal_height=True):
+        hint = gr.Markdown(TEXT["en"]["hint"])
+        dark = gr.Checkbox(False, label=TEXT["en"]["dark"], scale=0, min_width=160)
+        button = gr.Button(TEXT["en"]["button"], scale=0, min_width=280, elem_id="figure-button")
+    files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90,
+                    elem_id="figure-files")
+
+    ctx.result_key.change(show, [ctx.result_key, ctx.lang], [screen], api_visibility="private",
+                          concurrency_id="render", show_progress="hidden")
+    ctx.lang.change(show, [ctx.result_key, ctx.lang], [screen], api_visibility="private",
+                    concurrency_id="render", show_progress="hidden")
+    button.click(make_figure, [ctx.result_key, ctx.lang, dark], [files], api_name="figure", concurrency_id="render")
+    ctx.on_language.append((
+        [hint, dark, button, files],
+        lambda lang: [pick(TEXT, "hint", lang), gr.Checkbox(label=pick(TEXT, "dark", lang)),
+                      gr.Button(pick(TEXT, "button", lang)), gr.File(label=pick(TEXT, "files", lang))],
+    ))
