@@ -11,6 +11,7 @@ from pathlib import Path
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
+from .trust.command import register as register_trust
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--concurrency", type=int, default=None,
                        help="requests processed at once per event group (default 2; the model itself runs one at a time)")
     serve.set_defaults(handler=_serve)
+    register_trust(commands)
     return parser
 
 

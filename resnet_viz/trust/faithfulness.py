@@ -45,7 +45,8 @@ class FaithfulnessResult:
     method: str
     stages: tuple[StageFaithfulness, ...]
     seconds: float
-    forward_passes: int
+    forward_passes: int  # images run through the model (each ROAD call also re-runs the original)
+    sparse_solves: int  # ROAD's noisy linear imputations: the slow part on a CPU
 
 
 def road_scores(model: torch.nn.Module, batch: torch.Tensor, cam: np.ndarray, target: int,
@@ -121,4 +122,4 @@ def faithfulness(loaded: LoadedModel, image: ImageSource, target: int | str | No
         scores.append(StageFaithfulness(name, morf, lerf, (lerf - morf) / 2, tuple(curve), auc))
     passes = len(stages) * (4 * len(ROAD_PERCENTILES) + len(DELETION_FRACTIONS))
     return FaithfulnessResult(index, result.target.label, result.method, tuple(scores),
-                              time.perf_counter() - started, passes)
+                              time.perf_counter() - started, passes, len(stages) * 2 * len(ROAD_PERCENTILES))
