@@ -24,17 +24,31 @@ def _tile(axis, image: Image.Image, cam: np.ndarray, title: str) -> None:
 
 
 def sanity_strip(result: SanityResult, lang: str = "en") -> Figure:
-    """The original map, then the map after each cumulative randomisation step, with ρ and SSIM."""
-    figure = new_figure(1.9 * (len(result.steps) + 1), 2.6)
-    axes = figure.subplots(1, len(result.steps) + 1)
+    """The original map, the map after each cumulative randomisation step (ρ and SSIM in the titles),
+    and the two similarity curves against the step, in two rows."""
+    columns = (len(result.steps) + 2 + 1) // 2
+    figure = new_figure(2.1 * columns, 5.0)
+    axes = figure.subplots(2, columns).ravel()
     _tile(axes[0], result.image, result.original, pick(TEXT, "original", lang))
     for axis, step in zip(axes[1:], result.steps):
         title = pick(TEXT, "randomized", lang, name=step.randomized_up_to) + "\n" + pick(
             TEXT, "scores", lang, rho=number(step.spearman, lang), ssim=number(step.ssim, lang))
         _tile(axis, result.image, step.cam, title)
+    curve = axes[len(result.steps) + 1]
+    names = [s.randomized_up_to for s in result.steps]
+    # A flat map has no rank correlation: drawn as a gap, not as 0.
+    curve.plot(names, [s.spearman for s in result.steps], marker="o", label="Spearman ρ")
+    curve.plot(names, [s.ssim for s in result.steps], marker="s", label="SSIM")
+    curve.axhline(0, color="#9ca3af", linewidth=0.8)
+    curve.set_ylim(-0.3, 1.05)
+    curve.tick_params(axis="x", labelrotation=60, labelsize=7)
+    curve.tick_params(axis="y", labelsize=7)
+    curve.legend(fontsize=7)
+    for axis in axes[len(result.steps) + 2:]:
+        axis.set_axis_off()
     figure.suptitle(pick(TEXT, "sanity_title", lang, stage=result.stage, method=result.method,
                          label=result.target_label, index=result.target), fontsize=9)
-    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.74, wspace=0.05)
+    figure.subplots_adjust(left=0.03, right=0.99, bottom=0.1, top=0.86, wspace=0.12, hspace=0.35)
     return figure
 
 

@@ -35,15 +35,22 @@ TEXT = {
                             "(lower area = more faithful); blurring can itself confuse the model.",
         "caption_rf": "Shows which input pixels can reach this unit (box) and how strongly they do on this image "
                       "(heat); it does not show what the unit detects.",
-        "verdict_changed": "✅ The map changes with the weights: its rank correlation with the original falls "
+        "verdict_changed": "✓ The map changes with the weights: its rank correlation with the original falls "
                            "below {threshold} from “random up to {step}” on (lowest ρ {low}).",
-        "verdict_same": "⚠️ Warning: the map barely changes when the weights are randomised (ρ ≥ {threshold} even "
+        "verdict_flat": "✓ The map changes with the weights: from “random up to {step}” on it is flat (all zero): "
+                        "the randomised model shows no evidence for this class at this stage.",
+        "verdict_same": "⚠ Warning: the map barely changes when the weights are randomised (ρ ≥ {threshold} even "
                         "with every layer random, lowest ρ {low}): it may show the image's edges, not what the "
                         "model learned.",
         "verdict_untrained": " The original weights are themselves untrained (random): this compares one random "
                              "model with another.",
         "cost": "{stages} stages · {passes} forward passes and {solves} sparse solves · {seconds:.1f} s",
         "undefined": "n/a (flat map)",
+        "class_line": "Class check: ρ with the top-1 map is {rho_random} for “{random}” (a random class) and "
+                      "{rho_least} for “{least}” (the least likely class). High ρ: the map ignores the class.",
+        "faith_head": "| stage | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | deletion AUC ↓ |",
+        "field_line": "{stage} unit ({row}, {col}): theoretical field {size}×{size} px, box {box} on the input; "
+                      "{inside:.1%} of the effective field's mass lies inside it.",
     },
     "ko": {
         "original": "원본",
@@ -72,13 +79,20 @@ TEXT = {
                             "충실함). 흐림 자체가 모델을 혼란스럽게 할 수 있습니다.",
         "caption_rf": "이 유닛에 닿을 수 있는 입력 픽셀(상자)과 이 이미지에서 실제 영향의 크기(열지도)를 보여 "
                       "줍니다. 유닛이 무엇을 검출하는지는 보여 주지 않습니다.",
-        "verdict_changed": "✅ 히트맵이 가중치에 따라 바뀝니다: “{step}까지 무작위”부터 원본과의 순위 상관이 "
+        "verdict_changed": "✓ 히트맵이 가중치에 따라 바뀝니다: “{step}까지 무작위”부터 원본과의 순위 상관이 "
                            "{threshold} 아래로 떨어집니다(최저 ρ {low}).",
-        "verdict_same": "⚠️ 경고: 가중치를 무작위로 바꿔도 히트맵이 거의 바뀌지 않습니다(모든 층이 무작위여도 "
+        "verdict_flat": "✓ 히트맵이 가중치에 따라 바뀝니다: “{step}까지 무작위”부터 히트맵이 평평합니다(모두 0). "
+                        "무작위 모델은 이 단계에서 이 클래스의 근거를 보이지 않습니다.",
+        "verdict_same": "⚠ 경고: 가중치를 무작위로 바꿔도 히트맵이 거의 바뀌지 않습니다(모든 층이 무작위여도 "
                         "ρ ≥ {threshold}, 최저 ρ {low}). 모델이 배운 것이 아니라 이미지의 윤곽을 보여 줄 수 있습니다.",
         "verdict_untrained": " 원래 가중치도 학습되지 않은(무작위) 가중치이므로, 무작위 모델끼리 비교한 것입니다.",
         "cost": "{stages}개 단계 · 순전파 {passes}회, 희소 선형계 풀이 {solves}회 · {seconds:.1f}초",
         "undefined": "없음(평평한 맵)",
+        "class_line": "클래스 점검: 1위 히트맵과의 ρ는 “{random}”(무작위 클래스) {rho_random}, “{least}”(가장 낮은 "
+                      "확률) {rho_least}입니다. ρ가 높으면 히트맵이 클래스를 무시하는 것입니다.",
+        "faith_head": "| 단계 | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | 삭제 AUC ↓ |",
+        "field_line": "{stage} 유닛 ({row}, {col}): 이론적 수용 영역 {size}×{size} px, 입력에서의 상자 {box}; "
+                      "유효 수용 영역 질량의 {inside:.1%}가 그 안에 있습니다.",
     },
 }
 
@@ -92,7 +106,9 @@ def verdict(result: SanityResult, lang: str = "en", untrained: bool = False) -> 
     """One honest line: did the map change when the weights did?"""
     defined = [s.spearman for s in result.steps if not math.isnan(s.spearman)]
     low = number(min(defined) if defined else float("nan"), lang)
-    if result.changed:
+    if result.changed and not defined:
+        line = pick(TEXT, "verdict_flat", lang, step=result.first_changed)
+    elif result.changed:
         line = pick(TEXT, "verdict_changed", lang, threshold=CHANGED_BELOW, step=result.first_changed, low=low)
     else:
         line = pick(TEXT, "verdict_same", lang, threshold=CHANGED_BELOW, low=low)
