@@ -24,7 +24,7 @@ TEXT = {
         "deletion_x": "fraction of pixels removed (highest-ranked first)",
         "deletion_y": "probability of the class",
         "auc": "{stage} (AUC {auc})",
-        "rf_title": "{stage} unit ({row}, {col}): theoretical field {size}×{size} px (box), effective field (heat)",
+        "rf_title": "{stage} unit ({row}, {col})\ntheoretical field {size}×{size} px (box), effective field (heat)",
         "caption_sanity": "Shows how the map changes as a copy of the model is re-initialised layer by layer "
                           "(ρ = Spearman, SSIM against the original); it does not show that the map is correct.",
         "caption_class": "Shows whether the map changes with the class asked for; similar maps mean it shows the "
@@ -68,7 +68,7 @@ TEXT = {
         "deletion_x": "지운 픽셀 비율 (높은 순위부터)",
         "deletion_y": "클래스 확률",
         "auc": "{stage} (AUC {auc})",
-        "rf_title": "{stage} 유닛 ({row}, {col}): 이론적 수용 영역 {size}×{size} px (상자), 유효 수용 영역 (열지도)",
+        "rf_title": "{stage} 유닛 ({row}, {col})\n이론적 수용 영역 {size}×{size} px (상자), 유효 수용 영역 (열지도)",
         "caption_sanity": "모델 사본을 층마다 다시 초기화할 때 히트맵이 얼마나 바뀌는지 보여 줍니다(원본 대비 "
                           "Spearman ρ, SSIM). 히트맵이 옳다는 증명은 아닙니다.",
         "caption_class": "요청한 클래스에 따라 히트맵이 바뀌는지 보여 줍니다. 비슷하면 클래스보다 이미지를 "

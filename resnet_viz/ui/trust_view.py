@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 from ..i18n import pick
 from ..images import load_image
@@ -58,6 +59,7 @@ TEXT = {
     },
 }
 
+ZOOM = 2  # the clickable stage map is sent at twice the input's size
 _FILES = Path(tempfile.mkdtemp(prefix="resnet-viz-trust-"))
 
 
@@ -116,12 +118,14 @@ def build(ctx: ViewContext) -> None:
         loaded, picture = _inputs(image_path, model_name, weights_name, lang)
         shown = stage_picture(loaded, picture, stage, _target(target), method)
         row, col = shown.grid[0] // 2, shown.grid[1] // 2  # the centre unit until the user clicks
-        return (shown.overlay, *_field(loaded, picture, stage, row, col, lang))
+        # Shown larger than its display: Gradio reports clicks right only on a downscaled picture.
+        big = shown.overlay.resize((shown.overlay.width * ZOOM, shown.overlay.height * ZOOM), Image.NEAREST)
+        return (big, *_field(loaded, picture, stage, row, col, lang))
 
     @handles_errors
     def clicked(image_path, model_name, weights_name, stage, lang, evt: gr.SelectData):
         loaded, picture = _inputs(image_path, model_name, weights_name, lang)
-        size = int(loaded.transforms.crop_size[0])
+        size = int(loaded.transforms.crop_size[0]) * ZOOM
         grid = receptive_field(loaded, stage, 0, 0).grid
         row, col = unit_at((size, size), grid, float(evt.index[0]), float(evt.index[1]))
         return _field(loaded, picture, stage, row, col, lang)
