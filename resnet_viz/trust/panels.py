@@ -59,7 +59,8 @@ def faithfulness_panel(loaded: LoadedModel, image: ImageSource, target: int | st
              for s in result.stages]
     cost = pick(TEXT, "cost", lang, stages=len(result.stages), passes=result.forward_passes,
                 solves=result.sparse_solves, seconds=result.seconds)
-    return FaithfulnessPanel(files["trust-road.png"], files["trust-deletion.png"], "\n".join(rows) + f"\n\n{cost}")
+    note = "" if loaded.is_pretrained else "\n\n" + pick(TEXT, "faith_untrained", lang)
+    return FaithfulnessPanel(files["trust-road.png"], files["trust-deletion.png"], "\n".join(rows) + f"\n\n{cost}{note}")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,8 @@ TEXT = {
         "undefined": "n/a (flat map)",
         "class_line": "Class check: ρ with the top-1 map is {rho_random} for “{random}” (a random class) and "
                       "{rho_least} for “{least}” (the least likely class). High ρ: the map ignores the class.",
+        "faith_untrained": "Untrained (random) weights: the class probability is near chance, so these differences "
+                           "are tiny and say little about any stage.",
         "faith_head": "| stage | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | deletion AUC ↓ |",
         "field_line": "{stage} unit ({row}, {col}): theoretical field {size}×{size} px, box {box} on the input; "
                       "{inside:.1%} of the effective field's mass lies inside it.",
@@ -90,6 +92,8 @@ TEXT = {
         "undefined": "없음(평평한 맵)",
         "class_line": "클래스 점검: 1위 히트맵과의 ρ는 “{random}”(무작위 클래스) {rho_random}, “{least}”(가장 낮은 "
                       "확률) {rho_least}입니다. ρ가 높으면 히트맵이 클래스를 무시하는 것입니다.",
+        "faith_untrained": "학습되지 않은(무작위) 가중치: 클래스 확률이 우연 수준이라 이 차이들은 아주 작고 "
+                           "어느 단계에 대해서도 말해 주는 것이 적습니다.",
         "faith_head": "| 단계 | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | 삭제 AUC ↓ |",
         "field_line": "{stage} 유닛 ({row}, {col}): 이론적 수용 영역 {size}×{size} px, 입력에서의 상자 {box}; "
                       "유효 수용 영역 질량의 {inside:.1%}가 그 안에 있습니다.",

@@ -72,7 +72,8 @@ def _save(data: bytes, stem: str) -> str:
 
 
 def _chart(label: str) -> tuple[gr.Image, gr.DownloadButton, gr.Markdown]:
-    image = gr.Image(label=label, type="filepath", interactive=False, buttons=["fullscreen"])
+    # No label badge over the chart: it would hide the figure's own title; the heading and caption say what it is.
+    image = gr.Image(label=label, show_label=False, type="filepath", interactive=False, buttons=["fullscreen"])
     download = gr.DownloadButton(TEXT["en"]["download"], size="sm", variant="secondary")
     caption = gr.Markdown()
     return image, download, caption
