@@ -77,6 +77,7 @@ def road_figure(result: FaithfulnessResult, lang: str = "en") -> Figure:
     bars = axis.bar(names, values, color="#4f46e5")
     axis.bar_label(bars, labels=[f"{v:+.3f}" for v in values], fontsize=8)
     axis.axhline(0, color="#6b7280", linewidth=0.8)
+    axis.margins(y=0.15)  # room for the bar labels under the title
     axis.set_ylabel(pick(TEXT, "road_axis", lang))
     axis.set_title(pick(TEXT, "road_title", lang), fontsize=9)
     figure.tight_layout()
