@@ -16,6 +16,7 @@ from resnet_viz.analysis import preprocess
 from resnet_viz.models import LoadedModel
 from resnet_viz.trust.faithfulness import deletion_curve, faithfulness, road_scores
 from resnet_viz.trust.report import trust_json
+from resnet_viz.trust.sanity import cascading_randomization, class_check
 
 SIZE, PATCH = 64, 16
 RED = torch.tensor([1.0, 0.1, 0.1])[:, None, None]
@@ -114,3 +115,11 @@ def test_faithfulness_per_stage_is_repeatable_and_fills_trust_json(patch_model):
         assert 0 <= stage.deletion_auc <= 1 and math.isfinite(stage.road_combined)
         assert stage.road_combined == pytest.approx((stage.road_lerf - stage.road_morf) / 2)
     assert first.forward_passes == 4 * (4 * 3 + 11) and first.sparse_solves == 4 * 2 * 3
+    # trust.json's faithfulness entries, next to the sanity checks of the same (two-class) model
+    sanity = cascading_randomization(patch_model, picture, "layer3", target=1)
+    check = class_check(patch_model, picture, "layer3")
+    assert (check.top1, check.random_class, check.least_likely) == (1, 0, 0)  # two classes: no third one
+    report = trust_json("resnet18", sanity, check, first)
+    assert report["faithfulness"] == [{"stage": s.stage, "road_combined": s.road_combined,
+                                       "deletion_auc": s.deletion_auc} for s in first.stages]
+    assert report["target"] == 1 and report["stage"] == "layer3"

@@ -41,10 +41,6 @@ def _geometry(layer: nn.Module) -> tuple[tuple[int, int], ...]:
     return tuple(_pair(v) for v in (layer.kernel_size, layer.stride, layer.padding, dilation))
 
 
-def _is_block(module: nn.Module) -> bool:
-    return any(isinstance(m, SPATIAL) for m in module.children()) and hasattr(module, "conv2")
-
-
 def stage_path(model: nn.Module, stage: str) -> list[object]:
     """The spatial operations from the input to the stage's output, in order: a layer, or for a
     residual block a pair of branches (main path, shortcut: its 1×1 projection or nothing)."""

@@ -148,11 +148,12 @@ def class_probabilities(loaded: LoadedModel, image: ImageSource) -> np.ndarray:
 
 
 def pick_classes(probabilities: np.ndarray, seed: int = DEFAULT_SEED) -> tuple[int, int, int]:
-    """Top-1, a random other class (fixed seed) and the least likely class."""
+    """Top-1, a random other class (fixed seed) and the least likely class. With two classes
+    there is no third one: the random class is then the other class too."""
     top1, least = int(probabilities.argmax()), int(probabilities.argmin())
-    others = [i for i in range(len(probabilities)) if i not in (top1, least)]
-    if not others:
-        raise ModelChoiceError("The class check needs a model with at least three classes.")
+    if top1 == least:  # one class, or all equally likely
+        raise ModelChoiceError("The class check needs a model with at least two distinct class probabilities.")
+    others = [i for i in range(len(probabilities)) if i not in (top1, least)] or [least]
     return top1, int(np.random.default_rng(seed).choice(others)), least
 
 
