@@ -83,17 +83,22 @@ def _target(value: str | None) -> str | None:
     return None if value in (None, "") else value
 
 
-def build(ctx: ViewContext) -> None:
-    analyzer = ctx.analyzer
+def _handlers(analyzer) -> dict:
+    """The tab's event handlers; each calls resnet_viz.trust and only turns its answer into files and text."""
 
-    def _inputs(image_path, model_name, weights_name, lang):
+    def inputs(image_path, model_name, weights_name, lang):
         if not image_path:
             raise gr.Error(pick(TEXT, "no_image", lang))
         return analyzer.model(model_name, weights_name), load_image(Path(image_path).read_bytes())
 
+    def field_outputs(loaded, picture, stage, row, col, lang):
+        panel = field_panel(loaded, picture, stage, row, col, lang)
+        path = _save(panel.png, f"trust-rf-{stage}-{row}-{col}")
+        return path, path, f"{panel.text}\n\n{pick(CHART_TEXT, 'caption_rf', lang)}"
+
     @handles_errors
     def run_sanity(image_path, model_name, weights_name, method, target, stage, lang, progress=gr.Progress()):
-        loaded, picture = _inputs(image_path, model_name, weights_name, lang)
+        loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_sanity", lang, what=what))  # noqa: E731
         panel = sanity_panel(loaded, picture, stage, _target(target), method, lang, report)
         strip, check = _save(panel.strip_png, "trust-sanity"), _save(panel.class_png, "trust-class-check")
@@ -102,84 +107,92 @@ def build(ctx: ViewContext) -> None:
 
     @handles_errors
     def run_faithfulness(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
-        loaded, picture = _inputs(image_path, model_name, weights_name, lang)
+        loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_faith", lang, what=what))  # noqa: E731
         panel = faithfulness_panel(loaded, picture, _target(target), method, lang, report)
         road, deletion = _save(panel.road_png, "trust-road"), _save(panel.deletion_png, "trust-deletion")
         return (panel.table, road, road, pick(CHART_TEXT, "caption_road", lang),
                 deletion, deletion, pick(CHART_TEXT, "caption_deletion", lang))
 
-    def _field(loaded, picture, stage, row, col, lang):
-        panel = field_panel(loaded, picture, stage, row, col, lang)
-        path = _save(panel.png, f"trust-rf-{stage}-{row}-{col}")
-        return path, path, f"{panel.text}\n\n{pick(CHART_TEXT, 'caption_rf', lang)}"
-
     @handles_errors
     def show_stage(image_path, model_name, weights_name, method, target, stage, lang):
-        loaded, picture = _inputs(image_path, model_name, weights_name, lang)
+        loaded, picture = inputs(image_path, model_name, weights_name, lang)
         shown = stage_picture(loaded, picture, stage, _target(target), method)
         row, col = shown.grid[0] // 2, shown.grid[1] // 2  # the centre unit until the user clicks
-        # Shown larger than its display: Gradio reports clicks right only on a downscaled picture.
+        # Sent larger than it is displayed: Gradio reports click positions right only on a downscaled picture.
         big = shown.overlay.resize((shown.overlay.width * ZOOM, shown.overlay.height * ZOOM), Image.NEAREST)
-        return (big, *_field(loaded, picture, stage, row, col, lang))
+        return (big, *field_outputs(loaded, picture, stage, row, col, lang))
 
     @handles_errors
     def clicked(image_path, model_name, weights_name, stage, lang, evt: gr.SelectData):
-        loaded, picture = _inputs(image_path, model_name, weights_name, lang)
+        loaded, picture = inputs(image_path, model_name, weights_name, lang)
         size = int(loaded.transforms.crop_size[0]) * ZOOM
         grid = receptive_field(loaded, stage, 0, 0).grid
         row, col = unit_at((size, size), grid, float(evt.index[0]), float(evt.index[1]))
-        return _field(loaded, picture, stage, row, col, lang)
+        return field_outputs(loaded, picture, stage, row, col, lang)
 
-    intro = gr.Markdown(TEXT["en"]["intro"])
+    return dict(sanity=run_sanity, faithfulness=run_faithfulness, stage=show_stage, clicked=clicked)
+
+
+def _layout() -> dict:
+    """The components, in page order, labelled in English (relabel switches them)."""
+    t = TEXT["en"]
+    c: dict = {"intro": gr.Markdown(t["intro"])}
     with gr.Row(equal_height=True):
-        stage = gr.Radio(list(CAM_STAGES), value="layer4", label=TEXT["en"]["stage"], scale=2)
-        sanity_button = gr.Button(TEXT["en"]["sanity"], variant="primary", scale=1)
-        faith_button = gr.Button(TEXT["en"]["faith"], scale=1)
-        field_button = gr.Button(TEXT["en"]["field"], scale=1)
-    sanity_head = gr.Markdown(TEXT["en"]["sanity_head"])
-    verdict = gr.Markdown(elem_id="trust-verdict")
+        c["stage"] = gr.Radio(list(CAM_STAGES), value="layer4", label=t["stage"], scale=2)
+        c["sanity_button"] = gr.Button(t["sanity"], variant="primary", scale=1)
+        c["faith_button"] = gr.Button(t["faith"], scale=1)
+        c["field_button"] = gr.Button(t["field"], scale=1)
+    c["sanity_head"] = gr.Markdown(t["sanity_head"])
+    c["verdict"] = gr.Markdown(elem_id="trust-verdict")
     with gr.Row():
         with gr.Column(scale=3):
-            strip, strip_download, strip_caption = _chart(TEXT["en"]["strip"])
+            c["strip"] = _chart(t["strip"])
         with gr.Column(scale=2):
-            check, check_download, check_caption = _chart(TEXT["en"]["class"])
-    faith_head = gr.Markdown(TEXT["en"]["faith_head"])
-    faith_cost = gr.Markdown(TEXT["en"]["faith_cost"])
-    faith_table = gr.Markdown()
+            c["check"] = _chart(t["class"])
+    c["faith_head"], c["faith_cost"] = gr.Markdown(t["faith_head"]), gr.Markdown(t["faith_cost"])
+    c["faith_table"] = gr.Markdown()
     with gr.Row():
         with gr.Column():
-            road, road_download, road_caption = _chart(TEXT["en"]["road"])
+            c["road"] = _chart(t["road"])
         with gr.Column():
-            deletion, deletion_download, deletion_caption = _chart(TEXT["en"]["deletion"])
-    field_head = gr.Markdown(TEXT["en"]["field_head"])
+            c["deletion"] = _chart(t["deletion"])
+    c["field_head"] = gr.Markdown(t["field_head"])
     with gr.Row():
-        clickable = gr.Image(label=TEXT["en"]["clickable"], type="pil", interactive=False, height=380,
-                             elem_id="trust-stage-map")
+        c["clickable"] = gr.Image(label=t["clickable"], type="pil", interactive=False, height=380,
+                                  elem_id="trust-stage-map")
         with gr.Column():
-            field, field_download, field_caption = _chart(TEXT["en"]["rf"])
+            c["field"] = _chart(t["rf"])
+    return c
 
-    sanity_button.click(run_sanity, [*ctx.subject, stage, ctx.lang],
-                        [verdict, strip, strip_download, strip_caption, check, check_download, check_caption],
-                        api_name="trust_sanity", concurrency_id="model")
-    faith_button.click(run_faithfulness, [*ctx.subject, ctx.lang],
-                       [faith_table, road, road_download, road_caption, deletion, deletion_download, deletion_caption],
-                       api_name="trust_faithfulness", concurrency_id="model")
-    field_button.click(show_stage, [*ctx.subject, stage, ctx.lang],
-                       [clickable, field, field_download, field_caption], api_name="trust_stage", concurrency_id="model")
-    clickable.select(clicked, [ctx.image, ctx.model, ctx.weights, stage, ctx.lang],
-                     [field, field_download, field_caption], api_visibility="private", concurrency_id="model")
 
-    static = [intro, stage, sanity_button, faith_button, field_button, sanity_head, faith_head, faith_cost, field_head,
-              clickable, strip, check, road, deletion, field,
-              strip_download, check_download, road_download, deletion_download, field_download]
+CHARTS = ("strip", "check", "road", "deletion", "field")
+CHART_LABELS = ("strip", "class", "road", "deletion", "rf")
+STATIC_TEXT = ("intro", "sanity_head", "faith_head", "faith_cost", "field_head")
 
-    def relabel(lang: str) -> list:
-        t = lambda key: pick(TEXT, key, lang)  # noqa: E731
-        return [t("intro"), gr.Radio(label=t("stage")), gr.Button(t("sanity")), gr.Button(t("faith")),
-                gr.Button(t("field")), t("sanity_head"), t("faith_head"), t("faith_cost"), t("field_head"),
-                gr.Image(label=t("clickable")), gr.Image(label=t("strip")), gr.Image(label=t("class")),
-                gr.Image(label=t("road")), gr.Image(label=t("deletion")), gr.Image(label=t("rf")),
-                *[gr.DownloadButton(t("download")) for _ in range(5)]]
 
-    ctx.on_language.append((static, relabel))
+def _relabel(lang: str) -> list:
+    """Updates for _static()'s components, in its order."""
+    t = lambda key: pick(TEXT, key, lang)  # noqa: E731
+    return [*(t(key) for key in STATIC_TEXT), gr.Radio(label=t("stage")), gr.Button(t("sanity")),
+            gr.Button(t("faith")), gr.Button(t("field")), gr.Image(label=t("clickable")),
+            *(gr.Image(label=t(key)) for key in CHART_LABELS), *(gr.DownloadButton(t("download")) for _ in CHARTS)]
+
+
+def _static(c: dict) -> list:
+    return [*(c[key] for key in STATIC_TEXT), c["stage"], c["sanity_button"], c["faith_button"], c["field_button"],
+            c["clickable"], *(c[key][0] for key in CHARTS), *(c[key][1] for key in CHARTS)]
+
+
+def build(ctx: ViewContext) -> None:
+    handlers = _handlers(ctx.analyzer)
+    c = _layout()
+    c["sanity_button"].click(handlers["sanity"], [*ctx.subject, c["stage"], ctx.lang],
+                             [c["verdict"], *c["strip"], *c["check"]], api_name="trust_sanity", concurrency_id="model")
+    c["faith_button"].click(handlers["faithfulness"], [*ctx.subject, ctx.lang], [c["faith_table"], *c["road"], *c["deletion"]],
+                            api_name="trust_faithfulness", concurrency_id="model")
+    c["field_button"].click(handlers["stage"], [*ctx.subject, c["stage"], ctx.lang], [c["clickable"], *c["field"]],
+                            api_name="trust_stage", concurrency_id="model")
+    c["clickable"].select(handlers["clicked"], [ctx.image, ctx.model, ctx.weights, c["stage"], ctx.lang], list(c["field"]),
+                          api_visibility="private", concurrency_id="model")
+    ctx.on_language.append((_static(c), _relabel))
