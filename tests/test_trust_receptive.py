@@ -81,3 +81,13 @@ def test_effective_field_lies_inside_the_box(resnet18, chelsea, stage, row, col)
     cy, cx, quarter = (y0 + y1) // 2, (x0 + x1) // 2, max(1, field.size // 4)
     inner = erf[max(0, cy - quarter):cy + quarter, max(0, cx - quarter):cx + quarter]
     assert inner.sum() / erf.sum() > inner.size / ((x1 - x0) * (y1 - y0))
+
+
+def test_a_click_maps_to_the_unit_under_it():
+    from resnet_viz.trust.panels import unit_at
+
+    # A 28×28 stage shown on a 448-pixel picture: 16 pixels per unit.
+    assert unit_at((448, 448), (28, 28), 134.4, 112.0) == (7, 8)
+    assert unit_at((448, 448), (28, 28), 0, 0) == (0, 0)
+    assert unit_at((448, 448), (28, 28), 447.9, 447.9) == (27, 27)
+    assert unit_at((448, 448), (7, 7), 448, 448) == (6, 6)  # the far edge stays inside the grid
