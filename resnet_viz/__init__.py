@@ -6,9 +6,11 @@ from .errors import CheckpointError, ImageInputError, ModelChoiceError, ResnetVi
 from .images import load_image
 from .models import MODEL_NAMES, LoadedModel, fetch_weights, is_available_offline, load_model
 from .stages import STAGES
+from .trust import receptive_field
 
 __all__ = [
     "AnalysisResult", "StageResult", "Target", "analyze", "preprocess", "CAM_METHODS",
     "CheckpointError", "ImageInputError", "ModelChoiceError", "ResnetVizError", "load_image",
     "MODEL_NAMES", "LoadedModel", "fetch_weights", "is_available_offline", "load_model", "STAGES",
+    "receptive_field",
 ]

@@ -12,6 +12,7 @@ from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .lecture import register as register_lecture
 from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
+from .trust.command import register as register_trust
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -156,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="requests processed at once per event group (default 2; the model itself runs one at a time)")
     serve.set_defaults(handler=_serve)
     register_lecture(commands)  # figure, compare
+    register_trust(commands)
     return parser
 
 

@@ -1,0 +1,56 @@
+"""A real Chromium opens the trust tab, runs the sanity check and sees the strip and the verdict;
+a click on the stage map moves the receptive field."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "chelsea.jpg"
+
+
+@pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
+                    reason="Debian chromium is not installed (.ci/run installs it)")
+def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server):
+    playwright = pytest.importorskip("playwright.sync_api")
+    shot = Path(os.environ.get("RESNET_VIZ_TRUST_SCREENSHOT", tmp_path / "trust.png"))
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(http_server)
+        page.get_by_text("Untrained weights").wait_for(timeout=60_000)
+        page.locator("input[type=file]").first.set_input_files(str(EXAMPLE))
+        page.locator("img[src*='chelsea']").first.wait_for(timeout=30_000)
+        page.get_by_role("tab", name="Trust checks").click()
+        page.get_by_role("button", name="Sanity checks").click()
+        page.get_by_text("The map changes with the weights").or_(page.get_by_text("Warning: the map barely")).first \
+            .wait_for(timeout=120_000)
+        page.get_by_text("Class check: ρ with the top-1 map").wait_for(timeout=10_000)
+        # The strip and the class check are real pictures, each with a PNG to download.
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('img[src*=\"trust-sanity\"], img[src*=\"trust-class-check\"]'))"
+            ".filter(i => i.complete && i.naturalWidth > 500).length >= 2", timeout=60_000)
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name="Download PNG").first.click()
+        assert download.value.suggested_filename.startswith("trust-sanity") and \
+            download.value.suggested_filename.endswith(".png")
+
+        page.get_by_text("layer2", exact=True).click()
+        page.get_by_role("button", name="Receptive field").click()
+        page.get_by_text("layer2 unit (14, 14)").first.wait_for(timeout=60_000)
+        stage_map = page.locator("#trust-stage-map img").first
+        box = stage_map.bounding_box()
+        stage_map.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.25})
+        # 0.3 and 0.25 of a 28×28 grid: column 8, row 7.
+        page.get_by_text("layer2 unit (7, 8)").first.wait_for(timeout=60_000)
+        page.mouse.wheel(0, -10_000)
+        time.sleep(0.5)
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert shot.stat().st_size > 100_000
