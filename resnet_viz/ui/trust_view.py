@@ -75,7 +75,7 @@ def _chart(label: str) -> tuple[gr.Image, gr.DownloadButton, gr.Markdown]:
     # No label badge over the chart: it would hide the figure's own title; the heading and caption say what it is.
     image = gr.Image(label=label, show_label=False, type="filepath", interactive=False, buttons=["fullscreen"])
     download = gr.DownloadButton(TEXT["en"]["download"], size="sm", variant="secondary")
-    caption = gr.Markdown()
+    caption = gr.Markdown(label=f"{label} caption")  # the label names the output in the HTTP API
     return image, download, caption
 
 
@@ -144,14 +144,14 @@ def _layout() -> dict:
         c["faith_button"] = gr.Button(t["faith"], scale=1)
         c["field_button"] = gr.Button(t["field"], scale=1)
     c["sanity_head"] = gr.Markdown(t["sanity_head"])
-    c["verdict"] = gr.Markdown(elem_id="trust-verdict")
+    c["verdict"] = gr.Markdown(label="verdict", elem_id="trust-verdict")
     with gr.Row():
         with gr.Column(scale=3):
             c["strip"] = _chart(t["strip"])
         with gr.Column(scale=2):
             c["check"] = _chart(t["class"])
     c["faith_head"], c["faith_cost"] = gr.Markdown(t["faith_head"]), gr.Markdown(t["faith_cost"])
-    c["faith_table"] = gr.Markdown()
+    c["faith_table"] = gr.Markdown(label="faithfulness table")
     with gr.Row():
         with gr.Column():
             c["road"] = _chart(t["road"])
