@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # serverkit: the bench
 import resnet_viz
 from resnet_viz.analysis import preprocess
 from resnet_viz.capture import capture_stage_outputs
-from resnet_viz.batch import analyze_folder, write_analysis
+from resnet_viz.batch import PictureOptions, analyze_folder, write_analysis
 from resnet_viz.render import BROWSER_PHOTO_FORMAT, render_encoded, render_stages, strongest_channels
 from resnet_viz.stages import CAM_STAGES
 
@@ -142,13 +142,16 @@ def bench_folder(name: str, device: str, repeats: int, count: int = 16, batch_si
         batch = torch.cat([preprocess(loaded.transforms, resnet_viz.load_image(p))[1] for p in paths[:batch_size]])
         batch = batch.to(loaded.device)
 
-        def one_at_a_time():
-            for path in paths:
-                result = resnet_viz.analyze(loaded, path)
-                write_analysis(result, Path(tmp) / "loop" / path.stem, str(path), loaded.weights_note)
+        def one_at_a_time(options=PictureOptions()):
+            def run():
+                for path in paths:
+                    result = resnet_viz.analyze(loaded, path)
+                    write_analysis(result, Path(tmp) / "loop" / path.stem, str(path), loaded.weights_note, options)
+            return run
 
-        def batched():
-            analyze_folder(loaded, [folder], Path(tmp) / "batched", batch_size=batch_size, progress=False)
+        def batched(options=PictureOptions()):
+            return lambda: analyze_folder(loaded, [folder], Path(tmp) / "batched", batch_size=batch_size,
+                                          pictures=options, progress=False)
 
         def network(size):
             def run():
@@ -158,8 +161,10 @@ def bench_folder(name: str, device: str, repeats: int, count: int = 16, batch_si
                         torch.autograd.grad(logits.max(dim=1).values.sum(), [outputs[n] for n in CAM_STAGES])
             return run
 
-        return interleaved({"loop": one_at_a_time, "batched": batched, "net1": network(1), f"net{batch_size}": network(batch_size)},
-                           repeats, 1, sync)
+        numbers_only = PictureOptions(write=False)
+        return interleaved({"loop": one_at_a_time(), "batched": batched(), "loop, predictions only": one_at_a_time(numbers_only),
+                            "batched, predictions only": batched(numbers_only), "net1": network(1),
+                            f"net{batch_size}": network(batch_size)}, repeats, 1, sync)
 
 
 def main() -> None:
@@ -187,14 +192,15 @@ def main() -> None:
         print(f"{name + '@' + str(size):>14} | {cell('a'):>18} | {cell('b'):>18} | {cell('c'):>18} | {cell('d'):>20} |"
               f" {med['c'] / med['a']:.2f} | {med['d'] / med['c']:4.1f} | {split:>45} | {cell('e'):>18} | {med['e'] / med['c']:.2f} |"
               f" {min(times['c']) / min(times['a']):.2f}, {min(times['e']) / min(times['c']):.2f}")
-    print(f"\nA folder of 16 photos, batches of 8, every file written (resnet-viz analyze DIR), seconds, median of {repeats}:")
-    print(f"{'model':>10} | {'one at a time':>13} | {'batched':>8} | speed-up | by min | images/s batched | network alone: batch 8 vs 1")
+    print(f"\nA folder of 16 photos, batches of 8 (resnet-viz analyze DIR, in-process), seconds, median of {repeats}:")
+    print(f"{'model':>10} | {'written':>17} | {'one at a time':>13} | {'batched':>8} | speed-up | by min | images/s batched | network alone: batch 8 vs 1")
     for name in ["resnet18"] + ([] if args.quick else ["resnet50"]):
         times = bench_folder(name, device, repeats)
         med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"{name:>10} | {med['loop']:13.2f} | {med['batched']:8.2f} | {med['loop'] / med['batched']:7.2f}× |"
-              f" {min(times['loop']) / min(times['batched']):5.2f}× |"
-              f" {16 / med['batched']:16.1f} | {med['net1'] / med['net8']:.2f}×")
+        for suffix, written in (("", "every file"), (", predictions only", "predictions only")):
+            loop, batched = f"loop{suffix}", f"batched{suffix}"
+            print(f"{name:>10} | {written:>17} | {med[loop]:13.2f} | {med[batched]:8.2f} | {med[loop] / med[batched]:7.2f}× |"
+                  f" {min(times[loop]) / min(times[batched]):5.2f}× | {16 / med[batched]:16.1f} | {med['net1'] / med['net8']:.2f}×")
 
 
 if __name__ == "__main__":
