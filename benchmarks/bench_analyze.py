@@ -4,9 +4,14 @@
 
 (a) floor: forward + autograd.grad of the target logit w.r.t. the four stage outputs
 (b) forward + full backward (every weight gradient)
-(c) resnet_viz.analyze + all the rendering and encoding the UI does (render_encoded, as the UI calls it)
+(c) resnet_viz.analyze + all the rendering and encoding the UI does (render_encoded, browser formats)
 (d) naive: a forward for predictions, four GradCAM(target_layers=[stage]) objects, a matplotlib
     subplot grid per stage
+(e) as (c) with EigenCAM (no backward; the first principal component per stage)
+and, to split c − a: the analysis alone (its time after the network: preprocessing, CAM arithmetic,
+the host copy), render_stages alone (colormaps, resizing, blending, grids), and render_encoded minus
+render_stages (encoding). Then a folder of 16 photos: `resnet-viz analyze DIR --batch-size 8` (as the
+CLI runs it, in-process) against the one-at-a-time loop, both end to end with every file written.
 Random weights: speed does not depend on what the weights are.
 """
 
@@ -16,7 +21,9 @@ import argparse
 import copy
 import io
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import skimage.data
 import torch
@@ -25,11 +32,14 @@ from PIL import Image
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # serverkit: the benchmarks' photos
 import resnet_viz
 from resnet_viz.analysis import preprocess
 from resnet_viz.capture import capture_stage_outputs
-from resnet_viz.render import render_encoded, strongest_channels
-from resnet_viz.service import UI_PHOTO_FORMAT
+from resnet_viz.batch import PictureOptions, analyze_folder, write_analysis
+from resnet_viz.render import BROWSER_PHOTO_FORMAT, render_encoded, render_stages, strongest_channels
 from resnet_viz.stages import CAM_STAGES
 
 
@@ -51,11 +61,11 @@ def interleaved(fns: dict, repeats: int, warmup: int, sync) -> dict[str, list[fl
 
 def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[float]]:
     loaded = resnet_viz.load_model(name, weights="random", device=device)
-    if size != 224:  # same weights, bigger input: rebuild transforms at that size
-        from torchvision.transforms._presets import ImageClassification
+    if size != 224:  # same weights, bigger input: the weights' transforms at that size
+        transforms = copy.copy(loaded.transforms)
+        transforms.crop_size, transforms.resize_size = [size], [int(size * 256 / 224)]
         loaded = resnet_viz.LoadedModel(loaded.name, loaded.module, loaded.device, loaded.categories,
-                                        ImageClassification(crop_size=size, resize_size=int(size * 256 / 224)),
-                                        loaded.weights_status, loaded.weights_label)
+                                        transforms, loaded.weights_status, loaded.weights_label)
     image = Image.fromarray(skimage.data.chelsea())
     _, batch = preprocess(loaded.transforms, image)
     batch = batch.to(loaded.device)
@@ -75,8 +85,22 @@ def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[flo
         logits[0, int(logits[0].argmax())].backward()
 
     def ours():
-        # what the UI (Analyzer.present) and the CLI do, minus writing the files
-        render_encoded(resnet_viz.analyze(loaded, image), photo_format=UI_PHOTO_FORMAT)
+        # what the UI (Analyzer.present) does: analyse, draw, encode for the browser
+        render_encoded(resnet_viz.analyze(loaded, image), photo_format=BROWSER_PHOTO_FORMAT)
+
+    def eigen():
+        render_encoded(resnet_viz.analyze(loaded, image, method="eigencam"), photo_format=BROWSER_PHOTO_FORMAT)
+
+    held = resnet_viz.analyze(loaded, image)
+
+    def analysis_only():
+        resnet_viz.analyze(loaded, image)
+
+    def drawing_only():
+        render_stages(held)
+
+    def drawing_and_encoding():
+        render_encoded(held, photo_format=BROWSER_PHOTO_FORMAT)
 
     def naive():
         with torch.no_grad():
@@ -98,25 +122,85 @@ def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[flo
             figure.savefig(io.BytesIO(), format="png")
 
     warmup = 1 if repeats <= 3 else 2
-    return interleaved({"a": floor, "b": full_backward, "c": ours, "d": naive}, repeats, warmup, sync)
+    return interleaved({"a": floor, "b": full_backward, "c": ours, "d": naive, "e": eigen, "analysis": analysis_only,
+                        "draw": drawing_only, "draw+encode": drawing_and_encoding}, repeats, warmup, sync)
+
+
+def bench_folder(name: str, device: str, repeats: int, count: int = 16, batch_size: int = 8) -> dict[str, list[float]]:
+    """Seconds for `count` photos: the batched folder run against the one-at-a-time loop, interleaved,
+    both writing every file `resnet-viz analyze` writes; and the network alone at batch 1 and 8."""
+    import serverkit
+
+    loaded = resnet_viz.load_model(name, weights="random", device=device)
+    sync = torch.cuda.synchronize if loaded.device.type == "cuda" else (lambda: None)
+    with tempfile.TemporaryDirectory(prefix="bench-folder-") as tmp:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        for index, photo in enumerate(serverkit.photos(count)):
+            photo.save(folder / f"{index:02d}.jpg", quality=92)
+        paths = sorted(folder.iterdir())
+        batch = torch.cat([preprocess(loaded.transforms, resnet_viz.load_image(p))[1] for p in paths[:batch_size]])
+        batch = batch.to(loaded.device)
+
+        def one_at_a_time(options=PictureOptions()):
+            def run():
+                for path in paths:
+                    result = resnet_viz.analyze(loaded, path)
+                    write_analysis(result, Path(tmp) / "loop" / path.stem, str(path), loaded.weights_note, options)
+            return run
+
+        def batched(options=PictureOptions()):
+            return lambda: analyze_folder(loaded, [folder], Path(tmp) / "batched", batch_size=batch_size,
+                                          pictures=options, progress=False)
+
+        def network(size):
+            def run():
+                for start in range(0, count, size):
+                    with capture_stage_outputs(loaded.module, CAM_STAGES) as outputs:
+                        logits = loaded.module(batch[: size].clone().requires_grad_(True))
+                        torch.autograd.grad(logits.max(dim=1).values.sum(), [outputs[n] for n in CAM_STAGES])
+            return run
+
+        numbers_only = PictureOptions(write=False)
+        return interleaved({"loop": one_at_a_time(), "batched": batched(), "loop, predictions only": one_at_a_time(numbers_only),
+                            "batched, predictions only": batched(numbers_only), "net1": network(1),
+                            f"net{batch_size}": network(batch_size)}, repeats, 1, sync)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 448 run: under a minute")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = str(resnet_viz.models.resolve_device(args.device))
     repeats = 3 if args.quick else 9
     configs = [("resnet18", 224), ("resnet50", 224)] + ([] if args.quick else [("resnet50", 448)])
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {repeats} repeats, median [min–max] ms")
-    print(f"{'model':>14} | {'(a) floor':>18} | {'(b) fwd+full bwd':>18} | {'(c) resnet-viz':>18} | {'(d) naive':>20} | c/a  | d/c")
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {repeats} repeats, median [min–max] ms;"
+          f" browser photos as {BROWSER_PHOTO_FORMAT}")
+    print(f"{'model':>14} | {'(a) floor':>18} | {'(b) fwd+full bwd':>18} | {'(c) resnet-viz':>18} | {'(d) naive':>20} |"
+          f" c/a  | d/c  | c−a = analysis after net + drawing + encoding | {'(e) EigenCAM':>18} | e/c  | by min: c/a, e/c")
     for name, size in configs:
         times = bench(name, size, device, repeats)
         med = {k: statistics.median(v) * 1000 for k, v in times.items()}
         cell = lambda k: f"{med[k]:6.0f} [{min(times[k]) * 1000:4.0f}–{max(times[k]) * 1000:4.0f}]"
+        after, drawing = med["analysis"] - med["a"], med["draw"]
+        encoding = med["draw+encode"] - med["draw"]
+        split = f"{med['c'] - med['a']:4.0f} ≈ {after:4.1f} + {drawing:4.1f} + {encoding:4.1f} ms"
         print(f"{name + '@' + str(size):>14} | {cell('a'):>18} | {cell('b'):>18} | {cell('c'):>18} | {cell('d'):>20} |"
-              f" {med['c'] / med['a']:.2f} | {med['d'] / med['c']:.1f}")
+              f" {med['c'] / med['a']:.2f} | {med['d'] / med['c']:4.1f} | {split:>45} | {cell('e'):>18} | {med['e'] / med['c']:.2f} |"
+              f" {min(times['c']) / min(times['a']):.2f}, {min(times['e']) / min(times['c']):.2f}")
+    print(f"\nA folder of 16 photos, batches of 8 (resnet-viz analyze DIR, in-process), seconds, median of {repeats}:")
+    print(f"{'model':>10} | {'written':>17} | {'one at a time':>13} | {'batched':>8} | speed-up | by min | images/s batched | network alone: batch 8 vs 1")
+    for name in ["resnet18"] + ([] if args.quick else ["resnet50"]):
+        times = bench_folder(name, device, repeats)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        for suffix, written in (("", "every file"), (", predictions only", "predictions only")):
+            loop, batched = f"loop{suffix}", f"batched{suffix}"
+            print(f"{name:>10} | {written:>17} | {med[loop]:13.2f} | {med[batched]:8.2f} | {med[loop] / med[batched]:7.2f}× |"
+                  f" {min(times[loop]) / min(times[batched]):5.2f}× | {16 / med[batched]:16.1f} | {med['net1'] / med['net8']:.2f}×")
 
 
 if __name__ == "__main__":

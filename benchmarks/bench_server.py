@@ -7,6 +7,8 @@ own photo, with p50/p95 latency and throughput, every answer checked pixel for p
 single-client answer to the same photo. For resnet18 also: the queue's concurrency limit 1/2/4 at
 16 clients (the design choice), and the server's RSS after 50 and after 500 analyses.
 Every request carries a fresh nonce in its PNG, so the result cache never answers for the model.
+Also one client over Gradio's HTTP queue API directly (upload, POST /gradio_api/call/analyze, read its
+SSE stream to `complete`; no client library, no polling), beside the server's own analysis time.
 Latency is request → the server's answer (picture URLs), as a browser gets it; the pictures are
 then fetched, untimed, to compare them. The clients run in this process and share the machine's
 cores with the server: latencies include that.
@@ -15,6 +17,8 @@ cores with the server: latencies include that.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import statistics
 import sys
 import tempfile
@@ -69,6 +73,73 @@ def run_clients(server: serverkit.Server, workdir: Path, n_clients: int, request
         if answer != expected:
             mismatches.append(f"client {index} request {repeat}")
     return {"latencies": latencies, "wall": wall, "answers": answers, "mismatches": mismatches, "errors": errors}
+
+
+# The two things to adapt when /analyze changes: its API name and its inputs, in order.
+ANALYZE_API = "analyze"
+
+
+def analyze_inputs(uploaded_path: str, model: str) -> list:
+    """/analyze's inputs as the HTTP API takes them (what serverkit.analyze sends through gradio_client)."""
+    image = {"path": uploaded_path, "meta": {"_type": "gradio.FileData"}}
+    return [image, model, "random", "gradcam", "", 16, "per-stage", "viridis", 0.5]
+
+
+def server_ms(outputs: list) -> float | None:
+    """The server's own analysis time: the '… NNN ms' the summary prints (None if no output says it)."""
+    for value in outputs:
+        found = isinstance(value, str) and re.search(r"(\d+) ms", value)
+        if found:
+            return float(found.group(1))
+    return None
+
+
+def queue_call(http, url: str, api_name: str, data: list) -> list:
+    """One event over Gradio's queue, as its HTTP API documents it: POST /gradio_api/call/<api> gives an
+    event id; GET /gradio_api/call/<api>/<id> streams server-sent events until `complete` (or `error`)."""
+    event_id = http.post(f"{url}gradio_api/call/{api_name}", json={"data": data}).raise_for_status().json()["event_id"]
+    with http.stream("GET", f"{url}gradio_api/call/{api_name}/{event_id}") as stream:
+        event = None
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = json.loads(line.removeprefix("data:").strip() or "null")
+                if event == "error":
+                    raise RuntimeError(f"/{api_name} failed: {payload}")
+                return payload
+    raise RuntimeError(f"/{api_name}: the stream ended without a complete event")
+
+
+def direct_round_trips(server: serverkit.Server, workdir: Path, count: int) -> dict:
+    """`count` requests, one at a time, over one keep-alive HTTP connection: upload the photo, then the
+    queue call; the round trip is both, as a browser pays both. Returns round trips and server times (s)."""
+    import httpx
+
+    photo = serverkit.photos(1)[0]
+    trips, uploads, analyses = [], [], []
+    with httpx.Client(timeout=120) as http:
+        for index in range(count + 1):  # the first one warms the connection and is not counted
+            path = serverkit.save_with_nonce(photo, workdir / f"direct-{index}.png", f"direct-{index}")
+            started = time.perf_counter()
+            with open(path, "rb") as handle:
+                uploaded = http.post(f"{server.url}gradio_api/upload", files={"files": (path.name, handle, "image/png")})
+            uploaded_at = time.perf_counter()
+            outputs = queue_call(http, server.url, ANALYZE_API, analyze_inputs(uploaded.raise_for_status().json()[0], server.model))
+            finished = time.perf_counter()
+            if index:
+                trips.append(finished - started)
+                uploads.append(uploaded_at - started)
+                analyses.append((server_ms(outputs) or float("nan")) / 1000)
+    return {"trips": trips, "uploads": uploads, "analyses": analyses}
+
+
+def direct_row(run: dict) -> str:
+    p50 = statistics.median(run["trips"]) * 1000
+    analysis = statistics.median(run["analyses"]) * 1000
+    return (f"{'1 client, HTTP queue API':>28} | {len(run['trips']):4d} | {p50:7.0f} | "
+            f"{serverkit.percentile([t * 1000 for t in run['trips']], 0.95):7.0f} | server analysis p50 {analysis:.0f} ms,"
+            f" upload p50 {statistics.median(run['uploads']) * 1000:.0f} ms: round trip − analysis = {p50 - analysis:.0f} ms (target ≤ 80)")
 
 
 def single_client_answers(server: serverkit.Server, workdir: Path, count: int) -> dict[int, dict]:
@@ -128,7 +199,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer requests, no design comparison, memory 20→100")
     parser.add_argument("--models", nargs="+", default=["resnet18", "resnet50"])
+    parser.add_argument("--direct-only", action="store_true", help="only the HTTP queue API round trip (§5)")
+    parser.add_argument("--port", type=int, default=None, help="serve on this port (default: any free one)")
     args = parser.parse_args()
+    if args.port is not None:
+        serverkit.free_port = lambda: args.port
     import torch
 
     print(f"cpu, torch {torch.__version__}, {torch.get_num_threads()} threads; server = python app.py --weights random")
@@ -141,6 +216,9 @@ def main() -> int:
             try:
                 print(f"\n{model}: cold start (python app.py → first answer) {cold:.1f} s, RSS {server.rss_mb():.0f} MB")
                 print(header)
+                print(direct_row(direct_round_trips(server, workdir, 8 if args.quick else 20)))
+                if args.direct_only:
+                    continue
                 single = single_client_answers(server, workdir, 16)
                 sequential = run_clients(server, workdir, 1, 4 if args.quick else 12, {0: single[0]}, f"{model}-c1")
                 print(row("1 client (concurrency 2)", sequential))
@@ -151,7 +229,7 @@ def main() -> int:
                     failed |= bool(run["mismatches"] or run["errors"])
             finally:
                 server.stop()
-            if model == "resnet18" and not args.quick:
+            if model == "resnet18" and not args.quick and not args.direct_only:
                 for limit in (1, 4):
                     other, _ = serverkit.start_server(model, ["--concurrency", str(limit)])
                     try:
@@ -160,7 +238,7 @@ def main() -> int:
                         failed |= bool(run["mismatches"] or run["errors"])
                     finally:
                         other.stop()
-        if "resnet18" in args.models:
+        if "resnet18" in args.models and not args.direct_only:
             first, total = (20, 100) if args.quick else (50, 500)
             print()
             for new_sessions, how in ((False, "4 clients, one session each"), (True, "a new session per analysis")):

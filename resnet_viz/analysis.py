@@ -188,7 +188,8 @@ def analyze_batch(
     """`analyze` for several images with ONE forward and ONE backward for all of them; each
     result equals the image's own analysis. `seconds` is each image's share of the batch's time."""
     started = time.perf_counter()
-    get_method(method), check_normalization(normalization)  # before decoding, not after it
+    get_method(method)  # both checked before decoding, not after it
+    check_normalization(normalization)
     prepared = [preprocess(loaded.transforms, load_image(image)) for image in images]
     return analyze_prepared(loaded, [shown for shown, _ in prepared], torch.cat([batch for _, batch in prepared]),
                             targets, contrasts, method, top_k, normalization, started)

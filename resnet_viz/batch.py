@@ -169,7 +169,8 @@ def analyze_folder(
     """Every image of `inputs` analysed a batch at a time; writes out/<stem>/… per image and
     out/predictions.jsonl (one line per image, failures included). Bad files do not stop the run."""
     started = time.perf_counter()
-    get_method(method), check_normalization(normalization)
+    get_method(method)
+    check_normalization(normalization)
     if batch_size < 1:
         raise ResnetVizError(f"--batch-size must be at least 1, not {batch_size}.")
     if target not in (None, ""):

@@ -55,6 +55,30 @@ def _layercam(a: Tensor, g: Tensor) -> Tensor:  # LayerCAM.get_cam_image
     return (g.clamp_min(0) * a).sum(dim=1)
 
 
+def top_eigenvector(gram: Tensor, block: int = 8, rounds: int = 8, tolerance: float = 1e-7) -> tuple[Tensor, Tensor]:
+    """(largest eigenvalue (B,), its unit eigenvector (B, n)) of symmetric PSD matrices (B, n, n).
+
+    Block power iteration (subspace iteration with `block` vectors, a Rayleigh–Ritz step every
+    round) converges like (λ_{block+1}/λ₁)^steps, fast for activations whose spectrum falls quickly;
+    a residual check falls back to the full eigendecomposition when it has not converged."""
+    batch, n, _ = gram.shape
+    if n <= 4 * block:
+        values, vectors = torch.linalg.eigh(gram)
+        return values[:, -1], vectors[:, :, -1]
+    start = torch.randn(n, block, generator=torch.Generator().manual_seed(0), dtype=gram.dtype)  # same on every device
+    basis = start.to(gram.device).expand(batch, n, block)
+    for _ in range(rounds):
+        for _ in range(5):
+            basis, _ = torch.linalg.qr(gram @ basis)
+        ritz_values, ritz_vectors = torch.linalg.eigh(basis.transpose(1, 2) @ gram @ basis)
+        value, vector = ritz_values[:, -1], (basis @ ritz_vectors[:, :, -1:])[:, :, 0]
+        residual = (gram @ vector[:, :, None])[:, :, 0] - value[:, None] * vector
+        if bool((residual.norm(dim=1) <= tolerance * value.abs().clamp_min(1e-30)).all()):
+            return value, vector
+    values, vectors = torch.linalg.eigh(gram)
+    return values[:, -1], vectors[:, :, -1]
+
+
 def first_component_projection(activations: Tensor) -> Tensor:
     """grad-cam's get_2d_projection (B, C, h, w) -> (B, h, w): the centred activations projected on
     their first right singular vector, without the full SVD grad-cam takes (for layer1 a 3136×3136 U).
@@ -68,15 +92,14 @@ def first_component_projection(activations: Tensor) -> Tensor:
     batch, channels, height, width = activations.shape
     x = torch.nan_to_num(activations.float(), nan=0.0).flatten(2).transpose(1, 2)  # (B, hw, C)
     x = x - x.mean(dim=1, keepdim=True)
-    # float64 for the small eigenproblem: its top eigenvalues can be close, float32 then drifts
-    x64 = x.double()
     if channels <= height * width:
-        _, vectors = torch.linalg.eigh(x64.transpose(1, 2) @ x64)  # ascending eigenvalues
-        projection = x64 @ vectors[:, :, -1:]
+        # float64 for the eigenproblem: close top eigenvalues make float32 drift
+        _, vector = top_eigenvector((x.transpose(1, 2) @ x).double())
+        projection = x @ vector.float()[:, :, None]
     else:
-        values, vectors = torch.linalg.eigh(x64 @ x64.transpose(1, 2))
-        projection = vectors[:, :, -1:] * values[:, -1:, None].clamp_min(0).sqrt()
-    projection = projection.float().reshape(batch, height, width)
+        value, vector = top_eigenvector((x @ x.transpose(1, 2)).double())
+        projection = (vector * value[:, None].clamp_min(0).sqrt()).float()
+    projection = projection.reshape(batch, height, width)
     flat = projection.flatten(1)
     flip = flat.min(dim=1).values.abs() > flat.max(dim=1).values.abs()
     return torch.where(flip[:, None, None], -projection, projection)

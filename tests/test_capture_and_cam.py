@@ -226,3 +226,16 @@ def test_uses_gradients_is_grad_cams_own():
     assert {k: m.uses_gradients for k, m in CAM_METHODS.items()} == {
         k: m.cam_class(torch.nn.Linear(1, 1), target_layers=[]).uses_gradients for k, m in CAM_METHODS.items()}
     assert not CAM_METHODS["eigencam"].uses_gradients and CAM_METHODS["gradcam"].uses_gradients
+
+
+def test_top_eigenvector_matches_eigh_also_when_power_iteration_cannot_converge():
+    from resnet_viz.cam import top_eigenvector
+
+    generator = torch.Generator().manual_seed(1)
+    basis, _ = torch.linalg.qr(torch.randn(100, 100, generator=generator, dtype=torch.float64))
+    for spectrum in (torch.logspace(0, -6, 100, dtype=torch.float64),  # falls fast: iterates
+                     torch.linspace(1.0, 0.99, 100, dtype=torch.float64)):  # no gap to speak of: falls back
+        gram = (basis * spectrum) @ basis.T
+        value, vector = top_eigenvector(gram[None])
+        assert torch.isclose(value[0], spectrum[0])
+        assert abs(float(vector[0] @ basis[:, 0])) > 1 - 1e-6

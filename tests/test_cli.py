@@ -56,3 +56,12 @@ def test_console_script_runs_as_a_program(tmp_path, chelsea_png):
     done = subprocess.run([sys.executable, "-m", "resnet_viz.cli", "weights", "list", "resnet18"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "resnet18" in done.stdout and "IMAGENET1K_V1" in done.stdout
+
+
+def test_analyze_with_a_contrast_records_it(tmp_path, chelsea_png, capsys):
+    out = tmp_path / "out"
+    assert main(["analyze", str(chelsea_png), "--model", "resnet18", "--out", str(out), "--target", "281",
+                 "--contrast", "Egyptian cat"]) == 0
+    report = json.loads((out / "predictions.json").read_text())
+    assert report["target"]["index"] == 281 and report["contrast"] == {**report["contrast"], "index": 285, "label": "Egyptian cat"}
+    assert "minus Egyptian cat (class 285)" in capsys.readouterr().out
