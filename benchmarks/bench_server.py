@@ -82,7 +82,7 @@ ANALYZE_API = "analyze"
 def analyze_inputs(uploaded_path: str, model: str) -> list:
     """/analyze's inputs as the HTTP API takes them (what serverkit.analyze sends through gradio_client)."""
     image = {"path": uploaded_path, "meta": {"_type": "gradio.FileData"}}
-    return [image, model, "random", "gradcam", "", 16, "per-stage", "viridis", 0.5]
+    return [image, model, "random", "gradcam", "", 16, "per-stage", "viridis", 0.5, "en", ""]  # lang, contrast
 
 
 def server_ms(outputs: list) -> float | None:

@@ -19,11 +19,12 @@ from .errors import ImageInputError, ModelChoiceError
 from .filestore import FileStore
 from .images import load_image
 from .models import MODEL_NAMES, LoadedModel, check_model_name, is_available_offline, load_model, weights_choices
-from .render import PHOTO_ENCODERS, channel_overlay, render_encoded, strongest_channels
+from .render import BROWSER_PHOTO_FORMAT, PHOTO_ENCODERS, channel_overlay, render_encoded, strongest_channels
 
 AUTO_TARGET = "top-1 (automatic)"
-# Input and overlays go to the browser as lossless WebP: 2.5× faster to encode than PNG, and smaller.
-UI_PHOTO_FORMAT = "webp"
+# Input and overlays go to the browser as JPEG q95 (PSNR > 38 dB, tests/test_render.py): the cheapest
+# encoding the eye cannot tell from lossless. Grids stay palette PNGs; the CLI and figures stay lossless.
+UI_PHOTO_FORMAT = BROWSER_PHOTO_FORMAT
 
 
 @dataclass(frozen=True)

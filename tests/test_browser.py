@@ -164,7 +164,9 @@ def test_a_refused_photo_leaves_a_clean_page(page, tmp_path):
     assert page.locator("#seen img, #predictions .output-class").count() == 0
     set_opacity(page, "0.8")
     time.sleep(2.0)
-    assert page.locator("img[src*='.webp']").count() == 0  # no old maps come back
+    from resnet_viz.service import UI_PHOTO_FORMAT
+
+    assert page.locator(f"img[src*='.{UI_PHOTO_FORMAT}']").count() == 0  # no old maps come back
     shot(page, "defect3-refused")
     upload(page, EXAMPLES / "chelsea.jpg")
     analyze(page, "chelsea.jpg")
