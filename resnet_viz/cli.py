@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
+from .lab.cli import register as register_lab
 from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
 
 
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--concurrency", type=int, default=None,
                        help="requests processed at once per event group (default 2; the model itself runs one at a time)")
     serve.set_defaults(handler=_serve)
+    register_lab(commands)
     return parser
 
 
