@@ -36,7 +36,7 @@ def _degradation(args: argparse.Namespace) -> int:
     from .charts import degradation_chart, save_chart
 
     for lang in ("en", "ko"):
-        save_chart(degradation_chart(report, lang), out / ("degradation.png" if lang == "en" else "degradation_ko.png"), lang)
+        save_chart(out / ("degradation.png" if lang == "en" else "degradation_ko.png"), degradation_chart, report, lang=lang)
     print(f"wrote {out}/degradation.json and degradation.png")
     return 0
 

@@ -35,7 +35,7 @@ def plain_copy(model: nn.Module) -> nn.Module:
 def input_grad_norms(model: nn.Module, batch: torch.Tensor, target: int) -> list[float]:
     """‖∂ logit[target] / ∂ (block input)‖₂ for every block, first block first."""
     with torch.enable_grad():
-        logits, inputs = walk(model, batch.detach())
+        logits, inputs = walk(model, batch.detach().requires_grad_(True))
         grads = torch.autograd.grad(logits[0, target], inputs)
     return [float(g.double().norm()) for g in grads]
 
