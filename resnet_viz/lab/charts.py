@@ -172,3 +172,32 @@ def chart_png(draw: Callable[..., Figure], *args, lang: str = "en", dpi: int = 1
 
 def save_chart(path: str | Path, draw: Callable[..., Figure], *args, lang: str = "en") -> None:
     Path(path).write_bytes(chart_png(draw, *args, lang=lang))
+
+
+CHARTS = ("norms", "lesion", "gradients", "shattering", "diagram")
+
+
+def lab_chart_png(result, model, name: str, lang: str = "en") -> bytes:
+    """One of the lab's charts (CHARTS) for a LabResult, as PNG."""
+    from .diagram import block_diagram
+
+    if name == "norms":
+        return chart_png(norms_chart, result.norms, lang=lang)
+    if name == "lesion":
+        return chart_png(lesion_chart, result.intact_prob, result.lesions, lang=lang)
+    if name == "gradients":
+        return chart_png(gradient_chart, result.flow, result.projection, lang=lang)
+    if name == "shattering":
+        return chart_png(shattering_chart, result.shatter, lang=lang)
+    if name == "diagram":
+        return chart_png(block_diagram, model, result.model, lang=lang)
+    raise KeyError(name)
+
+
+def save_lab_charts(result, model, out: Path, lang: str = "en") -> list[Path]:
+    paths = []
+    for name in CHARTS:
+        path = Path(out) / f"{name}.png"
+        path.write_bytes(lab_chart_png(result, model, name, lang))
+        paths.append(path)
+    return paths

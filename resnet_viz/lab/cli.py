@@ -41,8 +41,43 @@ def _degradation(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab(args: argparse.Namespace) -> int:
+    import json
+
+    from ..images import load_image
+    from ..models import load_model
+    from .charts import save_lab_charts
+    from .run import lab_json, run_lab
+
+    image = load_image(args.image)  # a bad file fails here, before a model loads
+    loaded = load_model(args.model, args.weights, args.device, args.class_names)
+    if not loaded.is_pretrained:
+        print(f"warning: UNTRAINED (random) weights: the lab's charts show an untrained network. {loaded.weights_note}",
+              file=sys.stderr)
+    result = run_lab(loaded, image, args.target,
+                     progress=lambda fraction, text: print(f"  {fraction:4.0%} {text}", file=sys.stderr))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = save_lab_charts(result, loaded.module, out, args.lang)
+    (out / "lab.json").write_text(json.dumps(lab_json(result), indent=2), encoding="utf-8")
+    print(f"{result.model} ({result.weights}), target {result.target_label} (class {result.target}), "
+          f"p = {result.intact_prob:.3f}")
+    print(f"wrote lab.json and {len(written)} charts to {out}/")
+    return 0
+
+
 def register(commands) -> None:
     """Add the lab's subcommands to `resnet-viz`'s subparsers."""
+    from ..cli import add_model_options
+
+    lab = commands.add_parser("lab", help="residual lab: block norms, lesion study, gradient flow (charts + lab.json)")
+    lab.add_argument("image")
+    add_model_options(lab, model_default=None)
+    lab.add_argument("--target", default=None, help="class index or name (default: the top-1 class)")
+    lab.add_argument("--out", default="lab", help="output folder (default: %(default)s)")
+    lab.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the charts")
+    lab.set_defaults(handler=_lab)
+
     demo = commands.add_parser("train-demo", help="train a resnet18 on drawn shapes (a few minutes, CPU) for the app")
     demo.add_argument("--out", required=True, help="folder for model.pt, classes.txt, train.json")
     demo.add_argument("--steps", type=int, default=240)

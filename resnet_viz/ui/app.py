@@ -10,7 +10,7 @@ from ..cam import CAM_METHODS
 from ..malloc import tune_for_server
 from ..models import is_checkpoint
 from ..service import Analyzer, model_choices, target_choices, weights_banner
-from . import analysis_view
+from . import analysis_view, lab_view
 from .context import ASSETS, ViewContext, cache_examples
 from .errors import handles_errors
 from .widgets import SafeImage
@@ -25,6 +25,7 @@ DEFAULT_CONCURRENCY = 2
 # One entry per view, in tab order: (tab label in English, in Korean, module with build(ctx)).
 VIEWS = [
     ("Stages", "단계별 보기", analysis_view),
+    ("Residual lab", "잔차 실험실", lab_view),
 ]
 
 CSS = """
