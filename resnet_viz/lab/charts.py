@@ -108,7 +108,7 @@ def lesion_chart(intact_prob: float, rows: list[LesionResult], lang: str = "en")
     ax.set_ylabel(_t("prob", lang))
     ax.set_title(_t("lesion_title", lang))
     _xticks(ax, _block_labels([r.info.name for r in rows], [r.info.shortcut == "projection" for r in rows]))
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     return fig
 
