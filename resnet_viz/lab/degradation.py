@@ -105,3 +105,26 @@ def run_degradation(config: DegradationConfig = DegradationConfig(), log=print) 
 
 def save_json(report: dict, path: str | Path) -> None:
     Path(path).write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
+VERDICT = {
+    "en": {"yes": "Measured: the deeper plain net ends with a higher training error ({p2:.2f} vs {p1:.2f}) and the deeper "
+                  "residual net does not ({r2:.2f} vs {r1:.2f}): the degradation effect appears here.",
+           "no": "Measured: final training error plain {d1} {p1:.2f}, plain {d2} {p2:.2f}, residual {d1} {r1:.2f}, "
+                 "residual {d2} {r2:.2f}. The degradation effect does not appear at this small budget."},
+    "ko": {"yes": "측정 결과: 더 깊은 평범한 망의 훈련 오차가 더 높고({p2:.2f} 대 {p1:.2f}) 더 깊은 잔차망은 그렇지 않습니다"
+                  "({r2:.2f} 대 {r1:.2f}): 성능 저하 현상이 나타납니다.",
+           "no": "측정 결과: 최종 훈련 오차 평범한 망 {d1}층 {p1:.2f}, {d2}층 {p2:.2f}, 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f}. "
+                 "이 작은 예산에서는 성능 저하 현상이 나타나지 않습니다."},
+}
+
+
+def verdict(report: dict, lang: str = "en") -> str:
+    """One sentence saying whether the measured curves show the degradation effect."""
+    from ..i18n import pick
+
+    final = {(c["depth"], c["residual"]): c["train_error"][-1] for c in report["curves"]}
+    d1, d2 = sorted({c["depth"] for c in report["curves"]})
+    p1, p2, r1, r2 = final[d1, False], final[d2, False], final[d1, True], final[d2, True]
+    shown = p2 > p1 and r2 <= r1
+    return pick(VERDICT, "yes" if shown else "no", lang, d1=d1, d2=d2, p1=p1, p2=p2, r1=r1, r2=r2)

@@ -4,6 +4,7 @@ diagram and the degradation curves, for the sidebar's image, model, weights and 
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import gradio as gr
 from ..i18n import pick
 from ..lab.blocks import block_names
 from ..lab.charts import CHARTS, lab_chart_png
+from ..lab.degradation import verdict
 from ..lab.removal import analyze_without
 from ..lab.run import run_lab
 from ..render import cam_overlay
@@ -36,7 +38,7 @@ TEXT = {
         "diagram": "The first block of each stage, read from the module's convs: kernel, channels, stride, shortcut, ⊕. "
                    "Later blocks of a stage repeat it with an identity shortcut.",
         "degradation": "Training error of plain vs residual CIFAR-style nets on drawn shapes, trained on this CPU (command in "
-                       "assets/degradation/). Small nets, short budget: read the caption file for what it did and did not show.",
+                       "assets/degradation/). Small nets, short budget.",
         "untrained": "**Untrained (random) weights**: these charts describe an untrained network. Train one with "
                      "`resnet-viz train-demo --out demo` and start the app with `--weights demo/model.pt --class-names demo/classes.txt`.",
         "removed": "Top-5 with {n} block(s) removed", "cams": "Grad-CAM per stage with the blocks removed",
@@ -57,7 +59,7 @@ TEXT = {
         "diagram": "모듈의 실제 합성곱에서 읽은 각 단계의 첫 블록: 커널, 채널, 보폭, 지름길, ⊕. "
                    "단계의 나머지 블록은 항등 지름길로 이를 반복합니다.",
         "degradation": "그린 도형으로 이 CPU에서 훈련한 CIFAR식 평범한 망과 잔차망의 훈련 오차 (명령은 assets/degradation/). "
-                       "작은 망, 짧은 예산: 보여 준 것과 못 보여 준 것은 캡션 파일을 보세요.",
+                       "작은 망, 짧은 예산.",
         "untrained": "**훈련되지 않은(무작위) 가중치**: 이 차트는 훈련되지 않은 망을 보여 줍니다. "
                      "`resnet-viz train-demo --out demo`로 훈련하고 `--weights demo/model.pt --class-names demo/classes.txt`로 앱을 여세요.",
         "removed": "블록 {n}개를 제거한 top-5", "cams": "블록을 제거한 채 단계별 Grad-CAM",
@@ -73,6 +75,14 @@ def _degradation_png(lang: str) -> str | None:
     path = DEGRADATION / ("degradation_ko.png" if lang == "ko" and (DEGRADATION / "degradation_ko.png").exists()
                           else "degradation.png")
     return str(path) if path.exists() else None
+
+
+def _degradation_caption(lang: str) -> str:
+    """The fixed caption plus what the shipped curves measured."""
+    path = DEGRADATION / "degradation.json"
+    if not path.exists():
+        return _t("degradation", lang)
+    return _t("degradation", lang) + " " + verdict(json.loads(path.read_text(encoding="utf-8")), lang)
 
 
 def build(ctx: ViewContext) -> None:
@@ -106,7 +116,7 @@ def build(ctx: ViewContext) -> None:
         degradation_image = gr.Image(_degradation_png("en"), show_label=False, interactive=False, type="filepath",
                                      elem_id="lab-degradation")
         with gr.Column(scale=1, min_width=180):
-            degradation_caption = gr.Markdown(_t("degradation", "en"))
+            degradation_caption = gr.Markdown(_degradation_caption("en"))
             gr.DownloadButton("PNG", value=_degradation_png("en"), size="sm")
 
     @handles_errors
@@ -138,7 +148,7 @@ def build(ctx: ViewContext) -> None:
         return [_t("intro", lang), gr.Button(_t("run", lang)), *[_t(name, lang) for name in CHARTS],
                 *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
                 gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
-                _t("degradation", lang), gr.Image(_degradation_png(lang))]
+                _degradation_caption(lang), gr.Image(_degradation_png(lang))]
 
     ctx.on_language.append(([intro, run_button, *captions.values(), *downloads.values(), removed, rerun_button,
                              removed_top, removed_cams, degradation_caption, degradation_image], relabel))
