@@ -66,3 +66,14 @@ def compare_depths() -> tuple[DepthRow, ...]:
             meta["_metrics"]["ImageNet-1K"]["acc@1"], meta["num_params"], meta["_ops"],
         ))
     return tuple(rows)
+
+
+def compare_markdown(lang: str = "en") -> str:
+    """The depth comparison as a Markdown table."""
+    head = {"en": "| model | blocks per stage | block | layers | parameters | GFLOPs (mult-adds) | ImageNet acc@1 (DEFAULT weights, meta) |",
+            "ko": "| 모델 | 단계별 블록 수 | 블록 | 층 수 | 매개변수 | GFLOPs (곱-합) | ImageNet acc@1 (DEFAULT weights, meta) |"}
+    lines = [head.get(lang, head["en"]), "|---|---|---|---|---:|---:|---:|"]
+    for r in compare_depths():
+        lines.append(f"| {r.name} | {'-'.join(map(str, r.blocks))} | {r.block} | {r.layers_formula} | "
+                     f"{r.parameters / 1e6:.1f} M | {r.gflops:.2f} | {r.acc1:.1f}% |")
+    return "\n".join(lines)

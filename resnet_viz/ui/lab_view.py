@@ -11,6 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..i18n import pick
+from ..lab.arch import compare_markdown
 from ..lab.blocks import block_names
 from ..lab.charts import CHARTS, lab_chart_png
 from ..lab.degradation import verdict
@@ -41,7 +42,8 @@ TEXT = {
                        "assets/degradation/). Small nets, short budget.",
         "untrained": "**Untrained (random) weights**: these charts describe an untrained network. Train one with "
                      "`resnet-viz train-demo --out demo` and start the app with `--weights demo/model.pt --class-names demo/classes.txt`.",
-        "removed": "Top-5 with {n} block(s) removed", "cams": "Grad-CAM per stage with the blocks removed",
+        "removed": "Top-5 with {n} block(s) removed",
+        "compare": "Compare depths (FLOPs counted by torch, acc@1 from torchvision's weights meta)", "cams": "Grad-CAM per stage with the blocks removed",
     },
     "ko": {
         "intro": "### 잔차 실험실\nResNet을 ResNet이게 하는 것을 **이 사진과 이 모델에서 직접 측정**합니다. "
@@ -62,7 +64,8 @@ TEXT = {
                        "작은 망, 짧은 예산.",
         "untrained": "**훈련되지 않은(무작위) 가중치**: 이 차트는 훈련되지 않은 망을 보여 줍니다. "
                      "`resnet-viz train-demo --out demo`로 훈련하고 `--weights demo/model.pt --class-names demo/classes.txt`로 앱을 여세요.",
-        "removed": "블록 {n}개를 제거한 top-5", "cams": "블록을 제거한 채 단계별 Grad-CAM",
+        "removed": "블록 {n}개를 제거한 top-5",
+        "compare": "깊이 비교 (FLOPs는 torch가 세고, acc@1은 torchvision 가중치의 meta)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
     },
 }
 
@@ -112,6 +115,9 @@ def build(ctx: ViewContext) -> None:
         with gr.Row():
             removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0))
             removed_cams = gr.Gallery(label=_t("cams", "en"), columns=4, height=260)
+    with gr.Accordion("ResNet-18 … 152", open=False):
+        compare_button = gr.Button(_t("compare", "en"), size="sm")
+        compare_table = gr.Markdown("")
     with gr.Row():
         degradation_image = gr.Image(_degradation_png("en"), show_label=False, interactive=False, type="filepath",
                                      elem_id="lab-degradation")
@@ -140,6 +146,11 @@ def build(ctx: ViewContext) -> None:
         cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]
         return gr.Label(value=dict(result.predictions), label=_t("removed", lang, n=len(names or []))), cams
 
+    @handles_errors
+    def compare(lang):
+        return compare_markdown(lang)
+
+    compare_button.click(compare, [ctx.lang], [compare_table], api_name="lab_compare")
     chart_outputs = [status, *images.values(), *downloads.values(), removed]
     run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab")
     rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [removed_top, removed_cams], api_name="lab_remove")
@@ -148,7 +159,7 @@ def build(ctx: ViewContext) -> None:
         return [_t("intro", lang), gr.Button(_t("run", lang)), *[_t(name, lang) for name in CHARTS],
                 *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
                 gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
-                _degradation_caption(lang), gr.Image(_degradation_png(lang))]
+                _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang))]
 
     ctx.on_language.append(([intro, run_button, *captions.values(), *downloads.values(), removed, rerun_button,
-                             removed_top, removed_cams, degradation_caption, degradation_image], relabel))
+                             removed_top, removed_cams, degradation_caption, degradation_image, compare_button], relabel))
