@@ -17,18 +17,15 @@ STAGE_MODULES = ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3"
 
 
 def module_flops(model: nn.Module, size: int = 224) -> dict[str, int]:
-    """FLOPs (2 per multiply-add) of one forward at size×size, total and per top-level module.
-    Run on a meta-device copy of the structure when the model is large: no real arithmetic."""
+    """FLOPs (2 per multiply-add) of one forward at size×size, total and per top-level module."""
     x = torch.zeros(1, 3, size, size, device=next(model.parameters()).device)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(x)
-    counts = counter.get_flop_counts()
-    root = next(iter(counts))  # "Global" or the model's class name, depending on the version
+    counts = counter.get_flop_counts()  # keys like "ResNet.layer1"
     flops = {"total": counter.get_total_flops()}
     for name in STAGE_MODULES:
         key = next((k for k in counts if k.endswith(f".{name}")), None)
         flops[name] = sum(counts[key].values()) if key else 0
-    del root
     return flops
 
 

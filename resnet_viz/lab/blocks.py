@@ -3,7 +3,7 @@ branch F(x) (up to the last BN, before the addition) and the shortcut (x, or dow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -70,7 +70,3 @@ def walk(model: nn.Module, batch: torch.Tensor, visit: Callable[[BlockInfo, nn.M
 def block_names(model: nn.Module) -> list[str]:
     return [info.name for info, _ in residual_blocks(model)]
 
-
-def iter_blocks(model: nn.Module) -> Iterator[nn.Module]:
-    for _, block in residual_blocks(model):
-        yield block
