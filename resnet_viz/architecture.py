@@ -41,11 +41,23 @@ def describe(model: nn.Module) -> list[StageArchitecture]:
     return rows
 
 
-def markdown_table(model: nn.Module, name: str) -> str:
+STEM_NOTE = {
+    "en": ("Stem convention: the conv1 row is the stem's output *after* the 3×3 max-pool (56×56 for a 224 input, "
+           "like C1 in the lecture notes). He et al. Table 1 lists conv1 at 112×112 and counts the max-pool in conv2_x."),
+    "ko": ("스템 규칙: conv1 행은 3×3 최대 풀링 *뒤*의 스템 출력입니다(224 입력에서 56×56, 강의 노트의 C1). "
+           "He 외 논문 표 1은 conv1을 112×112로 적고 최대 풀링을 conv2_x에 넣습니다."),
+}
+
+
+def markdown_table(model: nn.Module, name: str, lang: str = "en") -> str:
+    """The stage table; its rows (stem, four stages, fc head) add up to the total parameters."""
     rows = describe(model)
     total = sum(p.numel() for p in model.parameters())
+    fc_params = sum(p.numel() for p in model.fc.parameters())
     lines = [
         f"**{name}** — {total / 1e6:.1f} M parameters",
+        "",
+        STEM_NOTE.get(lang, STEM_NOTE["en"]),
         "",
         "| stage | block | blocks | identity shortcuts | projection shortcuts | out channels | parameters |",
         "|---|---|---:|---:|---:|---:|---:|",
@@ -56,4 +68,7 @@ def markdown_table(model: nn.Module, name: str) -> str:
             f"| {row.label} | {row.block} | {blocks} | {row.identity_shortcuts or '—'} | "
             f"{row.projection_shortcuts or '—'} | {row.out_channels} | {row.parameters / 1e6:.2f} M |"
         )
+    lines.append(f"| fc · head | avg-pool + {model.fc.in_features}→{model.fc.out_features} linear | — | — | — | "
+                 f"{model.fc.out_features} | {fc_params / 1e6:.2f} M |")
+    lines.append(f"| **total** | | | | | | **{total / 1e6:.2f} M** |")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from pathlib import Path
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .lecture import register as register_lecture
+from .lab.cli import register as register_lab
 from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
 from .trust.command import register as register_trust
 
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
     register_lecture(commands)  # figure, compare
     register_trust(commands)
+    register_lab(commands)
     return parser
 
 

@@ -11,7 +11,7 @@ from ..malloc import tune_for_server
 from ..models import is_checkpoint
 from ..presenter import text, weights_banner
 from ..service import Analyzer, model_choices, target_choices
-from . import analysis_view, compare_view, lecture_view, trust_view
+from . import analysis_view, compare_view, lab_view, lecture_view, trust_view
 from .context import ASSETS, ViewContext, cache_examples  # noqa: F401 (exported by the package)
 from .errors import handles_errors
 from .widgets import SafeImage, TextDropdown
@@ -27,6 +27,7 @@ DEFAULT_CONCURRENCY = 2
 VIEWS = [
     ("Stages", "단계별 보기", analysis_view),
     ("One screen", "한 화면", lecture_view),
+    ("Residual lab", "잔차 실험실", lab_view),
     ("Trust checks", "신뢰도 점검", trust_view),
     ("Compare depths", "깊이 비교", compare_view),
 ]

@@ -1,0 +1,203 @@
+"""The lab's charts: matplotlib Figures (never pyplot) drawn and saved inside plotting.style."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from ..i18n import pick
+from ..plotting import figure_bytes, figure_lang, new_figure, style
+from .gradients import GradientFlow, Shattering
+from .lesion import LesionResult
+from .norms import BlockNorms
+
+TEXT = {
+    "en": {
+        "norms_title": "Residual branch F(x) vs shortcut, per block",
+        "residual": "‖F(x)‖ residual branch", "shortcut": "‖shortcut(x)‖", "ratio": "‖F(x)‖ / ‖shortcut‖",
+        "cosine": "cos(F(x), shortcut)", "norm": "L2 norm", "block": "block (P = projection shortcut)",
+        "lesion_title": "Lesion study: one block removed (output = relu(shortcut(x)))",
+        "prob": "target-class probability", "intact": "intact model", "changed": "top-1 changed",
+        "grad_title": "Gradient of the target logit w.r.t. each block's input",
+        "grad_y": "‖∂ logit / ∂ block input‖ (log)", "grad_x": "block (last → first)",
+        "with_shortcuts": "residual (as is)", "plain": "plain: relu(F(x)), no shortcuts",
+        "shatter_title": "Shattered gradients (Balduzzi et al. 2017)",
+        "shatter_x": "distance along a random line through the image (input std units)",
+        "shatter_y": "correlation with the gradient at the image",
+        "deg_title": "Training error, plain vs residual (drawn shapes, 32×32)",
+        "deg_x": "iterations", "deg_y": "training error", "res": "residual", "pl": "plain",
+    },
+    "ko": {
+        "norms_title": "블록별 잔차 경로 F(x)와 지름길(shortcut)",
+        "residual": "‖F(x)‖ 잔차 경로", "shortcut": "‖shortcut(x)‖ 지름길", "ratio": "‖F(x)‖ / ‖shortcut‖",
+        "cosine": "cos(F(x), shortcut)", "norm": "L2 노름", "block": "블록 (P = 사영(projection) 지름길)",
+        "lesion_title": "블록 제거 실험: 블록 하나씩 제거 (출력 = relu(shortcut(x)))",
+        "prob": "목표 클래스 확률", "intact": "제거 전 모델", "changed": "top-1 바뀜",
+        "grad_title": "각 블록 입력에 대한 목표 로짓의 기울기",
+        "grad_y": "‖∂ 로짓 / ∂ 블록 입력‖ (로그)", "grad_x": "블록 (마지막 → 처음)",
+        "with_shortcuts": "잔차망 (그대로)", "plain": "평범한 망: relu(F(x)), 지름길 없음",
+        "shatter_title": "산산조각 난 기울기 (Balduzzi 외 2017)",
+        "shatter_x": "이미지를 지나는 무작위 직선 위의 거리 (입력 표준편차 단위)",
+        "shatter_y": "이미지에서의 기울기와의 상관",
+        "deg_title": "훈련 오차: 평범한 망 vs 잔차망 (그린 도형, 32×32)",
+        "deg_x": "반복 횟수", "deg_y": "훈련 오차", "res": "잔차망", "pl": "평범한 망",
+    },
+}
+
+RESIDUAL_COLOUR, SHORTCUT_COLOUR, PLAIN_COLOUR = "#4f46e5", "#f59e0b", "#dc2626"
+
+
+def _t(key: str, lang: str) -> str:
+    return pick(TEXT, key, lang)
+
+
+def _block_labels(names: list[str], projection: list[bool]) -> list[str]:
+    return [f"{n} P" if p else n for n, p in zip(names, projection)]
+
+
+def _xticks(ax, labels: list[str]) -> None:
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=90 if len(labels) > 8 else 45, fontsize=7 if len(labels) > 20 else 8,
+                       ha="center" if len(labels) > 8 else "right")
+
+
+def norms_chart(norms: list[BlockNorms], lang: str = "en") -> Figure:
+    names = [n.info.name for n in norms]
+    proj = [n.info.shortcut == "projection" for n in norms]
+    fig = new_figure(max(7.0, 0.22 * len(norms) + 3), 5.4)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    x = np.arange(len(norms))
+    top.bar(x - 0.2, [n.residual_norm for n in norms], 0.4, color=RESIDUAL_COLOUR, label=_t("residual", lang))
+    top.bar(x + 0.2, [n.shortcut_norm for n in norms], 0.4, color=SHORTCUT_COLOUR, label=_t("shortcut", lang),
+            hatch=None)
+    for i, p in enumerate(proj):
+        if p:
+            top.axvspan(i - 0.5, i + 0.5, color="#e5e7eb", zorder=0)
+            bottom.axvspan(i - 0.5, i + 0.5, color="#e5e7eb", zorder=0)
+    top.set_ylabel(_t("norm", lang))
+    top.set_title(_t("norms_title", lang))
+    top.legend(fontsize=8)
+    bottom.bar(x, [n.ratio for n in norms], 0.6, color=RESIDUAL_COLOUR, alpha=0.6, label=_t("ratio", lang))
+    bottom.axhline(1.0, color="#6b7280", lw=0.8, ls="--")
+    twin = bottom.twinx()
+    twin.plot(x, [n.cosine for n in norms], "o-", color="#059669", ms=3, lw=1, label=_t("cosine", lang))
+    twin.set_ylim(-1, 1)
+    twin.set_ylabel(_t("cosine", lang), color="#059669", fontsize=8)
+    bottom.set_ylabel(_t("ratio", lang), fontsize=8)
+    _xticks(bottom, _block_labels(names, proj))
+    bottom.set_xlabel(_t("block", lang))
+    fig.tight_layout()
+    return fig
+
+
+def lesion_chart(intact_prob: float, rows: list[LesionResult], lang: str = "en") -> Figure:
+    fig = new_figure(max(7.0, 0.22 * len(rows) + 3), 4.0)
+    ax = fig.subplots()
+    x = np.arange(len(rows))
+    kept = [r.top1_kept for r in rows]
+    colours = [RESIDUAL_COLOUR if k else PLAIN_COLOUR for k in kept]
+    ax.bar(x, [r.target_prob for r in rows], 0.7, color=colours)
+    ax.axhline(intact_prob, color="#111827", lw=1, ls="--", label=f"{_t('intact', lang)}: {intact_prob:.3f}")
+    ax.add_patch(Rectangle((0, 0), 0, 0, color=PLAIN_COLOUR, label=_t("changed", lang)))
+    # Random weights give tiny probabilities: scale to what is there, not to 1.
+    ax.set_ylim(0, min(1.02, 1.2 * max([intact_prob, *(r.target_prob for r in rows)]) + 1e-6))
+    ax.set_ylabel(_t("prob", lang))
+    ax.set_title(_t("lesion_title", lang))
+    _xticks(ax, _block_labels([r.info.name for r in rows], [r.info.shortcut == "projection" for r in rows]))
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def gradient_chart(flow: GradientFlow, projection: list[bool], lang: str = "en") -> Figure:
+    fig = new_figure(max(7.0, 0.22 * len(flow.names) + 3), 4.0)
+    ax = fig.subplots()
+    order = list(range(len(flow.names)))[::-1]
+    x = np.arange(len(order))
+    ax.semilogy(x, [flow.residual[i] for i in order], "o-", color=RESIDUAL_COLOUR, ms=3, label=_t("with_shortcuts", lang))
+    ax.semilogy(x, [flow.plain[i] for i in order], "s-", color=PLAIN_COLOUR, ms=3, label=_t("plain", lang))
+    ax.set_title(_t("grad_title", lang))
+    ax.set_ylabel(_t("grad_y", lang))
+    ax.set_xlabel(_t("grad_x", lang))
+    _xticks(ax, _block_labels([flow.names[i] for i in order], [projection[i] for i in order]))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def shattering_chart(shatter: Shattering, lang: str = "en") -> Figure:
+    fig = new_figure(6.0, 3.6)
+    ax = fig.subplots()
+    ax.plot(shatter.steps, shatter.residual, "o-", color=RESIDUAL_COLOUR, label=_t("with_shortcuts", lang))
+    ax.plot(shatter.steps, shatter.plain, "s-", color=PLAIN_COLOUR, label=_t("plain", lang))
+    ax.set_ylim(-0.1, 1.05)
+    ax.set_title(_t("shatter_title", lang))
+    ax.set_xlabel(_t("shatter_x", lang), fontsize=8)
+    ax.set_ylabel(_t("shatter_y", lang), fontsize=8)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def degradation_chart(report: dict, lang: str = "en") -> Figure:
+    fig = new_figure(6.5, 4.0)
+    ax = fig.subplots()
+    styles = {0: "--", 1: "-"}
+    depths = sorted({c["depth"] for c in report["curves"]})
+    for c in report["curves"]:
+        colour = RESIDUAL_COLOUR if c["residual"] else PLAIN_COLOUR
+        width = 2.0 if c["depth"] == depths[-1] else 1.0
+        name = _t("res" if c["residual"] else "pl", lang)
+        ax.plot(c["iterations"], c["train_error"], styles[c["depth"] == depths[-1]], color=colour, lw=width,
+                label=f"{name}-{c['depth']}")
+    ax.set_xlabel(_t("deg_x", lang))
+    ax.set_ylabel(_t("deg_y", lang))
+    ax.set_ylim(0, 1)
+    ax.set_title(_t("deg_title", lang))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def chart_png(draw: Callable[..., Figure], *args, lang: str = "en", dpi: int = 100) -> bytes:
+    """Draw a chart and encode it as PNG, both inside plotting.style (fonts for Korean)."""
+    code = figure_lang(lang)
+    with style(code):
+        return figure_bytes(draw(*args, lang=code), "png", dpi)
+
+
+def save_chart(path: str | Path, draw: Callable[..., Figure], *args, lang: str = "en") -> None:
+    Path(path).write_bytes(chart_png(draw, *args, lang=lang))
+
+
+CHARTS = ("norms", "lesion", "gradients", "shattering", "diagram")
+
+
+def lab_chart_png(result, model, name: str, lang: str = "en") -> bytes:
+    """One of the lab's charts (CHARTS) for a LabResult, as PNG."""
+    from .diagram import block_diagram
+
+    if name == "norms":
+        return chart_png(norms_chart, result.norms, lang=lang)
+    if name == "lesion":
+        return chart_png(lesion_chart, result.intact_prob, result.lesions, lang=lang)
+    if name == "gradients":
+        return chart_png(gradient_chart, result.flow, result.projection, lang=lang)
+    if name == "shattering":
+        return chart_png(shattering_chart, result.shatter, lang=lang)
+    if name == "diagram":
+        return chart_png(block_diagram, model, result.model, lang=lang)
+    raise KeyError(name)
+
+
+def save_lab_charts(result, model, out: Path, lang: str = "en") -> list[Path]:
+    paths = []
+    for name in CHARTS:
+        path = Path(out) / f"{name}.png"
+        path.write_bytes(lab_chart_png(result, model, name, lang))
+        paths.append(path)
+    return paths

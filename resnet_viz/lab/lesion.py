@@ -1,0 +1,83 @@
+"""Ensemble behaviour (Veit et al. 2016): remove one block at a time. Removing a block is defined
+exactly as zeroing its residual branch, so the block outputs relu(shortcut(x))."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .blocks import Block, BlockInfo, residual_blocks, shortcut
+
+
+class LesionedBlock(nn.Module):
+    """A block with its residual branch zeroed: relu(shortcut(x))."""
+
+    def __init__(self, block: Block) -> None:
+        super().__init__()
+        self.block = block
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block.relu(shortcut(self.block, x))
+
+
+@contextmanager
+def lesioned(model: nn.Module, names: Iterable[str]) -> Iterator[nn.Module]:
+    """The model with the named blocks removed, restored on exit, also when the body raises.
+    Use it on a private copy (`lesion_copy`) or under the model's lock: it swaps child modules."""
+    wanted = set(names)
+    known = {info.name for info, _ in residual_blocks(model)}
+    unknown = wanted - known
+    if unknown:
+        raise KeyError(f"no such block: {', '.join(sorted(unknown))}")
+    swapped: list[tuple[nn.Module, str, nn.Module]] = []
+    try:
+        for info, block in residual_blocks(model):
+            if info.name in wanted:
+                parent, index = getattr(model, info.stage), info.name.split(".")[1]
+                swapped.append((parent, index, block))
+                parent._modules[index] = LesionedBlock(block)
+        yield model
+    finally:
+        for parent, index, block in swapped:
+            parent._modules[index] = block
+
+
+def lesion_copy(model: nn.Module, names: Iterable[str]) -> nn.Module:
+    """A deep copy with the named blocks removed for good; the given model is untouched."""
+    clone = copy.deepcopy(model)
+    wanted = set(names)
+    for info, block in residual_blocks(clone):
+        if info.name in wanted:
+            getattr(clone, info.stage)._modules[info.name.split(".")[1]] = LesionedBlock(block)
+    return clone
+
+
+@dataclass(frozen=True)
+class LesionResult:
+    info: BlockInfo
+    target_prob: float  # softmax probability of the target class with this block removed
+    top1: int  # the class predicted with this block removed
+    top1_kept: bool
+
+
+@torch.no_grad()
+def lesion_sweep(model: nn.Module, batch: torch.Tensor, target: int,
+                 progress: Callable[[int, int, str], None] | None = None) -> tuple[float, int, list[LesionResult]]:
+    """Intact target probability and top-1, then one row per removed block. Works on a deep copy."""
+    work = copy.deepcopy(model)
+    intact = torch.softmax(work(batch)[0].double(), 0)
+    top1 = int(intact.argmax())
+    rows = []
+    blocks = residual_blocks(work)
+    for i, (info, _) in enumerate(blocks):
+        if progress is not None:
+            progress(i, len(blocks), info.name)
+        with lesioned(work, [info.name]):
+            p = torch.softmax(work(batch)[0].double(), 0)
+        rows.append(LesionResult(info, float(p[target]), int(p.argmax()), int(p.argmax()) == top1))
+    return float(intact[target]), top1, rows

@@ -1,0 +1,165 @@
+"""The residual lab view: block norms, lesion study, gradient flow and shattering, the block
+diagram and the degradation curves, for the sidebar's image, model, weights and class."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from ..i18n import pick
+from ..lab.arch import compare_markdown
+from ..lab.blocks import block_names
+from ..lab.charts import CHARTS, lab_chart_png
+from ..lab.degradation import verdict
+from ..lab.removal import analyze_without
+from ..lab.run import run_lab
+from ..render import cam_overlay
+from .context import ASSETS, ViewContext
+from .errors import handles_errors
+
+DEGRADATION = ASSETS / "degradation"
+TEXT = {
+    "en": {
+        "intro": "### Residual lab\nWhat makes a ResNet a ResNet, **measured on this photo and this model**. "
+                 "Press the button: it runs on the image, model, weights and class chosen in the sidebar.",
+        "run": "Run the lab", "remove": "Remove these blocks (output = relu(shortcut(x)))",
+        "rerun": "Predict again without them", "download": "Download PNG",
+        "norms": "Per block: ‖F(x)‖ (residual branch, before ⊕) against ‖shortcut(x)‖ on this image; ratio and cosine below. "
+                 "Grey = projection shortcut. It measures one image, not the whole dataset.",
+        "lesion": "Target-class probability with one block removed (its residual branch zeroed); red = top-1 changed. "
+                  "One block at a time: it does not show what removing several does (use the toggles below).",
+        "gradients": "Gradient norm of the target logit at each block's input, residual vs the same weights made plain "
+                     "(relu(F(x)), no shortcut). The plain copy was never trained as plain: this shows gradient flow, not accuracy.",
+        "shattering": "Correlation of input gradients along a short random line through the image (seeded): "
+                      "shortcuts keep gradients correlated for longer (Balduzzi et al. 2017). One line, one image.",
+        "diagram": "The first block of each stage, read from the module's convs: kernel, channels, stride, shortcut, ⊕. "
+                   "Later blocks of a stage repeat it with an identity shortcut.",
+        "degradation": "Training error of plain vs residual CIFAR-style nets on drawn shapes, trained on this CPU (command in "
+                       "assets/degradation/). Small nets, short budget.",
+        "untrained": "**Untrained (random) weights**: these charts describe an untrained network. Train one with "
+                     "`resnet-viz train-demo --out demo` and start the app with `--weights demo/model.pt --class-names demo/classes.txt`.",
+        "removed": "Top-5 with {n} block(s) removed",
+        "compare": "Compare depths (FLOPs counted by torch, acc@1 from torchvision's weights meta)", "cams": "Grad-CAM per stage with the blocks removed",
+    },
+    "ko": {
+        "intro": "### 잔차 실험실\nResNet을 ResNet이게 하는 것을 **이 사진과 이 모델에서 직접 측정**합니다. "
+                 "버튼을 누르면 사이드바에서 고른 이미지·모델·가중치·클래스로 실행합니다.",
+        "run": "실험 실행", "remove": "이 블록 제거 (출력 = relu(shortcut(x)))",
+        "rerun": "제거한 채로 다시 예측", "download": "PNG 내려받기",
+        "norms": "블록마다 이 이미지에서 잰 ‖F(x)‖(잔차 경로, ⊕ 직전)와 ‖shortcut(x)‖; 아래는 비율과 코사인. "
+                 "회색 = 사영 지름길. 이미지 한 장의 측정이지 데이터셋 전체가 아닙니다.",
+        "lesion": "블록 하나를 제거(잔차 경로를 0으로)했을 때 목표 클래스 확률; 빨강 = top-1이 바뀜. "
+                  "한 번에 하나씩만 제거합니다: 여러 개를 함께 제거한 결과는 아래 토글로 보세요.",
+        "gradients": "각 블록 입력에서 목표 로짓의 기울기 크기: 잔차망 vs 같은 가중치의 평범한 망(relu(F(x)), 지름길 없음). "
+                     "평범한 망으로 훈련한 것이 아니므로 정확도가 아니라 기울기 흐름만 보여 줍니다.",
+        "shattering": "이미지를 지나는 짧은 무작위 직선(고정 시드) 위에서 입력 기울기의 상관: "
+                      "지름길이 있으면 기울기가 더 오래 상관을 유지합니다(Balduzzi 외 2017). 직선 하나, 이미지 한 장.",
+        "diagram": "모듈의 실제 합성곱에서 읽은 각 단계의 첫 블록: 커널, 채널, 보폭, 지름길, ⊕. "
+                   "단계의 나머지 블록은 항등 지름길로 이를 반복합니다.",
+        "degradation": "그린 도형으로 이 CPU에서 훈련한 CIFAR식 평범한 망과 잔차망의 훈련 오차 (명령은 assets/degradation/). "
+                       "작은 망, 짧은 예산.",
+        "untrained": "**훈련되지 않은(무작위) 가중치**: 이 차트는 훈련되지 않은 망을 보여 줍니다. "
+                     "`resnet-viz train-demo --out demo`로 훈련하고 `--weights demo/model.pt --class-names demo/classes.txt`로 앱을 여세요.",
+        "removed": "블록 {n}개를 제거한 top-5",
+        "compare": "깊이 비교 (FLOPs는 torch가 세고, acc@1은 torchvision 가중치의 meta)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
+    },
+}
+
+
+def _t(key: str, lang: str | None, **values) -> str:
+    return pick(TEXT, key, lang or "en", **values)
+
+
+def _degradation_png(lang: str) -> str | None:
+    path = DEGRADATION / ("degradation_ko.png" if lang == "ko" and (DEGRADATION / "degradation_ko.png").exists()
+                          else "degradation.png")
+    return str(path) if path.exists() else None
+
+
+def _degradation_caption(lang: str) -> str:
+    """The fixed caption plus what the shipped curves measured."""
+    path = DEGRADATION / "degradation.json"
+    if not path.exists():
+        return _t("degradation", lang)
+    return _t("degradation", lang) + " " + verdict(json.loads(path.read_text(encoding="utf-8")), lang)
+
+
+def build(ctx: ViewContext) -> None:
+    analyzer = ctx.analyzer
+    folder = Path(tempfile.mkdtemp(prefix="resnet-viz-lab-"))
+
+    def write(data: bytes, name: str) -> str:
+        path = folder / f"{name}-{hashlib.sha1(data).hexdigest()[:16]}.png"
+        if not path.exists():
+            path.write_bytes(data)
+        return str(path)
+
+    intro = gr.Markdown(_t("intro", "en"))
+    run_button = gr.Button(_t("run", "en"), variant="primary")
+    status = gr.Markdown("")
+    images, downloads, captions = {}, {}, {}
+    for name in CHARTS:
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=4):
+                images[name] = gr.Image(show_label=False, interactive=False, type="filepath", elem_id=f"lab-{name}")
+            with gr.Column(scale=1, min_width=180):
+                captions[name] = gr.Markdown(_t(name, "en"))
+                downloads[name] = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
+    with gr.Accordion("Remove blocks / 블록 제거", open=True):
+        removed = gr.CheckboxGroup([], label=_t("remove", "en"), elem_id="lab-remove")
+        rerun_button = gr.Button(_t("rerun", "en"))
+        with gr.Row():
+            removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0))
+            removed_cams = gr.Gallery(label=_t("cams", "en"), columns=4, height=260)
+    with gr.Accordion("ResNet-18 … 152", open=False):
+        compare_button = gr.Button(_t("compare", "en"), size="sm")
+        compare_table = gr.Markdown("")
+    with gr.Row():
+        degradation_image = gr.Image(_degradation_png("en"), show_label=False, interactive=False, type="filepath",
+                                     elem_id="lab-degradation")
+        with gr.Column(scale=1, min_width=180):
+            degradation_caption = gr.Markdown(_degradation_caption("en"))
+            gr.DownloadButton("PNG", value=_degradation_png("en"), size="sm")
+
+    @handles_errors
+    def run(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
+        if not image_path:
+            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
+        loaded = analyzer.model(model_name, weights_name)
+        result = run_lab(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
+        pngs = [write(lab_chart_png(result, loaded.module, name, lang), name) for name in CHARTS]
+        note = "" if loaded.is_pretrained else _t("untrained", lang)
+        head = f"**{result.model}** · {result.weights} · {result.target_label} ({result.target}) · p = {result.intact_prob:.3f}"
+        return [f"{head}\n\n{note}", *pngs, *[gr.DownloadButton(value=p, visible=True) for p in pngs],
+                gr.CheckboxGroup(choices=block_names(loaded.module), value=[])]
+
+    @handles_errors
+    def rerun(image_path, model_name, weights_name, method, target, names, lang):
+        if not image_path:
+            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
+        loaded = analyzer.model(model_name, weights_name)
+        result = analyze_without(loaded, image_path, names or [], target or None, method or "gradcam")
+        cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]
+        return gr.Label(value=dict(result.predictions), label=_t("removed", lang, n=len(names or []))), cams
+
+    @handles_errors
+    def compare(lang):
+        return compare_markdown(lang)
+
+    compare_button.click(compare, [ctx.lang], [compare_table], api_name="lab_compare")
+    chart_outputs = [status, *images.values(), *downloads.values(), removed]
+    run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab")
+    rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [removed_top, removed_cams], api_name="lab_remove")
+
+    def relabel(lang: str) -> list:
+        return [_t("intro", lang), gr.Button(_t("run", lang)), *[_t(name, lang) for name in CHARTS],
+                *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
+                gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
+                _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang))]
+
+    ctx.on_language.append(([intro, run_button, *captions.values(), *downloads.values(), removed, rerun_button,
+                             removed_top, removed_cams, degradation_caption, degradation_image, compare_button], relabel))
