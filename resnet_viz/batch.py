@@ -18,19 +18,16 @@ from tqdm import tqdm
 from .analysis import AnalysisResult, ClassChoice, ImageClassification, check_contrast, analyze_prepared, preprocess, resolve_target
 from .cam import Normalization, check_normalization, get_method
 from .errors import ImageInputError, ResnetVizError
-from .images import load_image
+from .images import IMAGE_SUFFIXES, images_in, load_image
 from .models import LoadedModel
 from .render import channel_overlay, encode_png, render_encoded
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
-
 
 def find_images(inputs: Sequence[str | os.PathLike]) -> list[Path]:
     """Files as given (a bad one is reported later, not skipped silently); folders: their images, sorted."""
     found: list[Path] = []
     for entry in map(Path, inputs):
         if entry.is_dir():
-            found += sorted(p for p in entry.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            found += images_in(entry)
         else:
             found.append(entry)
     if not found:

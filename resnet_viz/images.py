@@ -17,6 +17,13 @@ MIN_SIDE = 16
 MAX_ASPECT = 10.0  # the network sees a centre square: past 10:1 it would see a sliver
 
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray
+# What a folder given to the CLI's batch commands is searched for.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+
+
+def images_in(folder: Path) -> list[Path]:
+    """The image files under a folder (recursively), sorted: the order of a batch's outputs."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
 def _open(source: str | os.PathLike | bytes, name: str | None) -> Image.Image:

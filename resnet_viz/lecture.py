@@ -18,11 +18,11 @@ from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .figure import FigureOptions, render_figure
 from .i18n import check_lang, pick
+from .images import IMAGE_SUFFIXES, images_in
 from .models import LoadedModel, load_model
 from .plotting import FORMATS, figure_lang
 from .render import COLORMAPS
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 MANIFEST_VERSION = 1
 PACKAGES = ("torch", "torchvision", "grad-cam", "resnet-viz", "matplotlib", "pillow", "numpy")
 
@@ -101,12 +101,12 @@ def sha256(data: bytes) -> str:
 
 
 def collect_images(inputs: list[str], lang: str = "en") -> list[Path]:
-    """Files as given; folders expanded to their images (sorted, not recursive)."""
+    """Files as given; folders expanded to their images (sorted, recursive)."""
     found: list[Path] = []
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+            images = images_in(path)
             if not images:
                 raise ResnetVizError(pick(TEXT, "no_images", lang, path=path, suffixes=" ".join(IMAGE_SUFFIXES)))
             found += images
