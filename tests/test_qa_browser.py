@@ -1,0 +1,80 @@
+"""Defects found by exploratory testing, each as a user met it in Chromium: a Korean student, a lecturer
+on the One screen tab, a careless user who switches things after an analysis."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "examples"
+needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
+                                    reason="Debian chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, http_server):
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="en-US")
+    page.goto(http_server)
+    page.locator("#banner").get_by_text("Untrained weights").wait_for(timeout=60_000)
+    yield page
+    page.close()
+
+
+def language(page, name: str) -> None:
+    page.locator("#lang").get_by_text(name).click()
+
+
+def upload(page, path: Path) -> None:
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    time.sleep(1.5)  # the upload and the image's change event
+
+
+def pick(page, elem_id: str, typed: str, option: str) -> None:
+    """Type into a dropdown and pick the option, as a user does."""
+    field = page.locator(f"#{elem_id} input")
+    field.click()
+    field.press("Control+a")
+    page.keyboard.type(typed)
+    page.get_by_role("option", name=option).click()
+    time.sleep(0.5)
+
+
+@needs_chromium
+def test_korean_banner_and_refusal_follow_the_language(page, tmp_path):
+    """The banner's reason ('… is not in the torch hub cache …') and a refused photo's message stayed
+    English in Korean; the refusal notice stayed in the language it was made in."""
+    language(page, "한국어")
+    banner = page.locator("#banner")
+    banner.get_by_text("torch hub 캐시").wait_for(timeout=15_000)
+    assert "is not in the torch hub cache" not in banner.inner_text()
+    assert "resnet-viz weights fetch resnet18" in banner.inner_text()  # the command stays a command
+
+    fake = tmp_path / "notes.jpg"
+    fake.write_text("not a photo")
+    upload(page, fake)
+    page.get_by_role("button", name="분석").click()
+    notice = page.locator("#notice")
+    notice.get_by_text("읽을 수 있는 이미지가 아닙니다").wait_for(timeout=30_000)
+    assert "notes.jpg" in notice.inner_text() and "is not an image" not in notice.inner_text()
+
+    language(page, "English")
+    notice.get_by_text("Not analysed.").wait_for(timeout=15_000)
+    assert "notes.jpg is not an image that can be read" in notice.inner_text()
+    language(page, "한국어")
+    notice.get_by_text("분석하지 못했습니다").wait_for(timeout=15_000)
+    assert "읽을 수 있는 이미지가 아닙니다" in notice.inner_text()
