@@ -78,3 +78,34 @@ def test_korean_banner_and_refusal_follow_the_language(page, tmp_path):
     language(page, "한국어")
     notice.get_by_text("분석하지 못했습니다").wait_for(timeout=15_000)
     assert "읽을 수 있는 이미지가 아닙니다" in notice.inner_text()
+
+
+@needs_chromium
+def test_one_screen_names_the_contrast_class_and_says_when_it_is_stale(page):
+    """With a contrast class B the One screen (and the slide figure) said 'Grad-CAM for “A”' for maps of
+    A − B; after a model switch it kept showing the old model's results without a word."""
+    upload(page, EXAMPLES / "chelsea.jpg")
+    pick(page, "contrast", "tabb", "tabby (281)")
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_role("tab", name="One screen").click()
+    top = page.locator("#one-screen .os-top")
+    top.wait_for(timeout=120_000)
+    page.wait_for_function("() => document.querySelector('#one-screen .os-top').innerText.includes('tabby')",
+                           timeout=30_000)
+    assert "” − “tabby” (" in top.inner_text() and " − 281)" in top.inner_text()
+    stale = page.locator("#one-screen-stale")
+    assert not stale.is_visible()
+
+    pick(page, "model", "resnet34", "resnet34")
+    stale.get_by_text("Not up to date").wait_for(timeout=30_000)
+    assert "model" in stale.inner_text()
+    assert "resnet18" in top.inner_text()  # still the analysis it is about, now marked
+
+
+def test_slide_figure_title_names_the_contrast_class(resnet18, chelsea):
+    from resnet_viz import analyze
+    from resnet_viz.figure import _title
+
+    result = analyze(resnet18, chelsea, target="tabby", method="gradcam", contrast="tiger cat")
+    assert "“tabby” − “tiger cat” (281 − 282)" in _title(result, "en")
+    assert "“tabby” − “tiger cat” (281 − 282)에 대한" in _title(result, "ko")
