@@ -128,6 +128,7 @@ TEXT: Table = {
         "untrained_banner": "⚠️ **Untrained weights.** {model} is running with **random weights**, so its predictions "
                             "are meaningless and its heatmaps show the mechanics, not what a trained network has learned. {note}",
         "inspect": "Inspect one channel", "stage": "Stage", "channel": "Channel id (from the grid's #labels)",
+        "stage_info": "conv1 … conv5_x, C1 … C5 or maxpool, layer1 … layer4",
         "show_channel": "Show channel", "channel_image": "Channel over the image",
         "channel_caption": "Channel **#{channel}** of **{stage}** over the photo ({method} not involved: this is the raw activation).",
         "no_photo": "Upload a photo first (or pick one of the examples).",
@@ -183,6 +184,7 @@ TEXT: Table = {
         "untrained_banner": "⚠️ **학습되지 않은 가중치.** {model}은(는) **무작위 가중치**로 실행 중이므로 예측은 의미가 없고, "
                             "히트맵은 학습된 네트워크가 배운 것이 아니라 계산 과정만 보여 줍니다. {note}",
         "inspect": "채널 하나 살펴보기", "stage": "단계", "channel": "채널 번호 (격자의 # 번호)",
+        "stage_info": "conv1 … conv5_x, C1 … C5 또는 maxpool, layer1 … layer4",
         "show_channel": "채널 보기", "channel_image": "이미지 위의 채널",
         "channel_caption": "**{stage}** 의 채널 **#{channel}** 을(를) 사진 위에 겹침 ({method}와 무관한 원래 활성값).",
         "no_photo": "먼저 사진을 올리세요 (또는 예시를 고르세요).",

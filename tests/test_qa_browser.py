@@ -109,3 +109,21 @@ def test_slide_figure_title_names_the_contrast_class(resnet18, chelsea):
     result = analyze(resnet18, chelsea, target="tabby", method="gradcam", contrast="tiger cat")
     assert "“tabby” − “tiger cat” (281 − 282)" in _title(result, "en")
     assert "“tabby” − “tiger cat” (281 − 282)에 대한" in _title(result, "ko")
+
+
+@needs_chromium
+def test_korean_compare_table_headers_and_stage_hint(page):
+    """In Korean the depth comparison's column names stayed English (Gradio ignores new headers of a
+    table that has a value), and the channel inspector's stage hint said 'or'."""
+    language(page, "한국어")
+    page.get_by_role("tab", name="깊이 비교").click()
+    table = page.locator("#compare-table")
+    page.wait_for_function("() => document.querySelector('#compare-table').innerText.includes('매개변수 (M)')",
+                           timeout=15_000)
+    assert "params (M)" not in table.inner_text() and "상위 3개" in table.inner_text()
+    page.get_by_role("tab", name="단계별 보기").click()
+    assert page.get_by_text("C1 … C5 또는 maxpool").is_visible()
+    language(page, "English")
+    page.get_by_role("tab", name="Compare depths").click()
+    page.wait_for_function("() => document.querySelector('#compare-table').innerText.includes('params (M)')",
+                           timeout=15_000)

@@ -121,14 +121,14 @@ def _inspector(page: StagesPage) -> None:
         with gr.Row():
             stage = TextDropdown([(say.stage_label(s), s.paper_name) for s in STAGES], value="conv5_x",
                                  label=say.text("stage"), allow_custom_value=True,
-                                 info="conv1 … conv5_x, C1 … C5 or maxpool, layer1 … layer4")
+                                 info=say.text("stage_info"))
             channel = LenientNumber(value=0, precision=0, label=say.text("channel"), elem_id="channel-id")
             button = gr.Button(say.text("show_channel"))
         note = _hidden(label="channel note", elem_id="channel-note")
         image = gr.Image(label="channel", show_label=False, interactive=False, height=360, elem_id="channel-image")
     page.inspector = dict(stage=stage, channel=channel, button=button, note=note, image=image, state=gr.State(None))
     page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("inspect", c))),
-                     (stage, lambda c: gr.Dropdown(label=say.text("stage", c),
+                     (stage, lambda c: gr.Dropdown(label=say.text("stage", c), info=say.text("stage_info", c),
                                                    choices=[(say.stage_label(s, c), s.paper_name) for s in STAGES])),
                      (channel, lambda c: gr.Number(label=say.text("channel", c))),
                      (button, lambda c: gr.Button(say.text("show_channel", c)))]

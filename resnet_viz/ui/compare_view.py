@@ -94,13 +94,21 @@ def build(ctx: ViewContext) -> None:
     figure = gr.Image(label=TEXT["en"]["figure"], show_label=False, interactive=False, elem_id="compare-figure")
     caption = gr.Markdown(TEXT["en"]["figure"])
     files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90)
+
+    @handles_errors
+    def reheader(current, lang):
+        """The table's column names in the new language, its rows kept: Gradio ignores new `headers`
+        for a table that already has a value (even an empty one)."""
+        rows = [] if current is None or current.empty else current.astype(object).where(current.notna(), None).values.tolist()
+        return gr.Dataframe(value={"headers": pick_columns(lang), "data": rows}, label=pick(TEXT, "table", lang))
+
+    ctx.lang.change(reheader, [table, ctx.lang], [table], api_visibility="private", show_progress="hidden")
     button.click(run, [ctx.image, ctx.method, ctx.target, pretrained_only, ctx.lang], [table, figure, files],
                  api_name="compare", concurrency_id="compare", concurrency_limit=1)
     ctx.on_language.append((
-        [intro, pretrained_only, button, table, figure, caption, files],
+        [intro, pretrained_only, button, figure, caption, files],
         lambda lang: [pick(TEXT, "intro", lang), gr.Checkbox(label=pick(TEXT, "pretrained_only", lang)),
                       gr.Button(pick(TEXT, "button", lang)),
-                      gr.Dataframe(label=pick(TEXT, "table", lang), headers=pick_columns(lang)),
                       gr.Image(label=pick(TEXT, "figure", lang)), pick(TEXT, "figure", lang),
                       gr.File(label=pick(TEXT, "files", lang))],
     ))
