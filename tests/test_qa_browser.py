@@ -127,3 +127,24 @@ def test_korean_compare_table_headers_and_stage_hint(page):
     page.get_by_role("tab", name="Compare depths").click()
     page.wait_for_function("() => document.querySelector('#compare-table').innerText.includes('params (M)')",
                            timeout=15_000)
+
+
+@needs_chromium
+def test_trust_checks_say_when_they_are_stale_or_in_the_other_language(page):
+    """The trust tab kept its verdict and charts, in English, after a switch to Korean, and after a
+    model switch, without a word: a student read an old model's verdict as the new one's."""
+    upload(page, EXAMPLES / "chelsea.jpg")
+    page.get_by_role("tab", name="Trust checks").click()
+    page.get_by_role("button", name="Sanity checks").click()
+    page.get_by_text("Class check: ρ with the top-1 map").wait_for(timeout=120_000)
+    notice = page.locator("#trust-stale")
+    assert not notice.is_visible()
+    language(page, "한국어")
+    notice.get_by_text("영어로 실행되었습니다").wait_for(timeout=15_000)
+    page.get_by_role("button", name="건전성 점검").click()
+    page.get_by_text("클래스 점검: 1위 히트맵과의 ρ").wait_for(timeout=120_000)
+    page.wait_for_function("() => { const s = document.querySelector('#trust-stale'); return !s || s.offsetParent === null }",
+                           timeout=15_000)
+    pick(page, "model", "resnet34", "resnet34")
+    notice.get_by_text("최신이 아닙니다").wait_for(timeout=30_000)
+    assert "모델" in notice.inner_text()
