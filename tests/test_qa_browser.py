@@ -148,3 +148,16 @@ def test_trust_checks_say_when_they_are_stale_or_in_the_other_language(page):
     pick(page, "model", "resnet34", "resnet34")
     notice.get_by_text("최신이 아닙니다").wait_for(timeout=30_000)
     assert "모델" in notice.inner_text()
+
+
+def test_compare_table_says_untrained_in_korean():
+    """The Korean depth table said 'random (UNTRAINED)' in every row."""
+    from types import SimpleNamespace
+
+    from resnet_viz.ui.compare_view import table_rows
+
+    row = SimpleNamespace(model="resnet18", weights_label="random", weights_status="untrained", params=11.7e6,
+                          gflops=1.81, seconds=0.2, top=[("tabby", 0.5)], note="")
+    comparison = SimpleNamespace(rows=[row])
+    assert table_rows(comparison, "ko")[0][1] == "random (학습되지 않음)"
+    assert table_rows(comparison, "en")[0][1] == "random (UNTRAINED)"
