@@ -85,11 +85,21 @@ def _stage_title(stage: StageResult) -> str:
     return f"{name}\n{stage.level} · {stage.shape_text}"
 
 
+def class_words(result: AnalysisResult) -> tuple[str, str]:
+    """The heatmaps' class as a label and an index; with a contrast class B both say "A − B"
+    (the maps then explain logit A − logit B, not A alone)."""
+    if result.contrast is None:
+        return result.target.label, str(result.target.index)
+    return (f"{result.target.label}” − “{result.contrast.label}",
+            f"{result.target.index} − {result.contrast.index}")
+
+
 def _title(result: AnalysisResult, lang: str) -> str:
     method = CAM_METHODS[result.method].label
+    label, index = class_words(result)
     return pick(TEXT, "title", lang, model=result.model_name, weights=result.weights_label,
                 untrained=pick(TEXT, "untrained", lang) if result.weights_status == "untrained" else "",
-                device=result.device, label=result.target.label, index=result.target.index, method=method,
+                device=result.device, label=label, index=index, method=method,
                 scale=pick(TEXT, "per_stage" if result.normalization == "per-stage" else "shared", lang))
 
 
@@ -134,7 +144,7 @@ def draw_figure(result: AnalysisResult, options: FigureOptions = FigureOptions()
     _top_bars(fig.add_subplot(grid[1, 0]), result, lang, fg)
 
     for row, key, values in ((0, "features", {"n": max(8, min(64, options.channels))}),
-                             (1, "cam", {"method": method, "label": result.target.label})):
+                             (1, "cam", {"method": method, "label": class_words(result)[0]})):
         label_ax = fig.add_subplot(grid[row, 1])
         label_ax.axis("off")
         label_ax.text(0.5, 0.5, pick(TEXT, key, lang, **values), rotation=90, ha="center", va="center",

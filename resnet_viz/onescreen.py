@@ -8,6 +8,7 @@ import html
 
 from .analysis import AnalysisResult
 from .cam import CAM_METHODS
+from .figure import class_words
 from .i18n import pick
 from .render import render_encoded
 
@@ -62,7 +63,8 @@ def _top(result: AnalysisResult, lang: str) -> str:
     warn = f'<div class="warn">{esc(pick(TEXT, "untrained", lang))}</div>' if result.weights_status == "untrained" else ""
     method = CAM_METHODS[result.method].label
     scale = pick(TEXT, "per_stage" if result.normalization == "per-stage" else "shared", lang)
-    about = pick(TEXT, "scale", lang, method=method, label=result.target.label, index=result.target.index, scale=scale)
+    label, index = class_words(result)  # "A − B" when the maps explain a contrast
+    about = pick(TEXT, "scale", lang, method=method, label=label, index=index, scale=scale)
     return (f'<div class="os-top"><h4>{esc(pick(TEXT, "top", lang, k=len(result.predictions)))} · '
             f'{esc(result.model_name)} ({esc(result.weights_label)})</h4>{"".join(rows)}{warn}'
             f'<p style="margin:4px 0 0">{esc(about)}</p></div>')

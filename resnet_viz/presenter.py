@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .analysis import AnalysisResult
 from .cam import CAM_METHODS
+import re
+
 from .i18n import Table, pick
 from .models import LoadedModel
 from .service import Subject
@@ -126,6 +128,7 @@ TEXT: Table = {
         "untrained_banner": "⚠️ **Untrained weights.** {model} is running with **random weights**, so its predictions "
                             "are meaningless and its heatmaps show the mechanics, not what a trained network has learned. {note}",
         "inspect": "Inspect one channel", "stage": "Stage", "channel": "Channel id (from the grid's #labels)",
+        "stage_info": "conv1 … conv5_x, C1 … C5 or maxpool, layer1 … layer4",
         "show_channel": "Show channel", "channel_image": "Channel over the image",
         "channel_caption": "Channel **#{channel}** of **{stage}** over the photo ({method} not involved: this is the raw activation).",
         "no_photo": "Upload a photo first (or pick one of the examples).",
@@ -181,6 +184,7 @@ TEXT: Table = {
         "untrained_banner": "⚠️ **학습되지 않은 가중치.** {model}은(는) **무작위 가중치**로 실행 중이므로 예측은 의미가 없고, "
                             "히트맵은 학습된 네트워크가 배운 것이 아니라 계산 과정만 보여 줍니다. {note}",
         "inspect": "채널 하나 살펴보기", "stage": "단계", "channel": "채널 번호 (격자의 # 번호)",
+        "stage_info": "conv1 … conv5_x, C1 … C5 또는 maxpool, layer1 … layer4",
         "show_channel": "채널 보기", "channel_image": "이미지 위의 채널",
         "channel_caption": "**{stage}** 의 채널 **#{channel}** 을(를) 사진 위에 겹침 ({method}와 무관한 원래 활성값).",
         "no_photo": "먼저 사진을 올리세요 (또는 예시를 고르세요).",
@@ -276,11 +280,43 @@ def stale_notice(shown: Subject | None, current: Subject | None, lang: str | Non
     return text("stale", lang, fields=text("and", lang).join(dict.fromkeys(words)))
 
 
+# The messages users meet most, written in English by the modules that check the input (models.py,
+# images.py, service.py), as Korean: (pattern of the English message, Korean with its groups).
+# A message not listed here is shown as it is: English beats a wrong translation.
+_KOREAN = [
+    (r"(\S+) is not in the torch hub cache \((.+)\) and (\w+) is set\. "
+     r"Run `resnet-viz weights fetch (\S+)` while online\.",
+     r"\1이(가) torch hub 캐시(\2)에 없고 \3이(가) 설정되어 있습니다. 온라인 상태에서 "
+     r"`resnet-viz weights fetch \4` 명령을 실행하세요."),
+    (r"(\S+) is not in the torch hub cache \((.+)\) and could not be downloaded \((.+)\)\. "
+     r"Run `resnet-viz weights fetch (\S+)` while online\.",
+     r"\1이(가) torch hub 캐시(\2)에 없고 내려받을 수도 없었습니다(\3). 온라인 상태에서 "
+     r"`resnet-viz weights fetch \4` 명령을 실행하세요."),
+    (r"Random weights were asked for\.", "무작위 가중치를 요청했습니다."),
+    (r"Upload a photo first \(or pick one of the examples\)\.", "먼저 사진을 올리세요 (또는 예시를 고르세요)."),
+    (r"(.+) is not an image that can be read \((.+)\)\.", r"\1은(는) 읽을 수 있는 이미지가 아닙니다 (\2)."),
+    (r"(.+) is truncated or damaged \((.+)\)\.", r"\1이(가) 잘렸거나 손상되었습니다 (\2)."),
+    (r"(.+) is empty \(0 bytes\)\.", r"\1이(가) 비어 있습니다 (0바이트)."),
+    (r"(.+) could not be decoded \((.+)\)\.", r"\1을(를) 디코딩할 수 없습니다 (\2)."),
+]
+
+
+def localized(message: str, lang: str | None = "en") -> str:
+    """A service message (English) in the page's language, where it is one we know."""
+    if lang != "ko":
+        return message
+    for pattern, korean in _KOREAN:
+        match = re.fullmatch(pattern, message.strip(), flags=re.S)
+        if match:
+            return match.expand(korean)
+    return message
+
+
 def weights_banner(loaded: LoadedModel, lang: str | None = "en") -> str:
     if loaded.is_pretrained:
         return ""
-    return text("untrained_banner", lang, model=loaded.name, note=loaded.weights_note)
+    return text("untrained_banner", lang, model=loaded.name, note=localized(loaded.weights_note, lang))
 
 
 def refused(message: str, lang: str | None = "en") -> str:
-    return text("refused", lang, message=message)
+    return text("refused", lang, message=localized(message, lang))

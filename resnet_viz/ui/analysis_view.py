@@ -35,6 +35,7 @@ class StagesPage:
     colormap: gr.Dropdown
     alpha: gr.Slider
     notice: gr.Markdown = None  # type: ignore[assignment]
+    refusal: gr.State = None  # type: ignore[assignment]
     stale: gr.Markdown = None  # type: ignore[assignment]
     seen: gr.Image = None  # type: ignore[assignment]
     top_head: gr.Markdown = None  # type: ignore[assignment]
@@ -81,6 +82,7 @@ def _display_controls(page_relabel: list) -> dict:
 def _results(page: StagesPage) -> None:
     intro = gr.Markdown(say.text("intro"))
     page.notice = _hidden(elem_classes=["notice"], label="notice", elem_id="notice")
+    page.refusal = gr.State("")  # the service's message behind the notice: said again when the language changes
     page.stale = _hidden(elem_classes=["stale"], label="stale", elem_id="stale")
     with gr.Row(equal_height=False):
         with gr.Column(min_width=240):
@@ -119,14 +121,14 @@ def _inspector(page: StagesPage) -> None:
         with gr.Row():
             stage = TextDropdown([(say.stage_label(s), s.paper_name) for s in STAGES], value="conv5_x",
                                  label=say.text("stage"), allow_custom_value=True,
-                                 info="conv1 … conv5_x, C1 … C5 or maxpool, layer1 … layer4")
+                                 info=say.text("stage_info"))
             channel = LenientNumber(value=0, precision=0, label=say.text("channel"), elem_id="channel-id")
             button = gr.Button(say.text("show_channel"))
         note = _hidden(label="channel note", elem_id="channel-note")
         image = gr.Image(label="channel", show_label=False, interactive=False, height=360, elem_id="channel-image")
     page.inspector = dict(stage=stage, channel=channel, button=button, note=note, image=image, state=gr.State(None))
     page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("inspect", c))),
-                     (stage, lambda c: gr.Dropdown(label=say.text("stage", c),
+                     (stage, lambda c: gr.Dropdown(label=say.text("stage", c), info=say.text("stage_info", c),
                                                    choices=[(say.stage_label(s, c), s.paper_name) for s in STAGES])),
                      (channel, lambda c: gr.Number(label=say.text("channel", c))),
                      (button, lambda c: gr.Button(say.text("show_channel", c)))]
@@ -176,7 +178,7 @@ class Handlers:
         key, result, subject = self._compute(image, model, weights, method, target, normalization, contrast)
         inspector = self.page.inspector
         return self._shown(result, subject, n_channels, colormap, opacity, lang) | {
-            self.page.notice: _hidden(), inspector["image"]: None, inspector["note"]: _hidden(),
+            self.page.notice: _hidden(), self.page.refusal: "", inspector["image"]: None, inspector["note"]: _hidden(),
             inspector["state"]: None, self.ctx.result_key: key, self.ctx.shown: subject}
 
     def refused(self, message, image, model, weights, method, target, n_channels, normalization, colormap, opacity,
@@ -184,7 +186,7 @@ class Handlers:
         """A refused request: its message in place, and nothing left on screen from before."""
         inspector = self.page.inspector
         return self._empty(method, lang) | {
-            self.page.notice: _hidden(say.refused(message, lang)), self.page.stale: _hidden(),
+            self.page.notice: _hidden(say.refused(message, lang)), self.page.refusal: message, self.page.stale: _hidden(),
             inspector["image"]: None, inspector["note"]: _hidden(), inspector["state"]: None,
             self.ctx.result_key: "", self.ctx.shown: None}
 
@@ -232,6 +234,11 @@ class Handlers:
             raise ModelChoiceError(say.text("prompt", lang).replace("**", ""))
         return self._channel_values(entry[0], stage, channel, opacity, lang)
 
+    @staticmethod
+    def notice(message: str, lang: str) -> gr.Markdown:
+        """The refusal on screen, in the page's language."""
+        return _hidden(say.refused(message, lang) if message else "")
+
     def inspect_refused(self, message, *args):
         inspector = self.page.inspector
         return {inspector["image"]: None, inspector["note"]: _hidden(f"⚠️ {message}"), inspector["state"]: None}
@@ -271,7 +278,7 @@ def _api(fn, inputs: list, outputs, api_name: str) -> None:
 
 def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
     inspector = page.inspector
-    page_outputs = [*page.results, page.notice, page.stale, inspector["image"], inspector["note"], inspector["state"],
+    page_outputs = [*page.results, page.notice, page.refusal, page.stale, inspector["image"], inspector["note"], inspector["state"],
                     ctx.result_key, ctx.shown]
     analyze_inputs = [*ctx.subject, *page.display, ctx.lang, ctx.contrast]
     freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang, ctx.contrast]
@@ -287,6 +294,7 @@ def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
     for control in [*page.display, ctx.lang]:
         control.change(handles_errors(on.rerender), rerender_inputs, [*page.results, inspector["image"], inspector["note"], inspector["state"]],
                        concurrency_id="render", show_progress="hidden", **private)
+    ctx.lang.change(on.notice, [page.refusal, ctx.lang], [page.notice], show_progress="hidden", **private)
     for control in [*ctx.subject, ctx.contrast, ctx.lang]:
         control.change(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
     model_outputs = [ctx.banner, page.architecture, ctx.target, ctx.contrast]

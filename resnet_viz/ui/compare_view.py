@@ -32,6 +32,7 @@ TEXT = {
         "no_image": "Upload an image first (or pick one of the examples).",
         "loading": "Running {model}",
         "columns": ["model", "weights", "params (M)", "GFLOPs", "time (ms)", "top-3", "note"],
+        "status": {"untrained": "UNTRAINED", "checkpoint": "checkpoint"},
     },
     "ko": {
         "intro": "사이드바의 사진을 **resnet18, 34, 50, 101, 152**에 차례로 넣습니다: 상위 3개 예측, layer4의 Grad-CAM, "
@@ -45,15 +46,18 @@ TEXT = {
         "no_image": "먼저 이미지를 올리세요 (또는 예시를 고르세요).",
         "loading": "{model} 실행 중",
         "columns": ["모델", "가중치", "매개변수 (M)", "GFLOPs", "시간 (ms)", "상위 3개", "비고"],
+        "status": {"untrained": "학습되지 않음", "checkpoint": "체크포인트"},
     },
 }
 
 
-def table_rows(comparison) -> list[list]:
+def table_rows(comparison, lang: str = "en") -> list[list]:
     rows = []
+    status = TEXT["ko" if lang == "ko" else "en"]["status"]
     for row in comparison.rows:
         top = "; ".join(f"{p:.1%} {label}" for label, p in row.top) or "—"
-        weights = row.weights_label + ("" if row.weights_status == "pretrained" else f" ({row.weights_status.upper()})")
+        weights = row.weights_label + ("" if row.weights_status == "pretrained" else
+                                       f" ({status.get(row.weights_status, row.weights_status)})")
         ms = None if row.seconds is None else round(row.seconds * 1000)
         rows.append([row.model, weights, round(row.params / 1e6, 1), round(row.gflops, 2), ms, top, row.note])
     return rows
@@ -79,7 +83,7 @@ def build(ctx: ViewContext) -> None:
         png_path, json_path = OUT_DIR / f"compare-{digest}.png", OUT_DIR / f"compare-{digest}.json"
         png_path.write_bytes(png)
         json_path.write_bytes(numbers)
-        table = gr.Dataframe(value=table_rows(comparison), headers=pick_columns(lang))
+        table = gr.Dataframe(value=table_rows(comparison, lang), headers=pick_columns(lang))
         return table, str(png_path), [str(png_path), str(json_path)]
 
     def pick_columns(lang: str) -> list[str]:
@@ -94,13 +98,21 @@ def build(ctx: ViewContext) -> None:
     figure = gr.Image(label=TEXT["en"]["figure"], show_label=False, interactive=False, elem_id="compare-figure")
     caption = gr.Markdown(TEXT["en"]["figure"])
     files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90)
+
+    @handles_errors
+    def reheader(current, lang):
+        """The table's column names in the new language, its rows kept: Gradio ignores new `headers`
+        for a table that already has a value (even an empty one)."""
+        rows = [] if current is None or current.empty else current.astype(object).where(current.notna(), None).values.tolist()
+        return gr.Dataframe(value={"headers": pick_columns(lang), "data": rows}, label=pick(TEXT, "table", lang))
+
+    ctx.lang.change(reheader, [table, ctx.lang], [table], api_visibility="private", show_progress="hidden")
     button.click(run, [ctx.image, ctx.method, ctx.target, pretrained_only, ctx.lang], [table, figure, files],
                  api_name="compare", concurrency_id="compare", concurrency_limit=1)
     ctx.on_language.append((
-        [intro, pretrained_only, button, table, figure, caption, files],
+        [intro, pretrained_only, button, figure, caption, files],
         lambda lang: [pick(TEXT, "intro", lang), gr.Checkbox(label=pick(TEXT, "pretrained_only", lang)),
                       gr.Button(pick(TEXT, "button", lang)),
-                      gr.Dataframe(label=pick(TEXT, "table", lang), headers=pick_columns(lang)),
                       gr.Image(label=pick(TEXT, "figure", lang)), pick(TEXT, "figure", lang),
                       gr.File(label=pick(TEXT, "files", lang))],
     ))

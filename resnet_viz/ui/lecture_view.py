@@ -12,6 +12,8 @@ from ..figure import FigureOptions
 from ..i18n import pick
 from ..lecture import figure_files
 from ..onescreen import one_screen_html
+from ..presenter import stale_notice
+from ..service import subject_of
 from .context import ViewContext
 from .errors import handles_errors
 
@@ -51,6 +53,13 @@ def build(ctx: ViewContext) -> None:
         paths = figure_files(entry[0], FigureOptions(lang=lang, dark=dark), FIGURE_DIR)
         return [str(p) for p in paths]
 
+    @handles_errors
+    def freshness(shown, image, model, weights, method, target, lang, contrast=""):
+        """The same 'not up to date' notice as the stages view: this screen shows the same analysis."""
+        notice = stale_notice(shown, subject_of(image, model, weights, method, target, contrast), lang)
+        return gr.Markdown(notice, visible=bool(notice))
+
+    stale = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="one-screen-stale")
     screen = gr.HTML(one_screen_html(None), elem_id="one-screen", padding=False)
     with gr.Row(equal_height=True):
         hint = gr.Markdown(TEXT["en"]["hint"])
@@ -59,8 +68,11 @@ def build(ctx: ViewContext) -> None:
     files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90,
                     elem_id="figure-files")
 
+    freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang, ctx.contrast]
     ctx.result_key.change(show, [ctx.result_key, ctx.lang], [screen], api_visibility="private",
                           concurrency_id="render", show_progress="hidden")
+    for control in [ctx.shown, *ctx.subject, ctx.contrast, ctx.lang]:
+        control.change(freshness, freshness_inputs, [stale], api_visibility="private", show_progress="hidden")
     ctx.lang.change(show, [ctx.result_key, ctx.lang], [screen], api_visibility="private",
                     concurrency_id="render", show_progress="hidden")
     button.click(make_figure, [ctx.result_key, ctx.lang, dark], [files], api_name="figure", concurrency_id="render")

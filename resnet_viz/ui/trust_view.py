@@ -10,8 +10,10 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
+from .. import presenter as say
 from ..i18n import pick
 from ..images import load_image
+from ..service import subject_of
 from ..stages import CAM_STAGES
 from ..trust.receptive import receptive_field
 from ..trust.panels import faithfulness_panel, field_panel, sanity_panel, stage_picture, unit_at
@@ -38,6 +40,10 @@ TEXT = {
         "strip": "Cascading randomisation", "class": "Class check", "road": "ROAD per stage",
         "deletion": "Deletion curves", "rf": "Receptive field",
         "progress_sanity": "Randomising a copy: {what}", "progress_faith": "Faithfulness: {what}",
+        "stale": "⚠️ **Not up to date:** the checks below were run for the previous {fields}. Run them again to "
+                 "update them.",
+        "other_lang": "ℹ️ The checks below were run in Korean: run them again to see their charts and verdicts "
+                      "in English.",
     },
     "ko": {
         "intro": "### 이 히트맵을 믿을 수 있을까?\n히트맵은 *네트워크가 여기를 보았다*는 주장입니다. 이 점검들은 **여러분의** "
@@ -56,6 +62,8 @@ TEXT = {
         "strip": "단계적 무작위화", "class": "클래스 점검", "road": "단계별 ROAD",
         "deletion": "삭제 곡선", "rf": "수용 영역",
         "progress_sanity": "모델 사본을 무작위화하는 중: {what}", "progress_faith": "충실도: {what}",
+        "stale": "⚠️ **최신이 아닙니다:** 아래 점검은 이전 {fields} 기준으로 실행되었습니다. 다시 실행하면 갱신됩니다.",
+        "other_lang": "ℹ️ 아래 점검은 영어로 실행되었습니다: 다시 실행하면 그래프와 판정을 한국어로 볼 수 있습니다.",
     },
 }
 
@@ -143,6 +151,7 @@ def _layout() -> dict:
         c["sanity_button"] = gr.Button(t["sanity"], variant="primary", scale=1)
         c["faith_button"] = gr.Button(t["faith"], scale=1)
         c["field_button"] = gr.Button(t["field"], scale=1)
+    c["stale"] = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="trust-stale")
     c["sanity_head"] = gr.Markdown(t["sanity_head"])
     c["verdict"] = gr.Markdown(label="verdict", elem_id="trust-verdict")
     with gr.Row():
@@ -184,15 +193,46 @@ def _static(c: dict) -> list:
             c["clickable"], *(c[key][0] for key in CHARTS), *(c[key][1] for key in CHARTS)]
 
 
+def _ran(image, model, weights, method, target, lang):
+    """What a check that has just answered was run for: its subject and its language."""
+    return subject_of(image, model, weights, method, target), lang
+
+
+def freshness(sanity, faith, field, image, model, weights, method, target, lang) -> gr.Markdown:
+    """Says when the sidebar has moved on since a check shown below was run, or the language has."""
+    runs = [run for run in (sanity, faith, field) if run]
+    current = subject_of(image, model, weights, method, target)
+    changed = [f for subject, _ in runs if subject is not None for f in subject.differences(current)]
+    if changed:
+        words = dict.fromkeys(say.text("f_" + ("image" if f == "digest" else f), lang) for f in changed)
+        return gr.Markdown(pick(TEXT, "stale", lang, fields=say.text("and", lang).join(words)), visible=True)
+    if any(run_lang != lang for _, run_lang in runs):
+        return gr.Markdown(pick(TEXT, "other_lang", lang), visible=True)
+    return gr.Markdown("", visible=False)
+
+
+def _wire_freshness(ctx: ViewContext, c: dict, events: list) -> None:
+    runs = [gr.State(None) for _ in events]
+    private = dict(api_visibility="private", show_progress="hidden")
+    for event, run in zip(events, runs):
+        event.success(_ran, [*ctx.subject, ctx.lang], [run], **private)
+    inputs = [*runs, *ctx.subject, ctx.lang]
+    for control in [*runs, *ctx.subject, ctx.lang]:
+        control.change(handles_errors(freshness), inputs, [c["stale"]], **private)
+
+
 def build(ctx: ViewContext) -> None:
     handlers = _handlers(ctx.analyzer)
     c = _layout()
-    c["sanity_button"].click(handlers["sanity"], [*ctx.subject, c["stage"], ctx.lang],
-                             [c["verdict"], *c["strip"], *c["check"]], api_name="trust_sanity", concurrency_id="model")
-    c["faith_button"].click(handlers["faithfulness"], [*ctx.subject, ctx.lang], [c["faith_table"], *c["road"], *c["deletion"]],
-                            api_name="trust_faithfulness", concurrency_id="model")
-    c["field_button"].click(handlers["stage"], [*ctx.subject, c["stage"], ctx.lang], [c["clickable"], *c["field"]],
-                            api_name="trust_stage", concurrency_id="model")
+    sanity = c["sanity_button"].click(handlers["sanity"], [*ctx.subject, c["stage"], ctx.lang],
+                                      [c["verdict"], *c["strip"], *c["check"]], api_name="trust_sanity",
+                                      concurrency_id="model")
+    faith = c["faith_button"].click(handlers["faithfulness"], [*ctx.subject, ctx.lang],
+                                    [c["faith_table"], *c["road"], *c["deletion"]], api_name="trust_faithfulness",
+                                    concurrency_id="model")
+    field = c["field_button"].click(handlers["stage"], [*ctx.subject, c["stage"], ctx.lang], [c["clickable"], *c["field"]],
+                                    api_name="trust_stage", concurrency_id="model")
+    _wire_freshness(ctx, c, [sanity, faith, field])
     c["clickable"].select(handlers["clicked"], [ctx.image, ctx.model, ctx.weights, c["stage"], ctx.lang], list(c["field"]),
                           api_visibility="private", concurrency_id="model")
     ctx.on_language.append((_static(c), _relabel))
