@@ -22,8 +22,10 @@ class FileStore:
         self._lock = threading.Lock()
         atexit.register(self.close)
 
-    def write(self, data: bytes, suffix: str) -> str:
-        path = self.folder / f"{hashlib.sha1(data).hexdigest()}.{suffix}"
+    def write(self, data: bytes, suffix: str, stem: str = "") -> str:
+        """The file holding `data`; `stem` starts its name, for a download that says what it is."""
+        digest = hashlib.sha1(data).hexdigest()
+        path = self.folder / (f"{stem}-{digest[:16]}.{suffix}" if stem else f"{digest}.{suffix}")
         if not path.exists():
             path.write_bytes(data)
             with self._lock:

@@ -17,6 +17,7 @@ from .analysis import analyze
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .figure import FigureOptions, render_figure
+from .filestore import FileStore
 from .i18n import check_lang, pick
 from .images import IMAGE_SUFFIXES, images_in
 from .models import LoadedModel, load_model
@@ -302,24 +303,9 @@ def register(commands) -> None:
     register_compare(commands)
 
 
-def prune(directory: Path, keep: int = 60) -> None:
-    """Keep the newest `keep` files of a download folder (Gradio serves copies from its own cache)."""
-    files = sorted((p for p in directory.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime)
-    for old in files[: max(0, len(files) - keep)]:
-        old.unlink(missing_ok=True)
-
-
-def figure_files(result, options: FigureOptions, directory: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """The figure of an analysis written as files named by model, class, method and content (for downloads)."""
+def figure_files(result, options: FigureOptions, store: FileStore, formats: tuple[str, ...] = FORMATS) -> list[str]:
+    """The figure of an analysis as files in the app's store, named by model, class and method (for downloads)."""
     rendered = render_figure(result, options, formats)
-    directory.mkdir(parents=True, exist_ok=True)
-    prune(directory)
-    digest = sha256(b"".join(rendered.values()))[:10]
     label = "".join(c if c.isalnum() else "-" for c in result.target.label).strip("-")[:30]
-    paths = []
-    for fmt, data in rendered.items():
-        path = directory / f"figure-{result.model_name}-{label}-{result.method}-{options.lang}-{digest}.{fmt}"
-        if not path.exists():
-            path.write_bytes(data)
-        paths.append(path)
-    return paths
+    stem = f"figure-{result.model_name}-{label}-{result.method}-{options.lang}"
+    return [store.write(data, fmt, stem) for fmt, data in rendered.items()]

@@ -3,21 +3,16 @@ with a progress bar, a table, a figure and downloads."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
-from pathlib import Path
 
 import gradio as gr
 
 from ..compare import comparison_figure, compare_depths
 from ..i18n import pick
-from ..lecture import prune
 from ..service import AUTO_TARGET
 from .context import ViewContext
 from .errors import handles_errors
 
-OUT_DIR = Path(tempfile.gettempdir()) / "resnet-viz-compare"
 
 TEXT = {
     "en": {
@@ -77,14 +72,9 @@ def build(ctx: ViewContext) -> None:
                                     lang=lang, progress=report)
         png = comparison_figure(comparison, lang)
         numbers = json.dumps(comparison.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
-        digest = hashlib.sha1(png + numbers).hexdigest()[:10]
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        prune(OUT_DIR)
-        png_path, json_path = OUT_DIR / f"compare-{digest}.png", OUT_DIR / f"compare-{digest}.json"
-        png_path.write_bytes(png)
-        json_path.write_bytes(numbers)
+        png_path, json_path = ctx.store.write(png, "png", "compare"), ctx.store.write(numbers, "json", "compare")
         table = gr.Dataframe(value=table_rows(comparison, lang), headers=pick_columns(lang))
-        return table, str(png_path), [str(png_path), str(json_path)]
+        return table, png_path, [png_path, json_path]
 
     def pick_columns(lang: str) -> list[str]:
         return list(TEXT["ko" if lang == "ko" else "en"]["columns"])

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 
 import gradio as gr
 
@@ -17,7 +15,6 @@ from ..service import subject_of
 from .context import ViewContext
 from .errors import handles_errors
 
-FIGURE_DIR = Path(tempfile.gettempdir()) / "resnet-viz-figures"
 
 TEXT = {
     "en": {
@@ -50,8 +47,7 @@ def build(ctx: ViewContext) -> None:
         entry = analyzer.cached(key) if key else None
         if entry is None:
             raise gr.Error(pick(TEXT, "none", lang))
-        paths = figure_files(entry[0], FigureOptions(lang=lang, dark=dark), FIGURE_DIR)
-        return [str(p) for p in paths]
+        return figure_files(entry[0], FigureOptions(lang=lang, dark=dark), ctx.store)
 
     @handles_errors
     def freshness(shown, image, model, weights, method, target, lang, contrast=""):

@@ -3,14 +3,13 @@ image, model, method and class chosen in the sidebar. The numbers come from resn
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from pathlib import Path
 
 import gradio as gr
 from PIL import Image
 
 from .. import presenter as say
+from ..filestore import FileStore
 from ..i18n import pick
 from ..images import load_image
 from ..service import subject_of
@@ -68,17 +67,6 @@ TEXT = {
 }
 
 ZOOM = 2  # the clickable stage map is sent at twice the input's size
-_FILES = Path(tempfile.mkdtemp(prefix="resnet-viz-trust-"))
-
-
-def _save(data: bytes, stem: str) -> str:
-    """A PNG named by its content: the same chart is written once."""
-    path = _FILES / f"{stem}-{hashlib.sha1(data).hexdigest()[:16]}.png"
-    if not path.exists():
-        path.write_bytes(data)
-    return str(path)
-
-
 def _chart(label: str) -> tuple[gr.Image, gr.DownloadButton, gr.Markdown]:
     # No label badge over the chart: it would hide the figure's own title; the heading and caption say what it is.
     image = gr.Image(label=label, show_label=False, type="filepath", interactive=False, buttons=["fullscreen"])
@@ -91,7 +79,7 @@ def _target(value: str | None) -> str | None:
     return None if value in (None, "") else value
 
 
-def _handlers(analyzer) -> dict:
+def _handlers(analyzer, store: FileStore) -> dict:
     """The tab's event handlers; each calls resnet_viz.trust and only turns its answer into files and text."""
 
     def inputs(image_path, model_name, weights_name, lang):
@@ -101,7 +89,7 @@ def _handlers(analyzer) -> dict:
 
     def field_outputs(loaded, picture, stage, row, col, lang):
         panel = field_panel(loaded, picture, stage, row, col, lang)
-        path = _save(panel.png, f"trust-rf-{stage}-{row}-{col}")
+        path = store.write(panel.png, "png", f"trust-rf-{stage}-{row}-{col}")
         return path, path, f"{panel.text}\n\n{pick(CHART_TEXT, 'caption_rf', lang)}"
 
     @handles_errors
@@ -109,7 +97,8 @@ def _handlers(analyzer) -> dict:
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_sanity", lang, what=what))  # noqa: E731
         panel = sanity_panel(loaded, picture, stage, _target(target), method, lang, report)
-        strip, check = _save(panel.strip_png, "trust-sanity"), _save(panel.class_png, "trust-class-check")
+        strip = store.write(panel.strip_png, "png", "trust-sanity")
+        check = store.write(panel.class_png, "png", "trust-class-check")
         return (f"{panel.verdict}\n\n{panel.class_line}", strip, strip, pick(CHART_TEXT, "caption_sanity", lang),
                 check, check, pick(CHART_TEXT, "caption_class", lang))
 
@@ -118,7 +107,8 @@ def _handlers(analyzer) -> dict:
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_faith", lang, what=what))  # noqa: E731
         panel = faithfulness_panel(loaded, picture, _target(target), method, lang, report)
-        road, deletion = _save(panel.road_png, "trust-road"), _save(panel.deletion_png, "trust-deletion")
+        road = store.write(panel.road_png, "png", "trust-road")
+        deletion = store.write(panel.deletion_png, "png", "trust-deletion")
         return (panel.table, road, road, pick(CHART_TEXT, "caption_road", lang),
                 deletion, deletion, pick(CHART_TEXT, "caption_deletion", lang))
 
@@ -222,7 +212,7 @@ def _wire_freshness(ctx: ViewContext, c: dict, events: list) -> None:
 
 
 def build(ctx: ViewContext) -> None:
-    handlers = _handlers(ctx.analyzer)
+    handlers = _handlers(ctx.analyzer, ctx.store)
     c = _layout()
     sanity = c["sanity_button"].click(handlers["sanity"], [*ctx.subject, c["stage"], ctx.lang],
                                       [c["verdict"], *c["strip"], *c["check"]], api_name="trust_sanity",
