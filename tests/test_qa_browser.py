@@ -161,3 +161,14 @@ def test_compare_table_says_untrained_in_korean():
     comparison = SimpleNamespace(rows=[row])
     assert table_rows(comparison, "ko")[0][1] == "random (학습되지 않음)"
     assert table_rows(comparison, "en")[0][1] == "random (UNTRAINED)"
+
+
+@needs_chromium
+def test_trust_checks_before_a_photo_say_so_in_place(page):
+    """Pressing a Trust check before any upload put red 'Error' badges on the empty charts; the message
+    now stands where the verdict goes, as the Stages view does it."""
+    page.get_by_role("tab", name="Trust checks").click()
+    page.get_by_role("button", name="Sanity checks").click()
+    page.locator("#trust-verdict").get_by_text("Upload an image first").wait_for(timeout=30_000)
+    time.sleep(1.0)
+    assert page.get_by_text("Error", exact=True).count() == 0

@@ -92,7 +92,7 @@ def _handlers(analyzer, store: FileStore) -> dict:
         path = store.write(panel.png, "png", f"trust-rf-{stage}-{row}-{col}")
         return path, path, f"{panel.text}\n\n{pick(CHART_TEXT, 'caption_rf', lang)}"
 
-    @handles_errors
+    @handles_errors(fallback=lambda message, *_: (f"⚠️ **{message}**", None, None, "", None, None, ""))
     def run_sanity(image_path, model_name, weights_name, method, target, stage, lang, progress=gr.Progress()):
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_sanity", lang, what=what))  # noqa: E731
@@ -102,7 +102,7 @@ def _handlers(analyzer, store: FileStore) -> dict:
         return (f"{panel.verdict}\n\n{panel.class_line}", strip, strip, pick(CHART_TEXT, "caption_sanity", lang),
                 check, check, pick(CHART_TEXT, "caption_class", lang))
 
-    @handles_errors
+    @handles_errors(fallback=lambda message, *_: (f"⚠️ **{message}**", None, None, "", None, None, ""))
     def run_faithfulness(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_faith", lang, what=what))  # noqa: E731
@@ -112,7 +112,7 @@ def _handlers(analyzer, store: FileStore) -> dict:
         return (panel.table, road, road, pick(CHART_TEXT, "caption_road", lang),
                 deletion, deletion, pick(CHART_TEXT, "caption_deletion", lang))
 
-    @handles_errors
+    @handles_errors(fallback=lambda message, *_: (None, None, None, f"⚠️ **{message}**"))
     def show_stage(image_path, model_name, weights_name, method, target, stage, lang):
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         shown = stage_picture(loaded, picture, stage, _target(target), method)
@@ -121,7 +121,7 @@ def _handlers(analyzer, store: FileStore) -> dict:
         big = shown.overlay.resize((shown.overlay.width * ZOOM, shown.overlay.height * ZOOM), Image.NEAREST)
         return (big, *field_outputs(loaded, picture, stage, row, col, lang))
 
-    @handles_errors
+    @handles_errors(fallback=lambda message, *_: (None, None, f"⚠️ **{message}**"))
     def clicked(image_path, model_name, weights_name, stage, lang, evt: gr.SelectData):
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         size = int(loaded.transforms.crop_size[0]) * ZOOM
