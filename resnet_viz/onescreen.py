@@ -22,6 +22,7 @@ TEXT = {
         "features": "feature maps ({n} strongest)",
         "cam": "{method}",
         "input": "input (stem: no CAM)",
+        "stem": "conv1 · stem",
         "scale": "{method} for “{label}” ({index}) · {scale}",
         "per_stage": "each stage scaled 0–1 on its own",
         "shared": "one shared 0–1 scale",
@@ -33,6 +34,7 @@ TEXT = {
         "features": "특징 맵 (가장 강한 {n}개)",
         "cam": "{method}",
         "input": "입력 (스템: CAM 없음)",
+        "stem": "conv1 · 스템",
         "scale": "“{label}” ({index})에 대한 {method} · {scale}",
         "per_stage": "단계마다 0–1로 따로 정규화",
         "shared": "하나의 0–1 척도를 공유",
@@ -80,7 +82,7 @@ def one_screen_html(result: AnalysisResult | None, lang: str = "en", colormap: s
     cells = [_top(result, lang)]
     for encoded in stages:
         images = encoded.images
-        title = "conv1 · stem" if images.name == "maxpool" else f"{result.stage(images.name).paper_name} · {images.name}"
+        title = pick(TEXT, "stem", lang) if images.name == "maxpool" else f"{result.stage(images.name).paper_name} · {images.name}"
         level = result.stage(images.name).level
         if encoded.overlay_bytes is None:
             bottom, caption, kind = _uri(input_bytes, "image/webp"), pick(TEXT, "input", lang), "input"
