@@ -176,7 +176,8 @@ def build(ctx: ViewContext) -> None:
 
     compare_button.click(compare, [ctx.lang], [compare_table], api_name="lab_compare")
     chart_outputs = [status, *images.values(), *downloads.values(), removed]
-    run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab")
+    # The progress bar goes on the status line only, so the charts already drawn stay visible below it.
+    run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
     rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [removed_top, removed_cams], api_name="lab_remove")
 
     def relabel(lang: str) -> list:
