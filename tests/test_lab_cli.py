@@ -53,14 +53,17 @@ def test_lab_command_bad_image_is_a_message(tmp_path, capsys):
 def test_tiny_demo_model_beats_chance_and_its_cam_points_at_the_shape(tmp_path):
     """A small, fast train-demo, checked through the app's own loading and analysis path (resize 256,
     crop 224). Chance is 0.2 for the class and about 0.2 for the CAM peak (mean box area / image area)."""
-    config = DemoConfig(steps=40, batch=16, train_images=400, held_out=100, sizes=(32,), draw_size=32)
+    config = DemoConfig(steps=90, batch=16, train_images=500, held_out=60, draw_size=96, sizes=(48, 64),
+                        final_size=128, final_steps=15, final_batch=16)
     model, result = train_demo(config, log=lambda line: None)
     assert result.held_out_accuracy > 0.3
     paths = save_demo(model, result, tmp_path)
     assert torch.load(paths["weights"])["fc.weight"].shape == (5, 512)
-    report = app_path_report(paths["weights"], paths["classes"], n=20, size=64)
+    report = app_path_report(paths["weights"], paths["classes"], n=30)
     assert report["classes"] == ["circle", "square", "triangle", "star", "ring"]
-    assert report["pointing"] > 0.25
+    # This tiny model is only above chance at its own sizes (held-out above); through the app's 224 px
+    # path its accuracy is near chance (0.27 measured), so only its pointing is asserted there.
+    assert report["pointing"] > 0.3
 
 
 def test_degradation_nets_and_verdict():

@@ -11,13 +11,13 @@ def _train_demo(args: argparse.Namespace) -> int:
     from .train import DemoConfig, save_demo, train_demo
     from .pointing import app_path_report
 
-    config = DemoConfig(steps=args.steps, batch=args.batch, seed=args.seed)
+    config = DemoConfig(steps=args.steps, batch=args.batch, seed=args.seed, final_steps=min(args.final_steps, args.steps))
     model, result = train_demo(config, log=lambda line: print(line, file=sys.stderr))
     paths = save_demo(model, result, args.out)
     report = app_path_report(paths["weights"], paths["classes"], n=args.check_images, seed=config.seed + 20_000)
     save_demo(model, result, args.out, extra=report)
     print(f"trained resnet18 on {len(report['classes'])} shapes in {result.seconds:.0f} s ({result.steps} steps)")
-    print(f"held-out accuracy at training size: {result.held_out_accuracy:.1%}")
+    print(f"held-out accuracy at {config.final_size} px: {result.held_out_accuracy:.1%}")
     print(f"held-out accuracy through the app (resize 256, crop 224): {report['app_accuracy']:.1%}")
     print(f"layer4 Grad-CAM peak inside the shape's box: {report['pointing']:.1%}")
     print(f"run the app with it: python app.py --weights {paths['weights']} --class-names {paths['classes']}")
@@ -80,7 +80,8 @@ def register(commands) -> None:
 
     demo = commands.add_parser("train-demo", help="train a resnet18 on drawn shapes (a few minutes, CPU) for the app")
     demo.add_argument("--out", required=True, help="folder for model.pt, classes.txt, train.json")
-    demo.add_argument("--steps", type=int, default=240)
+    demo.add_argument("--steps", type=int, default=180, help="training steps in all (default: %(default)s)")
+    demo.add_argument("--final-steps", type=int, default=45, help="of them, the last ones at 224 px (default: %(default)s)")
     demo.add_argument("--batch", type=int, default=32)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--check-images", type=int, default=100, help="held-out drawings checked through the app's path")

@@ -47,9 +47,10 @@ class GradientFlow:
     plain: list[float]
 
 
-def gradient_flow(model: nn.Module, batch: torch.Tensor, target: int) -> GradientFlow:
-    """The same image and target class through the model as is and through its plain copy."""
-    plain = plain_copy(model)
+def gradient_flow(model: nn.Module, batch: torch.Tensor, target: int, plain: nn.Module | None = None) -> GradientFlow:
+    """The same image and target class through the model as is and through its plain copy
+    (`plain`, made here if not given)."""
+    plain = plain_copy(model) if plain is None else plain
     names = [info.name for info, _ in residual_blocks(model)]
     return GradientFlow(names, input_grad_norms(model, batch, target), input_grad_norms(plain, batch, target))
 
@@ -77,8 +78,8 @@ def _correlations(grads: torch.Tensor) -> list[float]:
     return (flat @ flat[0]).tolist()
 
 
-def shattering(model: nn.Module, batch: torch.Tensor, target: int, points: int = 8, span: float = 0.5,
-               seed: int = 0) -> Shattering:
+def shattering(model: nn.Module, batch: torch.Tensor, target: int, points: int = 6, span: float = 0.5,
+               seed: int = 0, plain: nn.Module | None = None) -> Shattering:
     """Balduzzi et al. 2017: gradients w.r.t. the input at points x + t·d along a line through the
     image (d a seeded random direction, t in [0, span]); their correlation with the gradient at x.
     Shattered gradients decorrelate quickly; residual nets keep them correlated for longer."""
@@ -87,6 +88,6 @@ def shattering(model: nn.Module, batch: torch.Tensor, target: int, points: int =
     direction = direction / direction.std()
     steps = np.linspace(0.0, span, points)
     line = torch.stack([batch[0] + float(t) * direction.to(batch.device) for t in steps])
-    plain = plain_copy(model)
+    plain = plain_copy(model) if plain is None else plain
     return Shattering(steps.tolist(), _correlations(input_gradients(model, line, target)),
                       _correlations(input_gradients(plain, line, target)))

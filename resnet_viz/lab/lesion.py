@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .blocks import Block, BlockInfo, residual_blocks, shortcut
+from .blocks import Block, BlockInfo, head, residual_blocks, shortcut, walk
 
 
 class LesionedBlock(nn.Module):
@@ -68,16 +68,21 @@ class LesionResult:
 @torch.no_grad()
 def lesion_sweep(model: nn.Module, batch: torch.Tensor, target: int,
                  progress: Callable[[int, int, str], None] | None = None) -> tuple[float, int, list[LesionResult]]:
-    """Intact target probability and top-1, then one row per removed block. Works on a deep copy."""
-    work = copy.deepcopy(model)
-    intact = torch.softmax(work(batch)[0].double(), 0)
+    """Intact target probability and top-1, then one row per removed block. The model is only read:
+    each lesion starts from the removed block's input, kept from the intact forward (the blocks
+    before it see the same input either way), and runs the blocks after it."""
+    logits, inputs = walk(model, batch)
+    intact = torch.softmax(logits[0].double(), 0)
     top1 = int(intact.argmax())
     rows = []
-    blocks = residual_blocks(work)
-    for i, (info, _) in enumerate(blocks):
+    blocks = residual_blocks(model)
+    for i, (info, block) in enumerate(blocks):
         if progress is not None:
             progress(i, len(blocks), info.name)
-        with lesioned(work, [info.name]):
-            p = torch.softmax(work(batch)[0].double(), 0)
+        inner = getattr(block, "block", block)  # a wrapper (lesioned, plain) keeps the block inside
+        x = inner.relu(shortcut(inner, inputs[i]))
+        for _, later in blocks[i + 1:]:
+            x = later(x)
+        p = torch.softmax(head(model, x)[0].double(), 0)
         rows.append(LesionResult(info, float(p[target]), int(p.argmax()), int(p.argmax()) == top1))
     return float(intact[target]), top1, rows

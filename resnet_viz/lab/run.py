@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 import copy
 
@@ -12,7 +12,7 @@ import torch
 from ..analysis import preprocess, resolve_target
 from ..images import ImageSource, load_image
 from ..models import LoadedModel
-from .gradients import GradientFlow, Shattering, gradient_flow, shattering
+from .gradients import GradientFlow, Shattering, gradient_flow, plain_copy, shattering
 from .lesion import LesionResult, lesion_sweep
 from .norms import BlockNorms, block_norms
 
@@ -29,19 +29,20 @@ class LabResult:
     intact_prob: float
     intact_top1: int
     norms: list[BlockNorms]
-    lesions: list[LesionResult]
-    flow: GradientFlow
-    shatter: Shattering
+    lesions: list[LesionResult]  # empty until the lesion sweep is done (see iter_lab)
+    flow: GradientFlow | None
+    shatter: Shattering | None
 
     @property
     def projection(self) -> list[bool]:
         return [n.info.shortcut == "projection" for n in self.norms]
 
 
-def run_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
-            progress: Progress | None = None, shatter_points: int = 8) -> LabResult:
-    """Every measurement on a private copy of the model (the shared one is never patched); the
-    model's lock is held only while copying."""
+def iter_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
+             progress: Progress | None = None, shatter_points: int = 6) -> Iterator[tuple[str, LabResult]]:
+    """The lab in its cheap-first order, yielding (part, result so far) after "norms", "lesion",
+    "gradients" and "shattering", so a UI can show each chart as soon as it exists. Everything runs
+    on a private copy of the model (the shared one is never patched); its lock is held only to copy."""
     report = progress or (lambda fraction, text: None)
     _, batch = preprocess(loaded.transforms, load_image(image))
     with loaded.lock:
@@ -50,17 +51,32 @@ def run_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = 
     report(0.02, "norms")
     norms = block_norms(model, batch)
     with torch.no_grad():
-        top1 = int(model(batch)[0].argmax())
-    index = resolve_target(loaded.categories, target, top1)
+        logits = model(batch)[0]
+    index = resolve_target(loaded.categories, target, int(logits.argmax()))
+    probs = torch.softmax(logits.double(), 0)
+    result = LabResult(loaded.name, loaded.weights_label, loaded.weights_status, index, loaded.categories[index],
+                       float(probs[index]), int(probs.argmax()), norms, [], None, None)
+    yield "norms", result
     intact, top1, lesions = lesion_sweep(
         model, batch, index, lambda i, n, name: report(0.05 + 0.6 * i / n, f"lesion {name} ({i + 1}/{n})"))
+    result = replace(result, intact_prob=intact, intact_top1=top1, lesions=lesions)
+    yield "lesion", result
     report(0.7, "gradient flow")
-    flow = gradient_flow(model, batch, index)
+    plain = plain_copy(model)  # one plain copy for both gradient measurements
+    result = replace(result, flow=gradient_flow(model, batch, index, plain=plain))
+    yield "gradients", result
     report(0.85, "shattered gradients")
-    shatter = shattering(model, batch, index, points=shatter_points)
+    result = replace(result, shatter=shattering(model, batch, index, points=shatter_points, plain=plain))
     report(1.0, "done")
-    return LabResult(loaded.name, loaded.weights_label, loaded.weights_status, index, loaded.categories[index],
-                     intact, top1, norms, lesions, flow, shatter)
+    yield "shattering", result
+
+
+def run_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
+            progress: Progress | None = None, shatter_points: int = 6) -> LabResult:
+    """Every measurement of the lab (iter_lab run to the end)."""
+    for _, result in iter_lab(loaded, image, target, progress, shatter_points):
+        pass
+    return result
 
 
 def lab_json(result: LabResult) -> dict:

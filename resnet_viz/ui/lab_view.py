@@ -16,12 +16,14 @@ from ..lab.blocks import block_names
 from ..lab.charts import CHARTS, lab_chart_png
 from ..lab.degradation import verdict
 from ..lab.removal import analyze_without
-from ..lab.run import run_lab
+from ..lab.run import iter_lab
 from ..render import cam_overlay
 from .context import ASSETS, ViewContext
 from .errors import handles_errors
 
 DEGRADATION = ASSETS / "degradation"
+# Which charts each part of iter_lab completes; the diagram needs only the module, so it comes first.
+PARTS = {"norms": ("diagram", "norms"), "lesion": ("lesion",), "gradients": ("gradients",), "shattering": ("shattering",)}
 TEXT = {
     "en": {
         "intro": "### Residual lab\nWhat makes a ResNet a ResNet, **measured on this photo and this model**. "
@@ -125,17 +127,39 @@ def build(ctx: ViewContext) -> None:
             degradation_caption = gr.Markdown(_degradation_caption("en"))
             gr.DownloadButton("PNG", value=_degradation_png("en"), size="sm")
 
-    @handles_errors
-    def run(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
+    def lab_parts(image_path, model_name, weights_name, target, lang, progress):
+        """Cheap charts first: diagram and norms (~1 s), then the lesion sweep, gradient flow, shattering."""
         if not image_path:
             raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
         loaded = analyzer.model(model_name, weights_name)
-        result = run_lab(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
-        pngs = [write(lab_chart_png(result, loaded.module, name, lang), name) for name in CHARTS]
         note = "" if loaded.is_pretrained else _t("untrained", lang)
-        head = f"**{result.model}** · {result.weights} · {result.target_label} ({result.target}) · p = {result.intact_prob:.3f}"
-        return [f"{head}\n\n{note}", *pngs, *[gr.DownloadButton(value=p, visible=True) for p in pngs],
-                gr.CheckboxGroup(choices=block_names(loaded.module), value=[])]
+        parts = iter_lab(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
+        for part, result in parts:
+            head = (f"**{result.model}** · {result.weights} · {result.target_label} ({result.target}) · "
+                    f"p = {result.intact_prob:.3f}")
+            charts = PARTS[part]
+            pngs = {name: write(lab_chart_png(result, loaded.module, name, lang), name) for name in charts}
+            outputs = {id(status): f"{head}\n\n{note}"}
+            for name, png in pngs.items():
+                outputs[id(images[name])] = png
+                outputs[id(downloads[name])] = gr.DownloadButton(value=png, visible=True)
+            if part == "norms":  # the first yield: clear the previous run's later charts, not yet redrawn
+                for name in set(CHARTS) - set(pngs):
+                    outputs[id(images[name])] = None
+                    outputs[id(downloads[name])] = gr.DownloadButton(value=None, visible=False)
+                outputs[id(removed)] = gr.CheckboxGroup(choices=block_names(loaded.module), value=[])
+            yield [outputs.get(id(component), gr.skip()) for component in chart_outputs]
+
+    @handles_errors
+    def lab_step(parts):
+        """The next outputs, or None at the end; an error becomes the usual message."""
+        return next(parts, None)
+
+    def run(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
+        # A generator, so Gradio shows each chart as soon as it is drawn.
+        parts = lab_parts(image_path, model_name, weights_name, target, lang, progress)
+        while (outputs := lab_step(parts)) is not None:
+            yield outputs
 
     @handles_errors
     def rerun(image_path, model_name, weights_name, method, target, names, lang):
@@ -152,7 +176,8 @@ def build(ctx: ViewContext) -> None:
 
     compare_button.click(compare, [ctx.lang], [compare_table], api_name="lab_compare")
     chart_outputs = [status, *images.values(), *downloads.values(), removed]
-    run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab")
+    # The progress bar goes on the status line only, so the charts already drawn stay visible below it.
+    run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
     rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [removed_top, removed_cams], api_name="lab_remove")
 
     def relabel(lang: str) -> list:
