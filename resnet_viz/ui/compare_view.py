@@ -14,6 +14,8 @@ from .context import ViewContext
 from .errors import handles_errors
 
 
+FIGURE_LABEL = "depth comparison figure"  # not shown: it names the output in the HTTP API
+
 TEXT = {
     "en": {
         "intro": "The photo in the sidebar through **resnet18, 34, 50, 101 and 152**, one model at a time: top-3, the "
@@ -85,7 +87,7 @@ def build(ctx: ViewContext) -> None:
         button = gr.Button(TEXT["en"]["button"], variant="primary", elem_id="compare-button")
     table = gr.Dataframe(headers=pick_columns("en"), label=TEXT["en"]["table"], interactive=False, wrap=True,
                          elem_id="compare-table")
-    figure = gr.Image(label=TEXT["en"]["figure"], show_label=False, interactive=False, elem_id="compare-figure")
+    figure = gr.Image(label=FIGURE_LABEL, show_label=False, interactive=False, elem_id="compare-figure")
     caption = gr.Markdown(TEXT["en"]["figure"])
     files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90)
 
@@ -103,6 +105,6 @@ def build(ctx: ViewContext) -> None:
         [intro, pretrained_only, button, figure, caption, files],
         lambda lang: [pick(TEXT, "intro", lang), gr.Checkbox(label=pick(TEXT, "pretrained_only", lang)),
                       gr.Button(pick(TEXT, "button", lang)),
-                      gr.Image(label=pick(TEXT, "figure", lang)), pick(TEXT, "figure", lang),
+                      gr.Image(label=FIGURE_LABEL), pick(TEXT, "figure", lang),
                       gr.File(label=pick(TEXT, "files", lang))],
     ))

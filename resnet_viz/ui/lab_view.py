@@ -3,10 +3,8 @@ diagram and the degradation curves, for the sidebar's image, model, weights and 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
-from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 
@@ -90,42 +88,56 @@ def _degradation_caption(lang: str) -> str:
     return _t("degradation", lang) + " " + verdict(json.loads(path.read_text(encoding="utf-8")), lang)
 
 
-def build(ctx: ViewContext) -> None:
-    analyzer = ctx.analyzer
-    folder = Path(tempfile.mkdtemp(prefix="resnet-viz-lab-"))
-
-    def write(data: bytes, name: str) -> str:
-        path = folder / f"{name}-{hashlib.sha1(data).hexdigest()[:16]}.png"
-        if not path.exists():
-            path.write_bytes(data)
-        return str(path)
-
-    intro = gr.Markdown(_t("intro", "en"))
-    run_button = gr.Button(_t("run", "en"), variant="primary")
-    status = gr.Markdown("")
-    images, downloads, captions = {}, {}, {}
+def _layout() -> SimpleNamespace:
+    """The tab's components, labelled in English (relabel switches them); labels name API outputs."""
+    page = SimpleNamespace(images={}, downloads={}, captions={})
+    page.intro = gr.Markdown(_t("intro", "en"))
+    page.run_button = gr.Button(_t("run", "en"), variant="primary")
+    page.status = gr.Markdown("", label="status")
     for name in CHARTS:
         with gr.Row(equal_height=False):
             with gr.Column(scale=4):
-                images[name] = gr.Image(show_label=False, interactive=False, type="filepath", elem_id=f"lab-{name}")
+                page.images[name] = gr.Image(label=f"{name} chart", show_label=False, interactive=False,
+                                             type="filepath", elem_id=f"lab-{name}")
             with gr.Column(scale=1, min_width=180):
-                captions[name] = gr.Markdown(_t(name, "en"))
-                downloads[name] = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
+                page.captions[name] = gr.Markdown(_t(name, "en"))
+                page.downloads[name] = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
     with gr.Accordion("Remove blocks / 블록 제거", open=True):
-        removed = gr.CheckboxGroup([], label=_t("remove", "en"), elem_id="lab-remove")
-        rerun_button = gr.Button(_t("rerun", "en"))
+        page.removed = gr.CheckboxGroup([], label=_t("remove", "en"), elem_id="lab-remove")
+        page.rerun_button = gr.Button(_t("rerun", "en"))
         with gr.Row():
-            removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0))
-            removed_cams = gr.Gallery(label=_t("cams", "en"), columns=4, height=260)
+            page.removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0))
+            page.removed_cams = gr.Gallery(label=_t("cams", "en"), columns=4, height=260)
     with gr.Accordion("ResNet-18 … 152", open=False):
-        compare_button = gr.Button(_t("compare", "en"), size="sm")
-        compare_table = gr.Markdown("")
+        page.compare_button = gr.Button(_t("compare", "en"), size="sm")
+        page.compare_table = gr.Markdown("", label="depth comparison")
     with gr.Row():
-        degradation_image = gr.Image(_degradation_png("en"), show_label=False, interactive=False, type="filepath",
-                                     elem_id="lab-degradation")
+        page.degradation_image = gr.Image(_degradation_png("en"), show_label=False, interactive=False, type="filepath",
+                                          elem_id="lab-degradation")
         with gr.Column(scale=1, min_width=180):
-            degradation_caption = gr.Markdown(_degradation_caption("en"))
+            page.degradation_caption = gr.Markdown(_degradation_caption("en"))
             gr.DownloadButton("PNG", value=_degradation_png("en"), size="sm")
+    return page
+
+
+def _relabel(lang: str) -> list:
+    """Updates for _relabelled(page)'s components, in its order."""
+    return [_t("intro", lang), gr.Button(_t("run", lang)), *[_t(name, lang) for name in CHARTS],
+            *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
+            gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
+            _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang))]
+
+
+def _relabelled(page: SimpleNamespace) -> list:
+    return [page.intro, page.run_button, *page.captions.values(), *page.downloads.values(), page.removed,
+            page.rerun_button, page.removed_top, page.removed_cams, page.degradation_caption, page.degradation_image,
+            page.compare_button]
+
+
+def build(ctx: ViewContext) -> None:
+    analyzer = ctx.analyzer
+    page = _layout()
+    images, downloads, status, removed = page.images, page.downloads, page.status, page.removed
 
     def lab_parts(image_path, model_name, weights_name, target, lang, progress):
         """Cheap charts first: diagram and norms (~1 s), then the lesion sweep, gradient flow, shattering."""
@@ -138,7 +150,8 @@ def build(ctx: ViewContext) -> None:
             head = (f"**{result.model}** · {result.weights} · {result.target_label} ({result.target}) · "
                     f"p = {result.intact_prob:.3f}")
             charts = PARTS[part]
-            pngs = {name: write(lab_chart_png(result, loaded.module, name, lang), name) for name in charts}
+            pngs = {name: ctx.store.write(lab_chart_png(result, loaded.module, name, lang), "png", f"lab-{name}")
+                    for name in charts}
             outputs = {id(status): f"{head}\n\n{note}"}
             for name, png in pngs.items():
                 outputs[id(images[name])] = png
@@ -174,17 +187,10 @@ def build(ctx: ViewContext) -> None:
     def compare(lang):
         return compare_markdown(lang)
 
-    compare_button.click(compare, [ctx.lang], [compare_table], api_name="lab_compare")
+    page.compare_button.click(compare, [ctx.lang], [page.compare_table], api_name="lab_compare")
     chart_outputs = [status, *images.values(), *downloads.values(), removed]
     # The progress bar goes on the status line only, so the charts already drawn stay visible below it.
-    run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
-    rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [removed_top, removed_cams], api_name="lab_remove")
-
-    def relabel(lang: str) -> list:
-        return [_t("intro", lang), gr.Button(_t("run", lang)), *[_t(name, lang) for name in CHARTS],
-                *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
-                gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
-                _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang))]
-
-    ctx.on_language.append(([intro, run_button, *captions.values(), *downloads.values(), removed, rerun_button,
-                             removed_top, removed_cams, degradation_caption, degradation_image, compare_button], relabel))
+    page.run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
+    page.rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [page.removed_top, page.removed_cams],
+                            api_name="lab_remove")
+    ctx.on_language.append((_relabelled(page), _relabel))
