@@ -49,3 +49,15 @@ def http_app():
 @pytest.fixture(scope="session")
 def http_server(http_app) -> str:
     return http_app.url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, one per test module (tests open their own pages)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    import browserkit
+
+    with playwright.sync_playwright() as p:
+        browser = browserkit.launch(p)
+        yield browser
+        browser.close()

@@ -4,7 +4,6 @@ Each test reproduces one defect of issue 8 as a user meets it: every result on s
 one (photo, model, weights, method, class) and the page says which."""
 
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -12,23 +11,10 @@ import pytest
 
 import bad_inputs
 
+from browserkit import EXAMPLES, choose, needs_chromium, upload
+
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "examples"
 SHOTS = os.environ.get("RESNET_VIZ_SHOTS")  # a folder: save the screenshots the tests take there
-needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
-                                    reason="Debian chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -50,11 +36,6 @@ def shot(page, name: str) -> None:
         time.sleep(0.3)
         page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}x{height}.png"))
     page.set_viewport_size(size)
-
-
-def upload(page, path: Path) -> None:
-    page.locator("input[type=file]").first.set_input_files(str(path))
-    time.sleep(1.5)  # the upload and the image's change event
 
 
 def summary(page) -> str:
@@ -234,28 +215,18 @@ def test_at_1280x720_headings_do_not_cover_the_results(page):
     shot(page, "defect10-analysed")
 
 
-def choose_class(page, box: str, typed: str, option: str) -> None:
-    """Type into a class box (#target or #contrast) and pick the option, as a user searches 1000 names."""
-    field = page.locator(f"{box} input")
-    field.click()
-    field.press("Control+a")
-    page.keyboard.type(typed)
-    page.get_by_role("option", name=option).click()
-    time.sleep(0.5)
-
-
 @needs_chromium
 def test_a_contrast_class_draws_the_maps_for_a_minus_b(page):
     """Issue 11 §2: 'why tabby, not tiger cat' — the summary and the CAM heading name both classes;
     changing the contrast marks the results; Korean says it too."""
     upload(page, EXAMPLES / "chelsea.jpg")
-    choose_class(page, "#target", "tabby", "tabby (281)")
-    choose_class(page, "#contrast", "tiger c", "tiger cat (282)")
+    choose(page, "#target", "tabby", "tabby (281)")
+    choose(page, "#contrast", "tiger c", "tiger cat (282)")
     text = analyze(page, "chelsea.jpg")
     assert "Grad-CAM for tabby − tiger cat" in text and "logit 281 − logit 282" in text
     assert "tabby − tiger cat" in page.locator("#cam-head").inner_text()
     shot(page, "contrast")
-    choose_class(page, "#contrast", "Egyptian", "Egyptian cat (285)")
+    choose(page, "#contrast", "Egyptian", "Egyptian cat (285)")
     assert "contrast class" in stale(page)
     text = analyze(page, "chelsea.jpg")
     assert "Grad-CAM for tabby − Egyptian cat" in text and stale(page) == ""
@@ -267,7 +238,7 @@ def test_a_contrast_class_draws_the_maps_for_a_minus_b(page):
 def test_eigencam_with_a_contrast_is_refused_in_place(page):
     """EigenCAM uses no class, so it cannot contrast two: the page says so and keeps no old maps."""
     upload(page, EXAMPLES / "chelsea.jpg")
-    choose_class(page, "#contrast", "tiger c", "tiger cat (282)")
+    choose(page, "#contrast", "tiger c", "tiger cat (282)")
     page.locator("#method input").click()
     page.get_by_role("option", name="EigenCAM").click()
     page.get_by_role("button", name="Analyze").click()

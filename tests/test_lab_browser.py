@@ -4,10 +4,10 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from browserkit import ARGS as CHROMIUM_ARGS, needs_chromium
 
 
+@needs_chromium
 def test_lab_tab_renders_its_charts(http_server, tmp_path):
     from pathlib import Path
 

@@ -2,19 +2,15 @@
 five stages without scrolling; in Korean its labels are Korean; the batch contact sheet opens."""
 
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from browserkit import CHROMIUM, ARGS, needs_chromium
+
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
-                                    reason="Debian chromium is not installed (.ci/run installs it)")
 BOXES = """() => Array.from(document.querySelectorAll('#one-screen img')).map(i => {
   const r = i.getBoundingClientRect(); return {kind: i.className, left: r.left, top: r.top, right: r.right,
   bottom: r.bottom, loaded: i.complete && i.naturalWidth > 0};})"""

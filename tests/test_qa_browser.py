@@ -1,29 +1,13 @@
 """Defects found by exploratory testing, each as a user met it in Chromium: a Korean student, a lecturer
 on the One screen tab, a careless user who switches things after an analysis."""
 
-import os
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
+from browserkit import EXAMPLES, choose, needs_chromium, upload
+
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "examples"
-needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
-                                    reason="Debian chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -37,21 +21,6 @@ def page(browser, http_server):
 
 def language(page, name: str) -> None:
     page.locator("#lang").get_by_text(name).click()
-
-
-def upload(page, path: Path) -> None:
-    page.locator("input[type=file]").first.set_input_files(str(path))
-    time.sleep(1.5)  # the upload and the image's change event
-
-
-def pick(page, elem_id: str, typed: str, option: str) -> None:
-    """Type into a dropdown and pick the option, as a user does."""
-    field = page.locator(f"#{elem_id} input")
-    field.click()
-    field.press("Control+a")
-    page.keyboard.type(typed)
-    page.get_by_role("option", name=option).click()
-    time.sleep(0.5)
 
 
 @needs_chromium
@@ -85,7 +54,7 @@ def test_one_screen_names_the_contrast_class_and_says_when_it_is_stale(page):
     """With a contrast class B the One screen (and the slide figure) said 'Grad-CAM for “A”' for maps of
     A − B; after a model switch it kept showing the old model's results without a word."""
     upload(page, EXAMPLES / "chelsea.jpg")
-    pick(page, "contrast", "tabb", "tabby (281)")
+    choose(page, "#contrast", "tabb", "tabby (281)")
     page.get_by_role("button", name="Analyze").click()
     page.get_by_role("tab", name="One screen").click()
     top = page.locator("#one-screen .os-top")
@@ -96,7 +65,7 @@ def test_one_screen_names_the_contrast_class_and_says_when_it_is_stale(page):
     stale = page.locator("#one-screen-stale")
     assert not stale.is_visible()
 
-    pick(page, "model", "resnet34", "resnet34")
+    choose(page, "#model", "resnet34", "resnet34")
     stale.get_by_text("Not up to date").wait_for(timeout=30_000)
     assert "model" in stale.inner_text()
     assert "resnet18" in top.inner_text()  # still the analysis it is about, now marked
@@ -145,7 +114,7 @@ def test_trust_checks_say_when_they_are_stale_or_in_the_other_language(page):
     page.get_by_text("클래스 점검: 1위 히트맵과의 ρ").wait_for(timeout=120_000)
     page.wait_for_function("() => { const s = document.querySelector('#trust-stale'); return !s || s.offsetParent === null }",
                            timeout=15_000)
-    pick(page, "model", "resnet34", "resnet34")
+    choose(page, "#model", "resnet34", "resnet34")
     notice.get_by_text("최신이 아닙니다").wait_for(timeout=30_000)
     assert "모델" in notice.inner_text()
 

@@ -2,21 +2,18 @@
 a click on the stage map moves the receptive field."""
 
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from browserkit import CHROMIUM, ARGS, needs_chromium
+
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "chelsea.jpg"
 
 
-@pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
-                    reason="Debian chromium is not installed (.ci/run installs it)")
+@needs_chromium
 def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server):
     playwright = pytest.importorskip("playwright.sync_api")
     shot = Path(os.environ.get("RESNET_VIZ_TRUST_SCREENSHOT", tmp_path / "trust.png"))
