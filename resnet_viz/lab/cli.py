@@ -6,9 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from .train import DemoConfig
+
 
 def _train_demo(args: argparse.Namespace) -> int:
-    from .train import DemoConfig, save_demo, train_demo
+    from .train import save_demo, train_demo
     from .pointing import app_path_report
 
     config = DemoConfig(steps=args.steps, batch=args.batch, seed=args.seed, final_steps=min(args.final_steps, args.steps))
@@ -80,8 +82,8 @@ def register(commands) -> None:
 
     demo = commands.add_parser("train-demo", help="train a resnet18 on drawn shapes (a few minutes, CPU) for the app")
     demo.add_argument("--out", required=True, help="folder for model.pt, classes.txt, train.json")
-    demo.add_argument("--steps", type=int, default=180, help="training steps in all (default: %(default)s)")
-    demo.add_argument("--final-steps", type=int, default=45, help="of them, the last ones at 224 px (default: %(default)s)")
+    demo.add_argument("--steps", type=int, default=DemoConfig.steps, help="training steps in all (default: %(default)s)")
+    demo.add_argument("--final-steps", type=int, default=DemoConfig.final_steps, help="of them, the last ones at 224 px (default: %(default)s)")
     demo.add_argument("--batch", type=int, default=32)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--check-images", type=int, default=100, help="held-out drawings checked through the app's path")

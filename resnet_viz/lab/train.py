@@ -21,7 +21,7 @@ STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 
 @dataclass(frozen=True)
 class DemoConfig:
-    steps: int = 180  # in all, the final phase included
+    steps: int = 300  # in all, the final phase included
     batch: int = 32
     train_images: int = 2000
     held_out: int = 200
@@ -31,7 +31,7 @@ class DemoConfig:
     # trained only on small pictures does not recognise them at that pixel scale.
     sizes: tuple[int, ...] = (64, 96, 128)
     final_size: int = 224
-    final_steps: int = 45
+    final_steps: int = 70
     final_batch: int = 16
     lr: float = 2e-3
     seed: int = 0
