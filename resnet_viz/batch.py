@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +63,12 @@ class DecodedImages(Dataset):
         except ResnetVizError as err:
             return Decoded(index, path, error=str(err))
         return Decoded(index, path, shown, tensor)
+
+    def __getitems__(self, indices: list[int]) -> list[Decoded]:
+        """A batch decoded on two threads (PIL releases the GIL): the first batch, which nothing can
+        overlap, is ready sooner. The DataLoader's fetcher calls this when it exists."""
+        with ThreadPoolExecutor(2) as pool:
+            return list(pool.map(self.__getitem__, indices))
 
 
 def _as_list(items: list[Decoded]) -> list[Decoded]:
@@ -149,6 +158,44 @@ def _output_names(paths: Sequence[Path]) -> list[str]:
     return names
 
 
+def _prefetched(batches: Iterable[list[Decoded]], depth: int = 1) -> Iterator[list[Decoded]]:
+    """The batches of `batches`, made in a background thread up to `depth` ahead: decoding and resizing
+    (PIL releases the GIL) overlap the model without a worker process's start-up and pickling."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                ready.put(batch)
+        except BaseException as err:  # handed to the consumer, raised there
+            ready.put(err)
+        ready.put(done)
+
+    threading.Thread(target=produce, name="resnet-viz-decode", daemon=True).start()
+    while (item := ready.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _write_one(item: Decoded, result: AnalysisResult, out: Path, name: str, weights_note: str,
+               pictures: PictureOptions) -> dict:
+    """One image's files; its predictions.jsonl line (an error line if the files could not be written)."""
+    try:
+        entry = write_analysis(result, out / name, str(item.path), weights_note, pictures)
+    except (OSError, ResnetVizError, ValueError, KeyError) as err:  # e.g. a full disk, a bad --channel
+        item.error = f"{item.path}: could not write results ({err})"
+        return {"image": str(item.path), "error": item.error}
+    return {"folder": name, **{k: v for k, v in entry.items() if k != "stages"}}
+
+
+def default_workers(device: torch.device) -> int:
+    """Decode processes: none when the CPU runs the model (a process would only take cores from it and
+    pay start-up and pickling; a thread decodes ahead instead), a few when a GPU does."""
+    return 0 if device.type == "cpu" else min(4, max(1, (os.cpu_count() or 2) // 2))
+
+
 def analyze_folder(
     loaded: LoadedModel,
     inputs: Sequence[str | os.PathLike],
@@ -161,10 +208,11 @@ def analyze_folder(
     normalization: Normalization = "per-stage",
     pictures: PictureOptions = PictureOptions(),
     progress: bool = True,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> FolderReport:
     """Every image of `inputs` analysed a batch at a time; writes out/<stem>/… per image and
-    out/predictions.jsonl (one line per image, failures included). Bad files do not stop the run."""
+    out/predictions.jsonl (one line per image, failures included). Bad files do not stop the run.
+    While a batch computes, the next one is decoded and the previous one's files are written."""
     started = time.perf_counter()
     get_method(method)
     check_normalization(normalization)
@@ -175,34 +223,36 @@ def analyze_folder(
     check_contrast(method, loaded.categories, contrast)
     paths = find_images(inputs)
     names = _output_names(paths)
+    workers = default_workers(loaded.device) if workers is None else workers
     workers = workers if len(paths) > batch_size else 0  # one batch: nothing to decode ahead
-    # A worker process decodes and preprocesses the next batches while this process runs the model.
     loader = DataLoader(DecodedImages(paths, loaded.transforms), batch_size=batch_size, collate_fn=_as_list,
                         num_workers=workers, prefetch_factor=2 if workers else None)
     out.mkdir(parents=True, exist_ok=True)
     report = FolderReport()
-    with open(out / "predictions.jsonl", "w", encoding="utf-8") as lines, \
+    batches = _prefetched(loader) if workers == 0 and len(paths) > batch_size else iter(loader)
+    # Two writer threads: PNG encoding (zlib releases the GIL) overlaps the next batch's network, and the
+    # last batch's files are written on both cores.
+    with open(out / "predictions.jsonl", "w", encoding="utf-8") as lines, ThreadPoolExecutor(2) as writer, \
             tqdm(total=len(paths), unit="image", disable=not progress) as bar:
-        for items in loader:
-            good = [item for item in items if item.error is None]
-            results = []
-            if good:
-                results = analyze_prepared(loaded, [item.shown for item in good], torch.cat([item.tensor for item in good]),
-                                           [target] * len(good), [contrast] * len(good), method, top_k, normalization)
-            lines_by_index = {}
-            for item, result in zip(good, results):
-                try:
-                    entry = write_analysis(result, out / names[item.index], str(item.path), loaded.weights_note, pictures)
+        def finish(pending: list[tuple[Decoded, Future | None]]) -> None:
+            for item, written in pending:  # input order, failures in place
+                line = written.result() if written is not None else {"image": str(item.path), "error": item.error}
+                lines.write(json.dumps(line, ensure_ascii=False) + "\n")
+                if item.error is None:
                     report.analysed += 1
-                    lines_by_index[item.index] = {"folder": names[item.index], **{k: v for k, v in entry.items() if k != "stages"}}
-                except (OSError, ResnetVizError, ValueError, KeyError) as err:  # e.g. a full disk, a bad --channel
-                    item.error = f"{item.path}: could not write results ({err})"
-            for item in items:
-                if item.error is not None:
+                else:
                     report.failed.append((str(item.path), item.error))
-                    lines_by_index[item.index] = {"image": str(item.path), "error": item.error}
-            for index in sorted(lines_by_index):  # input order, failures in place
-                lines.write(json.dumps(lines_by_index[index], ensure_ascii=False) + "\n")
-            bar.update(len(items))
+            bar.update(len(pending))
+
+        pending: list[tuple[Decoded, Future | None]] = []
+        for items in batches:
+            good = [item for item in items if item.error is None]
+            results = iter(analyze_prepared(
+                loaded, [item.shown for item in good], torch.cat([item.tensor for item in good]),
+                [target] * len(good), [contrast] * len(good), method, top_k, normalization) if good else [])
+            finish(pending)  # at most one batch of results waits to be written: memory stays bounded
+            pending = [(item, None if item.error is not None else writer.submit(
+                _write_one, item, next(results), out, names[item.index], loaded.weights_note, pictures)) for item in items]
+        finish(pending)
     report.seconds = time.perf_counter() - started
     return report

@@ -64,7 +64,8 @@ def _analyze_many(args: argparse.Namespace) -> int:
     loaded = _load(args)
     out = Path(args.out)
     report = analyze_folder(loaded, args.inputs, out, args.batch_size, args.target, args.contrast, args.method,
-                            args.top_k, args.normalization, _picture_options(args), progress=not args.quiet)
+                            args.top_k, args.normalization, _picture_options(args), progress=not args.quiet,
+                            workers=args.workers)
     rate = report.analysed / report.seconds if report.seconds else 0.0
     print(f"{loaded.name} ({loaded.weights_label}) on {loaded.device}: {report.analysed} images analysed in "
           f"{report.seconds:.1f} s ({rate:.1f} images/s, batches of {args.batch_size}); {out}/predictions.jsonl")
@@ -138,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--normalization", default="per-stage", choices=["per-stage", "shared"])
     analyze.add_argument("--channel", default=None, help="also write one channel large, e.g. layer3:117")
     analyze.add_argument("--batch-size", type=int, default=8, help="images per forward/backward for several inputs (default: %(default)s)")
+    analyze.add_argument("--workers", type=int, default=None,
+                         help="decode processes for several inputs (default: none on CPU, where a thread decodes ahead; "
+                              "up to 4 with a GPU)")
     analyze.add_argument("--predictions-only", action="store_true", help="write predictions, no pictures (fastest for a folder)")
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(handler=_analyze)

@@ -86,3 +86,40 @@ def test_folder_errors_that_stop_the_run_come_first(tmp_path, capsys):
     assert main(["analyze", str(tmp_path), "--model", "resnet18", "--method", "eigencam", "--contrast", "3",
                  "--out", str(tmp_path / "o")]) == 2
     assert "class-agnostic" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_folder_run_in_order_with_a_file_that_cannot_be_written(tmp_path, photos, resnet18, workers):
+    """Decoding ahead (a thread, or a worker process) and writing behind (threads) keep the input order;
+    a folder that cannot be made is that image's error line, not the end of the run."""
+    from resnet_viz.batch import PictureOptions, analyze_folder
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for index, photo in enumerate(photos * 2):
+        Image.fromarray(photo).save(folder / f"p{index}.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "p3").write_text("a file where the image's folder should go")
+    report = analyze_folder(resnet18, [folder], out, batch_size=2, progress=False, workers=workers,
+                            pictures=PictureOptions(n_channels=4))
+    lines = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert [line.get("folder") for line in lines] == ["p0", "p1", "p2", None, "p4", "p5"]
+    assert "p3.png: could not write results" in lines[3]["error"]
+    assert report.analysed == 5 and [Path_name(f) for f, _ in report.failed] == ["p3.png"]
+    alone = resnet_viz.analyze(resnet18, photos[2])
+    assert lines[5]["predictions"] == [{"label": label, "probability": pytest.approx(p, abs=1e-5)}
+                                       for label, p in alone.predictions]
+
+
+def test_an_error_while_decoding_ahead_reaches_the_caller():
+    from resnet_viz.batch import _prefetched
+
+    def batches():
+        yield [1]
+        raise RuntimeError("disk gone")
+
+    got = _prefetched(batches())
+    assert next(got) == [1]
+    with pytest.raises(RuntimeError, match="disk gone"):
+        next(got)
