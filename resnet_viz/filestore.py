@@ -11,8 +11,8 @@ from pathlib import Path
 
 
 class FileStore:
-    """Files named by their content: an unchanged picture is neither rewritten nor re-sent.
-    Gradio copies every returned file into its own cache, so only recent ones need keeping."""
+    """Files named by their content: an unchanged picture is neither rewritten nor re-sent. Only
+    the most recent `max_files` are kept: a page fetches its pictures as soon as it gets their names."""
 
     def __init__(self, folder: str | None = None, max_files: int = 400) -> None:
         self.folder = Path(folder or tempfile.mkdtemp(prefix="resnet-viz-"))

@@ -134,17 +134,20 @@ def _jet(device: str) -> torch.Tensor:
 
 
 def overlay_pixels(image: torch.Tensor, cams: torch.Tensor, alpha: float = 0.5) -> torch.Tensor:
-    """grad-cam's show_cam_on_image in integer arithmetic on the tensors' device:
+    """grad-cam's show_cam_on_image on the tensors' device:
     image (H, W, 3) uint8, cams (N, H, W) in [0, 1] -> (N, H, W, 3) uint8.
 
-    The jet LUT is indexed by uint8(255·cam) as grad-cam does; the blend is in integers, then
-    rescaled so its brightest channel is 255 (grad-cam's `cam / max(cam)`): within one grey level
-    of grad-cam's float result (it truncates, we round)."""
-    heat = _jet(str(cams.device))[(cams.clamp(0, 1) * 255).to(torch.uint8).long()]
+    The jet LUT is indexed by uint8(255·cam) as grad-cam does; the blend is integer-valued (weights
+    in 1/256ths), then rescaled so its brightest channel is 255 (grad-cam's `cam / max(cam)`): within
+    one grey level of grad-cam's float result (it truncates, we round). The integers are held in
+    float32 (exact below 2**24) because integer division has no vector instructions on a CPU."""
+    index = (cams.clamp(0, 1) * 255).to(torch.uint8).long()
     weight = int(round(float(alpha) * 256))
-    blend = heat.to(torch.int32) * weight + image.to(torch.int32) * (256 - weight)
+    # index_select on the flattened map: twice as fast as advanced indexing on the CPU.
+    heat = (_jet(str(cams.device)).float() * weight).index_select(0, index.flatten()).view(*index.shape, 3)
+    blend = heat + image.to(torch.float32) * (256 - weight)
     peak = blend.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1)
-    return ((blend * 255 + peak // 2) // peak).to(torch.uint8)
+    return blend.mul_(255.0 / peak).round_().to(torch.uint8)
 
 
 def _pixels(image: Image.Image) -> torch.Tensor:

@@ -74,3 +74,24 @@ def test_a_contrast_is_part_of_the_subject_the_cache_key_and_the_words(tmp_path)
     assert "for tabby − tiger cat" in presenter.cam_heading("gradcam", "en", result)
     with pytest.raises(ModelChoiceError, match="EigenCAM is class-agnostic"):
         analyzer.analysis(str(EXAMPLE), "resnet18", "DEFAULT", "eigencam", "", "282")
+
+
+def test_the_apps_pictures_are_served_from_gradios_cache_without_a_copy():
+    """Gradio hashes and copies every returned file that is outside its cache folder; the app's
+    FileStore lives inside it, so a picture is handed over as it is."""
+    import gradio as gr
+
+    from resnet_viz.ui.context import browser_store
+
+    store = browser_store()
+    try:
+        path = store.write(b"\x89PNG not really", "png")
+        assert gr.Image().move_resource_to_block_cache(path) == path
+        elsewhere = FileStore()
+        try:
+            other = elsewhere.write(b"\x89PNG not really", "png")
+            assert gr.Image().move_resource_to_block_cache(other) != other  # the copy the store avoids
+        finally:
+            elsewhere.close()
+    finally:
+        store.close()

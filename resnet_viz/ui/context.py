@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,15 @@ def cache_examples(loaded: LoadedModel) -> bool:
     """Lazily cache the examples' answers on a Hugging Face Space with trained weights. Not
     elsewhere: a cache made with one model or weights would be served for the next, silently."""
     return bool(os.environ.get("SPACE_ID")) and loaded.is_pretrained
+
+
+def browser_store() -> FileStore:
+    """A FileStore inside Gradio's own cache folder: Gradio serves files from there as they are,
+    instead of hashing and copying every returned picture (about 10 ms a request, measured)."""
+    root = Path(gr.utils.get_upload_folder())
+    root.mkdir(parents=True, exist_ok=True)
+    # Not copied means the browser may still fetch an older file: keep more of them than before.
+    return FileStore(tempfile.mkdtemp(prefix="resnet-viz-", dir=root), max_files=1000)
 
 
 @dataclass
@@ -51,7 +61,7 @@ class ViewContext:
     # The Subject (service.Subject) of the analysis on screen, None when none: views compare it with
     # the controls to say when what they show is no longer what the controls describe.
     shown: gr.State | None = None
-    store: FileStore = field(default_factory=FileStore)  # picture files handed to the browser
+    store: FileStore = field(default_factory=browser_store)  # picture files handed to the browser
     # The class B of "why A, not B" ("" = none). Not in `subject`, whose five inputs views take
     # positionally; views that honour a contrast add it as their last input.
     contrast: gr.Dropdown | None = None
