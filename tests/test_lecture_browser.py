@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browserkit import CHROMIUM, ARGS, needs_chromium
+from browserkit import EXAMPLES, needs_chromium, upload
 
 pytestmark = pytest.mark.e2e
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -17,15 +17,13 @@ BOXES = """() => Array.from(document.querySelectorAll('#one-screen img')).map(i 
 
 
 @needs_chromium
-def test_one_screen_at_1280x720_in_english_and_korean(tmp_path, http_server):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_one_screen_at_1280x720_in_english_and_korean(tmp_path, http_server, browser):
     shot = Path(os.environ.get("RESNET_VIZ_LECTURE_SCREENSHOT", tmp_path / "one-screen.png"))
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
         page.goto(http_server)
         page.get_by_text("Untrained weights").first.wait_for(timeout=60_000)
-        page.locator("input[type=file]").first.set_input_files(str(ASSETS / "examples" / "chelsea.jpg"))
+        upload(page, EXAMPLES / "chelsea.jpg")
         page.locator("img[src*='chelsea']").first.wait_for(timeout=30_000)
         page.get_by_role("button", name="Analyze").click()
         page.get_by_role("tab", name="One screen").click()
@@ -51,13 +49,13 @@ def test_one_screen_at_1280x720_in_english_and_korean(tmp_path, http_server):
         page.locator("#figure-files").get_by_text("-ko-", exact=False).first.wait_for(timeout=120_000)
         names = page.locator("#figure-files").inner_text()
         assert ".png" in names and ".svg" in names and ".pdf" in names
-        browser.close()
+    finally:
+        page.close()
     assert shot.stat().st_size > 50_000
 
 
 @needs_chromium
-def test_contact_sheet_opens(tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_contact_sheet_opens(tmp_path, browser):
     from resnet_viz.lecture import BatchReport, contact_sheet
 
     (tmp_path / "a.png").write_bytes((ASSETS / "screenshot.png").read_bytes())
@@ -66,11 +64,11 @@ def test_contact_sheet_opens(tmp_path):
                   "target_used": {"label": "tabby"}, "outputs": {"png": {"file": "a.png"}, "svg": {"file": "a.svg"}}}],
         failed=[("/photos/b.jpg", "The image file is truncated or damaged")])
     (tmp_path / "index.html").write_text(contact_sheet(report, "ko"), encoding="utf-8")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
         page.goto((tmp_path / "index.html").as_uri())
         page.wait_for_function("document.images.length === 1 && document.images[0].complete")
         assert page.evaluate("document.images[0].naturalWidth") > 100
         assert page.get_by_text("resnet-viz 그림").first.is_visible() and page.get_by_text("/photos/b.jpg").is_visible()
-        browser.close()
+    finally:
+        page.close()

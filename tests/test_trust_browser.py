@@ -7,22 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from browserkit import CHROMIUM, ARGS, needs_chromium
+from browserkit import EXAMPLES, needs_chromium, upload
 
 pytestmark = pytest.mark.e2e
-EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "chelsea.jpg"
 
 
 @needs_chromium
-def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server):
-    playwright = pytest.importorskip("playwright.sync_api")
+def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server, browser):
     shot = Path(os.environ.get("RESNET_VIZ_TRUST_SCREENSHOT", tmp_path / "trust.png"))
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
         page.goto(http_server)
         page.get_by_text("Untrained weights").wait_for(timeout=60_000)
-        page.locator("input[type=file]").first.set_input_files(str(EXAMPLE))
+        upload(page, EXAMPLES / "chelsea.jpg")
         page.locator("img[src*='chelsea']").first.wait_for(timeout=30_000)
         page.get_by_role("tab", name="Trust checks").click()
         page.get_by_role("button", name="Sanity checks").click()
@@ -49,5 +46,6 @@ def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server):
         page.mouse.wheel(0, -10_000)
         time.sleep(0.5)
         page.screenshot(path=str(shot), full_page=True)
-        browser.close()
+    finally:
+        page.close()
     assert shot.stat().st_size > 100_000
