@@ -11,6 +11,7 @@ from matplotlib.patches import Rectangle
 
 from ..i18n import pick
 from ..plotting import figure_bytes, figure_lang, new_figure, style
+from .depths import DepthFlows
 from .gradients import GradientFlow, Shattering
 from .lesion import LesionResult
 from .norms import BlockNorms
@@ -30,6 +31,11 @@ TEXT = {
         "shatter_y": "correlation with the gradient at the image",
         "deg_title": "Training error, plain vs residual (drawn shapes, 32×32)",
         "deg_x": "iterations", "deg_y": "training error", "res": "residual", "pl": "plain",
+        "depth_title": "Gradient flow at one seeded random init, 18…152 layers",
+        "depth_x": "blocks passed on the way back (0 = last block, 1 = first block)",
+        "depth_bn_batch": "BatchNorm with batch statistics, as at the start of training",
+        "depth_bn_running": "BatchNorm with running statistics (identity at init)",
+        "solid": "solid: residual", "dashed": "dashed: plain",
     },
     "ko": {
         "norms_title": "블록별 잔차 경로 F(x)와 지름길(shortcut)",
@@ -45,6 +51,11 @@ TEXT = {
         "shatter_y": "이미지에서의 기울기와의 상관",
         "deg_title": "훈련 오차: 평범한 망 vs 잔차망 (그린 도형, 32×32)",
         "deg_x": "반복 횟수", "deg_y": "훈련 오차", "res": "잔차망", "pl": "평범한 망",
+        "depth_title": "같은 시드의 무작위 초기화에서 기울기 흐름, 18…152층",
+        "depth_x": "거꾸로 지나온 블록의 비율 (0 = 마지막 블록, 1 = 첫 블록)",
+        "depth_bn_batch": "배치 정규화는 배치 통계 사용 (훈련 시작 때처럼)",
+        "depth_bn_running": "배치 정규화는 이동 통계 사용 (초기화 때는 항등)",
+        "solid": "실선: 잔차망", "dashed": "점선: 평범한 망",
     },
 }
 
@@ -139,6 +150,29 @@ def shattering_chart(shatter: Shattering, lang: str = "en") -> Figure:
     ax.set_xlabel(_t("shatter_x", lang), fontsize=8)
     ax.set_ylabel(_t("shatter_y", lang), fontsize=8)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+DEPTH_COLOURS = ("#0284c7", "#16a34a", "#d97706", "#dc2626", "#7c3aed")
+
+
+def depth_flow_chart(result: DepthFlows, lang: str = "en") -> Figure:
+    """One line per depth and kind: x runs backwards through the blocks, so depths line up."""
+    fig = new_figure(7.5, 4.4)
+    ax = fig.subplots()
+    for flow, colour in zip(result.flows, DEPTH_COLOURS):
+        count = len(flow.names)
+        x = np.linspace(0.0, 1.0, count)
+        ax.semilogy(x, flow.residual[::-1], "-", color=colour, lw=2, label=f"ResNet-{flow.depth}")
+        ax.semilogy(x, flow.plain[::-1], "--", color=colour, lw=1.3)
+    ax.set_title(_t("depth_title", lang))
+    ax.set_xlabel(_t("depth_x", lang), fontsize=9)
+    ax.set_ylabel(_t("grad_y", lang))
+    bn = _t("depth_bn_batch" if result.batch_statistics else "depth_bn_running", lang)
+    ax.text(0.01, 0.98, f"{_t('solid', lang)} · {_t('dashed', lang)}\n{bn} · seed {result.seed} · class {result.target}",
+            transform=ax.transAxes, va="top", fontsize=8, color="#374151")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, 0.87))  # the empty corner: plain lines rise to the right
     fig.tight_layout()
     return fig
 

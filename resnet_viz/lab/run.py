@@ -12,6 +12,7 @@ import torch
 from ..analysis import preprocess, resolve_target
 from ..images import ImageSource, load_image
 from ..models import LoadedModel
+from .depths import DepthFlows, depth_gradient_flow
 from .gradients import GradientFlow, Shattering, gradient_flow, plain_copy, shattering
 from .lesion import LesionResult, lesion_sweep
 from .norms import BlockNorms, block_norms
@@ -77,6 +78,18 @@ def run_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = 
     for _, result in iter_lab(loaded, image, target, progress, shatter_points):
         pass
     return result
+
+
+def run_depth_flow(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
+                   progress: Progress | None = None, seed: int = 0) -> DepthFlows:
+    """Gradient flow at 18…152 layers (seeded random init) on this image, for the lab's class:
+    `target`, or the chosen model's top-1 (its index, in the random nets' 1000 outputs)."""
+    _, batch = preprocess(loaded.transforms, load_image(image))
+    batch = batch.to(loaded.device)
+    with loaded.lock, torch.no_grad():
+        top1 = int(loaded.module(batch)[0].argmax())
+    index = resolve_target(loaded.categories, target, top1)
+    return depth_gradient_flow(batch, index, seed=seed, progress=progress)
 
 
 def lab_json(result: LabResult) -> dict:

@@ -40,6 +40,11 @@ CSS = """
 .col-head {border-bottom:1px solid #c7d2fe;}
 .result-head p {margin:0;}
 footer {display:none !important;}
+.rv-blocks details {border:1px solid #e5e7eb; border-radius:6px; margin:4px 0; padding:4px 10px;}
+.rv-blocks summary {cursor:pointer; font-size:1.02em;}
+.rv-blocks table {margin:6px 0; font-size:0.92em;}
+.rv-identity {background:#e0e7ff; color:#3730a3; border-radius:4px; padding:0 6px; font-weight:600;}
+.rv-projection {background:#fef3c7; color:#92400e; border-radius:4px; padding:0 6px; font-weight:600;}
 """
 
 

@@ -10,11 +10,13 @@ import gradio as gr
 
 from ..i18n import pick
 from ..lab.arch import compare_markdown
+from ..lab.blockrows import block_table, block_table_html
 from ..lab.blocks import block_names
 from ..lab.charts import CHARTS, lab_chart_png
 from ..lab.degradation import verdict
 from ..lab.removal import analyze_without
-from ..lab.run import iter_lab
+from ..lab.charts import chart_png, depth_flow_chart
+from ..lab.run import iter_lab, run_depth_flow
 from ..render import cam_overlay
 from .context import ASSETS, ViewContext
 from .errors import handles_errors
@@ -44,6 +46,13 @@ TEXT = {
                      "`resnet-viz train-demo --out demo` and start the app with `--weights demo/model.pt --class-names demo/classes.txt`.",
         "removed": "Top-5 with {n} block(s) removed",
         "compare": "Compare depths (FLOPs counted by torch, acc@1 from torchvision's weights meta)", "cams": "Grad-CAM per stage with the blocks removed",
+        "depths_run": "Gradient flow at 18…152 layers (random init, ~10 s)",
+        "depths": "Gradient norm at each block's input for torchvision's ResNet-18…152 at one seeded random init "
+                  "(not trained, not your model's weights), as is (solid) and made plain (dashed), on this image and class. "
+                  "BatchNorm normalises with the image's own statistics, as at the start of training. "
+                  "It shows gradients at initialisation, not after training.",
+        "depths_found": "Measured: from the last block back to the first, the gradient grows ×{res} with shortcuts and ×{plain} "
+                        "without them at {depth} layers.",
     },
     "ko": {
         "intro": "### 잔차 실험실\nResNet을 ResNet이게 하는 것을 **이 사진과 이 모델에서 직접 측정**합니다. "
@@ -66,6 +75,12 @@ TEXT = {
                      "`resnet-viz train-demo --out demo`로 훈련하고 `--weights demo/model.pt --class-names demo/classes.txt`로 앱을 여세요.",
         "removed": "블록 {n}개를 제거한 top-5",
         "compare": "깊이 비교 (FLOPs는 torch가 세고, acc@1은 torchvision 가중치의 meta)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
+        "depths_run": "18…152층의 기울기 흐름 (무작위 초기화, 약 10초)",
+        "depths": "torchvision ResNet-18…152를 같은 시드로 무작위 초기화하고(훈련 전, 선택한 모델의 가중치가 아님) "
+                  "이 이미지와 클래스에서 잰 각 블록 입력의 기울기 크기: 그대로(실선)와 평범한 망(점선). "
+                  "배치 정규화는 훈련 시작 때처럼 이미지 자신의 통계로 정규화합니다. 훈련 후가 아니라 초기화 때의 기울기입니다.",
+        "depths_found": "측정 결과: 마지막 블록에서 첫 블록까지 기울기가 {depth}층에서 지름길이 있으면 ×{res}, "
+                        "없으면 ×{plain}로 커졌습니다.",
     },
 }
 
@@ -88,6 +103,13 @@ def _degradation_caption(lang: str) -> str:
     return _t("degradation", lang) + " " + verdict(json.loads(path.read_text(encoding="utf-8")), lang)
 
 
+def depth_flow_found(result, lang: str) -> str:
+    """What the deepest net measured: first-block gradient over last-block gradient, both kinds."""
+    deepest = result.flows[-1]
+    growth = lambda norms: f"{norms[0] / norms[-1]:.3g}" if norms[-1] > 0 else "∞"
+    return _t("depths_found", lang, res=growth(deepest.residual), plain=growth(deepest.plain), depth=deepest.depth)
+
+
 def _layout() -> SimpleNamespace:
     """The tab's components, labelled in English (relabel switches them); labels name API outputs."""
     page = SimpleNamespace(images={}, downloads={}, captions={})
@@ -102,6 +124,17 @@ def _layout() -> SimpleNamespace:
             with gr.Column(scale=1, min_width=180):
                 page.captions[name] = gr.Markdown(_t(name, "en"))
                 page.downloads[name] = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
+    with gr.Accordion("Blocks / 블록", open=True):
+        page.block_rows = gr.HTML("", elem_id="lab-blocks")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4):
+            page.depths_button = gr.Button(_t("depths_run", "en"), size="sm")
+            page.depths_image = gr.Image(label="depth gradients chart", show_label=False, interactive=False,
+                                         type="filepath", elem_id="lab-depths")
+        with gr.Column(scale=1, min_width=180):
+            page.depths_caption = gr.Markdown(_t("depths", "en"))
+            page.depths_found = gr.Markdown("", label="depth gradients measured")
+            page.depths_download = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
     with gr.Accordion("Remove blocks / 블록 제거", open=True):
         page.removed = gr.CheckboxGroup([], label=_t("remove", "en"), elem_id="lab-remove")
         page.rerun_button = gr.Button(_t("rerun", "en"))
@@ -125,13 +158,14 @@ def _relabel(lang: str) -> list:
     return [_t("intro", lang), gr.Button(_t("run", lang)), *[_t(name, lang) for name in CHARTS],
             *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
             gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
-            _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang))]
+            _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang)),
+            gr.Button(_t("depths_run", lang)), _t("depths", lang), gr.DownloadButton(_t("download", lang))]
 
 
 def _relabelled(page: SimpleNamespace) -> list:
     return [page.intro, page.run_button, *page.captions.values(), *page.downloads.values(), page.removed,
             page.rerun_button, page.removed_top, page.removed_cams, page.degradation_caption, page.degradation_image,
-            page.compare_button]
+            page.compare_button, page.depths_button, page.depths_caption, page.depths_download]
 
 
 def build(ctx: ViewContext) -> None:
@@ -161,6 +195,7 @@ def build(ctx: ViewContext) -> None:
                     outputs[id(images[name])] = None
                     outputs[id(downloads[name])] = gr.DownloadButton(value=None, visible=False)
                 outputs[id(removed)] = gr.CheckboxGroup(choices=block_names(loaded.module), value=[])
+                outputs[id(page.block_rows)] = block_table_html(block_table(loaded.module), lang)
             yield [outputs.get(id(component), gr.skip()) for component in chart_outputs]
 
     @handles_errors
@@ -184,11 +219,22 @@ def build(ctx: ViewContext) -> None:
         return gr.Label(value=dict(result.predictions), label=_t("removed", lang, n=len(names or []))), cams
 
     @handles_errors
+    def depths(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
+        if not image_path:
+            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
+        loaded = analyzer.model(model_name, weights_name)
+        result = run_depth_flow(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
+        png = ctx.store.write(chart_png(depth_flow_chart, result, lang=lang), "png", "lab-depth-gradients")
+        return png, depth_flow_found(result, lang), gr.DownloadButton(value=png, visible=True)
+
+    @handles_errors
     def compare(lang):
         return compare_markdown(lang)
 
     page.compare_button.click(compare, [ctx.lang], [page.compare_table], api_name="lab_compare")
-    chart_outputs = [status, *images.values(), *downloads.values(), removed]
+    page.depths_button.click(depths, [*ctx.subject, ctx.lang], [page.depths_image, page.depths_found, page.depths_download],
+                             api_name="lab_depths")
+    chart_outputs = [status, *images.values(), *downloads.values(), removed, page.block_rows]
     # The progress bar goes on the status line only, so the charts already drawn stay visible below it.
     page.run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
     page.rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [page.removed_top, page.removed_cams],

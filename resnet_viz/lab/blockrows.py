@@ -1,0 +1,130 @@
+"""The architecture, stage by stage and block by block, read off the live module (issue 9 §1):
+each block's convs, its shortcut (identity, or projection: 1×1 conv + BN with its stride), output
+shape, parameters and FLOPs. Shapes and FLOPs follow from the convs' own hyper-parameters, so no
+forward pass (and no hook on the shared model) is needed."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from torch import nn
+from torchvision.models.resnet import Bottleneck
+
+from ..i18n import pick
+from ..stages import STAGES
+from .blocks import RESIDUAL_STAGES
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    name: str  # "layer2.0"
+    convs: str  # "1×1, 128 → 3×3, 128, stride 2 → 1×1, 512"
+    shortcut: str  # "identity" | "projection"
+    projection: str  # "1×1 conv 256→512, stride 2 + BN", "" for identity
+    stride: int
+    out_shape: tuple[int, int, int]
+    parameters: int
+    flops: int  # 2 per multiply-add, convs only (as torch's FlopCounterMode counts them)
+
+
+@dataclass(frozen=True)
+class StageRows:
+    paper_name: str  # conv2_x
+    name: str  # layer1
+    block_type: str
+    blocks: list[BlockRow]
+    out_shape: tuple[int, int, int]
+    parameters: int
+    flops: int
+
+
+def _conv_out(size: int, conv: nn.Conv2d | nn.MaxPool2d) -> int:
+    kernel, stride, padding, dilation = (getattr(conv, a) for a in ("kernel_size", "stride", "padding", "dilation"))
+    first = lambda v: v[0] if isinstance(v, tuple) else v
+    k, s, p, d = first(kernel), first(stride), first(padding), first(dilation)
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _conv_flops(conv: nn.Conv2d, out_size: int) -> int:
+    k = conv.kernel_size[0] * conv.kernel_size[1]
+    return 2 * conv.out_channels * out_size * out_size * (conv.in_channels // conv.groups) * k
+
+
+def _convs(block: nn.Module) -> list[nn.Conv2d]:
+    names = ("conv1", "conv2", "conv3") if isinstance(block, Bottleneck) else ("conv1", "conv2")
+    return [getattr(block, name) for name in names]
+
+
+def _block_row(name: str, block: nn.Module, size: int) -> tuple[BlockRow, int]:
+    """The row and the block's output size, given its input size."""
+    parts, flops, out = [], 0, size
+    for conv in _convs(block):
+        out = _conv_out(out, conv)
+        flops += _conv_flops(conv, out)
+        stride = conv.stride[0]
+        parts.append(f"{conv.kernel_size[0]}×{conv.kernel_size[1]}, {conv.out_channels}" + (f", stride {stride}" if stride > 1 else ""))
+    stride = max(conv.stride[0] for conv in _convs(block))
+    projection = ""
+    if block.downsample is not None:
+        conv = block.downsample[0]
+        flops += _conv_flops(conv, _conv_out(size, conv))
+        projection = f"1×1 conv {conv.in_channels}→{conv.out_channels}, stride {conv.stride[0]} + BN"
+    channels = _convs(block)[-1].out_channels
+    row = BlockRow(name, " → ".join(parts), "projection" if projection else "identity", projection, stride,
+                   (channels, out, out), sum(p.numel() for p in block.parameters()), flops)
+    return row, out
+
+
+def block_table(model: nn.Module, size: int = 224) -> list[StageRows]:
+    """One entry per residual stage (conv2_x…conv5_x), each with its blocks, for a size×size input."""
+    out = _conv_out(_conv_out(size, model.conv1), model.maxpool)
+    papers = {spec.name: spec.paper_name for spec in STAGES}
+    stages = []
+    for stage_name in RESIDUAL_STAGES:
+        rows = []
+        for index, block in enumerate(getattr(model, stage_name).children()):
+            row, out = _block_row(f"{stage_name}.{index}", block, out)
+            rows.append(row)
+        first = next(iter(getattr(model, stage_name).children()))
+        kind = ("Bottleneck 1×1-3×3-1×1, expansion 4" if isinstance(first, Bottleneck) else "BasicBlock 3×3-3×3")
+        stages.append(StageRows(papers[stage_name], stage_name, kind, rows, rows[-1].out_shape,
+                                sum(r.parameters for r in rows), sum(r.flops for r in rows)))
+    return stages
+
+
+TEXT = {
+    "en": {"block": "block", "convs": "residual branch F(x): kernel, channels", "shortcut": "shortcut", "out": "output",
+           "params": "parameters", "identity": "identity", "projection": "projection", "blocks": "blocks",
+           "hint": "Click a stage to see its blocks. Shapes for a {size}×{size} input; FLOPs count 2 per multiply-add."},
+    "ko": {"block": "블록", "convs": "잔차 경로 F(x): 커널, 채널", "shortcut": "지름길", "out": "출력",
+           "params": "매개변수", "identity": "항등", "projection": "사영", "blocks": "블록",
+           "hint": "단계를 누르면 블록이 펼쳐집니다. 모양은 {size}×{size} 입력 기준; FLOPs는 곱-합 하나를 2로 셉니다."},
+}
+
+
+def _shape(shape: tuple[int, int, int]) -> str:
+    return "×".join(map(str, shape))
+
+
+def _shortcut_cell(row: BlockRow, lang: str) -> str:
+    if row.shortcut == "identity":
+        return f'<span class="rv-identity">{pick(TEXT, "identity", lang)}</span>'
+    return f'<span class="rv-projection">{pick(TEXT, "projection", lang)}</span> {html.escape(row.projection)}'
+
+
+def block_table_html(stages: list[StageRows], lang: str = "en", size: int = 224) -> str:
+    """Each stage a <details> row that opens onto its blocks, each marked identity or projection."""
+    t = lambda key, **values: pick(TEXT, key, lang, **values)
+    parts = [f'<div class="rv-blocks"><p>{t("hint", size=size)}</p>']
+    for stage in stages:
+        summary = (f"<b>{stage.paper_name} · {stage.name}</b> — {len(stage.blocks)} × {stage.block_type} · "
+                   f"{_shape(stage.out_shape)} · {stage.parameters / 1e6:.2f} M {t('params')} · "
+                   f"{stage.flops / 1e9:.2f} GFLOPs")
+        rows = "".join(
+            f"<tr><td>{row.name}</td><td>{html.escape(row.convs)}</td><td>{_shortcut_cell(row, lang)}</td>"
+            f"<td>{_shape(row.out_shape)}</td><td>{row.parameters / 1e6:.3f} M</td></tr>" for row in stage.blocks)
+        head = (f"<tr><th>{t('block')}</th><th>{t('convs')}</th><th>{t('shortcut')}</th><th>{t('out')}</th>"
+                f"<th>{t('params')}</th></tr>")
+        parts.append(f"<details><summary>{summary}</summary><table>{head}{rows}</table></details>")
+    return "".join(parts) + "</div>"
