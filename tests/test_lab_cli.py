@@ -31,13 +31,18 @@ def test_lab_command_writes_charts_and_json_in_the_schema(tmp_path, chelsea):
     image = tmp_path / "cat.png"
     Image.fromarray(chelsea).save(image)
     out = tmp_path / "lab"
-    assert main(["lab", str(image), "--model", "resnet18", "--device", "cpu", "--target", "281", "--out", str(out)]) == 0
+    assert main(["lab", str(image), "--model", "resnet18", "--device", "cpu", "--target", "281", "--out", str(out),
+                 "--depths"]) == 0
     report = json.loads((out / "lab.json").read_text())
     assert report["model"] == "resnet18" and report["target"] == 281 and report["weights"] == "random"
     assert len(report["blocks"]) == 8 and all(set(b) == KEYS for b in report["blocks"])
     assert [b["shortcut"] for b in report["blocks"]].count("projection") == 3
     assert all(0 <= b["lesion_target_prob"] <= 1 and 0 <= b["lesion_top1"] < 1000 for b in report["blocks"])
-    for name in ("norms", "lesion", "gradients", "shattering", "diagram"):
+    depth_flow = report["depth_flow"]
+    assert depth_flow["target"] == 281 and depth_flow["seed"] == 0 and depth_flow["batch_statistics"] is True
+    assert [(d["depth"], len(d["blocks"]), len(d["plain_input_grad_norm"])) for d in depth_flow["depths"]] == [
+        (18, 8, 8), (34, 16, 16), (50, 16, 16), (101, 33, 33), (152, 50, 50)]
+    for name in ("norms", "lesion", "gradients", "shattering", "diagram", "depth_gradients"):
         picture = Image.open(out / f"{name}.png")
         assert picture.width > 400 and np.asarray(picture.convert("L")).std() > 5  # drawn, not blank
 
