@@ -30,6 +30,7 @@ TEXT = {
         "loading": "Running {model}",
         "columns": ["model", "weights", "params (M)", "GFLOPs", "time (ms)", "top-3", "note"],
         "status": {"untrained": "UNTRAINED", "checkpoint": "checkpoint"},
+        "short_note": "weights not cached: `resnet-viz weights fetch {model}` while online (full reason in the JSON)",
     },
     "ko": {
         "intro": "사이드바의 사진을 **resnet18, 34, 50, 101, 152**에 차례로 넣습니다: 상위 3개 예측, layer4의 Grad-CAM, "
@@ -44,6 +45,7 @@ TEXT = {
         "loading": "{model} 실행 중",
         "columns": ["모델", "가중치", "매개변수 (M)", "GFLOPs", "시간 (ms)", "상위 3개", "비고"],
         "status": {"untrained": "학습되지 않음", "checkpoint": "체크포인트"},
+        "short_note": "가중치가 캐시에 없음: 온라인에서 `resnet-viz weights fetch {model}` (자세한 이유는 JSON에)",
     },
 }
 
@@ -56,7 +58,9 @@ def table_rows(comparison, lang: str = "en") -> list[list]:
         weights = row.weights_label + ("" if row.weights_status == "pretrained" else
                                        f" ({status.get(row.weights_status, row.weights_status)})")
         ms = None if row.seconds is None else round(row.seconds * 1000)
-        rows.append([row.model, weights, round(row.params / 1e6, 1), round(row.gflops, 2), ms, top, row.note])
+        # The table is for reading: the full reason (with the cache path) is in the JSON and the banner.
+        note = pick(TEXT, "short_note", lang, model=row.model) if row.note else ""
+        rows.append([row.model, weights, round(row.params / 1e6, 1), round(row.gflops, 2), ms, top, note])
     return rows
 
 
@@ -85,8 +89,9 @@ def build(ctx: ViewContext) -> None:
     with gr.Row():
         pretrained_only = gr.Checkbox(False, label=TEXT["en"]["pretrained_only"])
         button = gr.Button(TEXT["en"]["button"], variant="primary", elem_id="compare-button")
+    # Fixed widths, so the long notes wrap inside the table instead of scrolling it sideways at 1280 px.
     table = gr.Dataframe(headers=pick_columns("en"), label=TEXT["en"]["table"], interactive=False, wrap=True,
-                         elem_id="compare-table")
+                         elem_id="compare-table", column_widths=["9%", "13%", "8%", "7%", "7%", "30%", "26%"])
     figure = gr.Image(label=FIGURE_LABEL, show_label=False, interactive=False, elem_id="compare-figure")
     caption = gr.Markdown(TEXT["en"]["figure"])
     files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90)
