@@ -168,6 +168,27 @@ def _relabelled(page: SimpleNamespace) -> list:
             page.compare_button, page.depths_button, page.depths_caption, page.depths_download]
 
 
+def _wire_depths_and_compare(ctx: ViewContext, page: SimpleNamespace) -> None:
+    """The two buttons that do not depend on a lab run: the depth comparison and the 18…152 table."""
+
+    @handles_errors
+    def depths(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
+        if not image_path:
+            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
+        loaded = ctx.analyzer.model(model_name, weights_name)
+        result = run_depth_flow(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
+        png = ctx.store.write(chart_png(depth_flow_chart, result, lang=lang), "png", "lab-depth-gradients")
+        return png, depth_flow_found(result, lang), gr.DownloadButton(value=png, visible=True)
+
+    @handles_errors
+    def compare(lang):
+        return compare_markdown(lang)
+
+    page.compare_button.click(compare, [ctx.lang], [page.compare_table], api_name="lab_compare")
+    page.depths_button.click(depths, [*ctx.subject, ctx.lang], [page.depths_image, page.depths_found, page.depths_download],
+                             api_name="lab_depths")
+
+
 def build(ctx: ViewContext) -> None:
     analyzer = ctx.analyzer
     page = _layout()
@@ -218,22 +239,7 @@ def build(ctx: ViewContext) -> None:
         cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]
         return gr.Label(value=dict(result.predictions), label=_t("removed", lang, n=len(names or []))), cams
 
-    @handles_errors
-    def depths(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
-        if not image_path:
-            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
-        loaded = analyzer.model(model_name, weights_name)
-        result = run_depth_flow(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
-        png = ctx.store.write(chart_png(depth_flow_chart, result, lang=lang), "png", "lab-depth-gradients")
-        return png, depth_flow_found(result, lang), gr.DownloadButton(value=png, visible=True)
-
-    @handles_errors
-    def compare(lang):
-        return compare_markdown(lang)
-
-    page.compare_button.click(compare, [ctx.lang], [page.compare_table], api_name="lab_compare")
-    page.depths_button.click(depths, [*ctx.subject, ctx.lang], [page.depths_image, page.depths_found, page.depths_download],
-                             api_name="lab_depths")
+    _wire_depths_and_compare(ctx, page)
     chart_outputs = [status, *images.values(), *downloads.values(), removed, page.block_rows]
     # The progress bar goes on the status line only, so the charts already drawn stay visible below it.
     page.run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
