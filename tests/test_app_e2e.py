@@ -75,7 +75,7 @@ def _api_text(client) -> str:
 
 def test_view_api_names_every_output_and_types_the_inputs(client):
     text = _api_text(client)
-    # was ~32 KB with 3 endpoints, value_26 … value_2 and 1001-choice literals; now 11 endpoints, every one named
+    # was ~32 KB with 3 endpoints, value_26 … value_2 and 1001-choice literals; now 12 endpoints, every one named
     assert "value_" not in text and len(text) < 16_000
     assert "/select_model" not in text and "/select_weights" not in text  # 1001 choices stay in the page
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]

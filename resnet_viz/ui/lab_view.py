@@ -125,7 +125,7 @@ def _layout() -> SimpleNamespace:
                 page.captions[name] = gr.Markdown(_t(name, "en"))
                 page.downloads[name] = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
     with gr.Accordion("Blocks / 블록", open=True):
-        page.block_rows = gr.HTML("", elem_id="lab-blocks")
+        page.block_rows = gr.HTML("", label="block rows", show_label=False, elem_id="lab-blocks")
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
             page.depths_button = gr.Button(_t("depths_run", "en"), size="sm")
