@@ -95,3 +95,19 @@ def test_the_apps_pictures_are_served_from_gradios_cache_without_a_copy():
             elsewhere.close()
     finally:
         store.close()
+
+
+def test_server_heap_settings_start_one_trimmer_and_leave_big_blocks_in_the_heap():
+    """tune_for_server once set a 128 KB mmap threshold: every activation became an mmap + page faults
+    and an analysis took twice as long. Now: two heaps and one background malloc_trim thread."""
+    import ctypes
+    import ctypes.util
+    import threading
+
+    from resnet_viz import malloc
+
+    if not hasattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim"):
+        pytest.skip("not glibc")
+    assert malloc.tune_for_server() and malloc.tune_for_server()
+    assert [t.name for t in threading.enumerate()].count("resnet-viz-malloc-trim") == 1
+    assert not hasattr(malloc, "MMAP_THRESHOLD")
