@@ -40,6 +40,11 @@ def _png_bytes(photo) -> bytes:
 
 
 def rss_mb() -> float:
+    """This process's RSS once the heaps' free pages are handed back (the server does that every 5 s, so
+    a reading between two trims would count freed memory as if it were held: not a leak)."""
+    from resnet_viz.malloc import trim_heap
+
+    trim_heap()
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024

@@ -43,6 +43,17 @@ def tune_for_server() -> bool:
     return applied
 
 
+def trim_heap() -> bool:
+    """Hand the heaps' free pages back to the OS now (what the server's thread does every few seconds);
+    False where the C library has no malloc_trim."""
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return False
+    trim(0)
+    return True
+
+
 def _start_trimming(libc: ctypes.CDLL) -> None:
     """One daemon thread per process: malloc_trim(0) every TRIM_EVERY_S seconds (a few ms each),
     off the request path, instead of an mmap per tensor on it."""
