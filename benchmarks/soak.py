@@ -40,7 +40,7 @@ def _png_bytes(photo) -> bytes:
 
 
 def rss_mb() -> float:
-    """This process's RSS once the heaps' free pages are handed back (the server does that every 5 s, so
+    """This process's RSS once the heaps' free pages are handed back (the server does that every second, so
     a reading between two trims would count freed memory as if it were held: not a leak)."""
     from resnet_viz.malloc import trim_heap
 

@@ -3,7 +3,7 @@
 Every analysis allocates and frees a few MB of activations, maps and pictures on a pool of worker
 threads. With glibc's defaults (one heap per thread, up to 8 × cores) the server's RSS creeps up over
 hundreds of requests without any leak; two heaps, and a thread that hands the heaps' free pages back
-to the OS every few seconds (`malloc_trim`), keep it in check.
+to the OS every second (`malloc_trim`), keep it in check.
 
 Blocks of 128 KB and more straight from mmap (tried too: it made RSS flat) are NOT set: every
 activation tensor then costs an mmap, page faults on first touch and an munmap, and one analysis took
@@ -22,7 +22,7 @@ import time
 
 M_ARENA_MAX = -8  # glibc's malloc.h
 ARENAS = 2
-TRIM_EVERY_S = 5.0
+TRIM_EVERY_S = 1.0
 _trimmer: threading.Thread | None = None
 
 log = logging.getLogger("resnet_viz")
@@ -44,7 +44,7 @@ def tune_for_server() -> bool:
 
 
 def trim_heap() -> bool:
-    """Hand the heaps' free pages back to the OS now (what the server's thread does every few seconds);
+    """Hand the heaps' free pages back to the OS now (what the server's thread does every second);
     False where the C library has no malloc_trim."""
     try:
         trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
@@ -55,7 +55,7 @@ def trim_heap() -> bool:
 
 
 def _start_trimming(libc: ctypes.CDLL) -> None:
-    """One daemon thread per process: malloc_trim(0) every TRIM_EVERY_S seconds (a few ms each),
+    """One daemon thread per process: malloc_trim(0) every TRIM_EVERY_S seconds (well under a ms to a few ms),
     off the request path, instead of an mmap per tensor on it."""
     global _trimmer
     trim = getattr(libc, "malloc_trim", None)
