@@ -299,6 +299,10 @@ def _load_uncached(name: str | None, weights: str, device: torch.device, class_n
         categories, transforms = tuple(resolved.meta["categories"]), resolved.transforms()
     module.requires_grad_(False)
     module.eval().to(device)
+    if device.type == "cpu":
+        # oneDNN's convolutions run faster in NHWC: about the same for one image, 1.2-1.3x for a
+        # batch of 8 (benchmarks/bench_analyze.py). Not measured on a GPU, so CUDA keeps NCHW.
+        module.to(memory_format=torch.channels_last)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed 224×224 input: autotuning pays after one call
     return LoadedModel(arch, module, device, categories, transforms, status, label, note)

@@ -53,10 +53,17 @@ def test_overlays_are_rgb_at_the_displayed_size(resnet18, chelsea):
 def test_png_encoding_is_lossless(resnet18, chelsea):
     import io
     from PIL import Image
-    image = resnet_viz.analyze(resnet18, chelsea).image
-    data = encode_png(image)
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(image))
+    result = resnet_viz.analyze(resnet18, chelsea)
+    layer3 = render_stages(result)[3]
+    # the photo and an overlay (RGB, run-length strategy), a feature grid (palette, default strategy)
+    for image in (result.image, layer3.overlay, layer3.grid):
+        data = encode_png(image)
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        decoded = Image.open(io.BytesIO(data))
+        assert decoded.mode == image.mode
+        assert np.array_equal(np.asarray(decoded), np.asarray(image))
+        if image.mode == "P":
+            assert decoded.getpalette() == image.getpalette()
 
 
 def test_overlay_is_grad_cams_show_cam_on_image_within_one_level(resnet18, chelsea):
