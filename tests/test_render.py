@@ -1,7 +1,10 @@
 import numpy as np
 import torch
+from PIL import Image
 
 import resnet_viz
+from resnet_viz.analysis import preprocess
+from resnet_viz.capture import capture_stage_outputs
 from resnet_viz.render import TILE, cam_overlay, channel_overlay, encode_png, feature_grid, render_stages, strongest_channels
 
 
@@ -114,6 +117,26 @@ def test_bytes_to_host_is_one_copy_of_mixed_tensors():
     assert [b.dtype for b in back] == [np.uint8, np.int64, np.uint8]
     for tensor, array in zip(tensors, back):
         assert np.array_equal(tensor.numpy(), array)
+
+
+def test_to_host_keeps_values_shapes_and_channels_last_layout(resnet18, chelsea):
+    from resnet_viz.analysis import to_host
+
+    nchw = torch.randn(2, 5, 3, 4)
+    nhwc = torch.randn(2, 5, 3, 4).contiguous(memory_format=torch.channels_last)
+    others = [torch.randn(7), torch.randn(3, 2), torch.randn(1, 6, 1, 1).contiguous(memory_format=torch.channels_last)]
+    back = to_host([nchw, nhwc, *others, nhwc.double()])
+    for tensor, copy in zip([nchw, nhwc, *others, nhwc], back):
+        assert copy.shape == tensor.shape and copy.dtype == torch.float32
+        assert torch.equal(copy, tensor.float())
+    assert back[0].is_contiguous() and back[1].is_contiguous(memory_format=torch.channels_last)
+    # what the CPU model hands to the analysis is channels-last; the analysis' stages keep its values
+    assert resnet18.module.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    result = resnet_viz.analyze(resnet18, chelsea)
+    with torch.no_grad(), capture_stage_outputs(resnet18.module) as outputs:
+        resnet18.module(preprocess(resnet18.transforms, Image.fromarray(chelsea))[1])
+    for stage in result.stages:
+        assert torch.allclose(stage.activation, outputs[stage.name][0].contiguous(), atol=1e-5)
 
 
 def test_browser_jpeg_is_close_to_lossless_and_files_stay_lossless(resnet18, chelsea):
