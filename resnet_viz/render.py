@@ -71,10 +71,9 @@ def _strongest(activation: torch.Tensor, count: int) -> torch.Tensor:
 
 
 def _normalise_per_channel(maps: torch.Tensor) -> torch.Tensor:
-    flat = maps.flatten(1)
-    low = flat.min(dim=1).values[:, None, None]
-    high = flat.max(dim=1).values[:, None, None]
-    return (maps - low) / (high - low).clamp_min(1e-6)
+    flat = maps.reshape(maps.shape[0], -1)
+    low, high = torch.aminmax(flat, dim=1)  # one pass, not two
+    return ((flat - low[:, None]) / (high - low).clamp_min(1e-6)[:, None]).view(maps.shape)
 
 
 def _grid_shape(count: int) -> tuple[int, int]:
@@ -82,21 +81,37 @@ def _grid_shape(count: int) -> tuple[int, int]:
     return math.ceil(count / columns), columns
 
 
+@lru_cache(maxsize=64)
+def _grid_sources(count: int, height: int, width: int, tile: int, device: str) -> torch.Tensor:
+    """For every pixel of a grid of `count` tiles, the index of the map cell it shows in the
+    flattened (count, height, width) maps, or count·height·width (a white pixel) for gaps and
+    blank tiles. The nearest-neighbour mapping is F.interpolate's own, so tiles equal it."""
+    cells = torch.arange(height * width, dtype=torch.float64).view(1, 1, height, width)
+    tile_cells = F.interpolate(cells, size=(tile, tile), mode="nearest")[0, 0].long()
+    rows, columns = _grid_shape(count)
+    white = count * height * width
+    sources = torch.full((rows * (tile + GAP), columns * (tile + GAP)), white, dtype=torch.long)
+    for position in range(count):
+        row, column = divmod(position, columns)
+        y, x = row * (tile + GAP), column * (tile + GAP)
+        sources[y : y + tile, x : x + tile] = tile_cells + position * height * width
+    return sources[:-GAP, :-GAP].contiguous().to(device)
+
+
 def grid_indices(activation: torch.Tensor, n_channels: int, tile: int = TILE) -> tuple[torch.Tensor, torch.Tensor]:
     """(palette indices of the tiled grid, channel ids) on the activation's device, without labels.
 
     Tiles are upsampled with nearest neighbour so a 7×7 layer4 map shows as 7×7 blocks:
-    the coarseness is the lesson, not an artefact to smooth away."""
+    the coarseness is the lesson, not an artefact to smooth away. The maps are quantised at their
+    own size and the grid is ONE gather from them (a cached index map), not a resize, pad and
+    reshuffle per stage."""
     channels = _strongest(activation, n_channels)
     maps = _normalise_per_channel(activation[channels].float())
-    maps = F.interpolate(maps[:, None], size=(tile, tile), mode="nearest")[:, 0]
-    tiles = (maps * (COLOR_LEVELS - 1)).round().to(torch.uint8)
-    rows, columns = _grid_shape(len(channels))
-    # White padding: GAP to the right and below each tile, and blank tiles to fill the last row.
-    tiles = F.pad(tiles, (0, GAP, 0, GAP), value=WHITE)
-    blank = torch.full((rows * columns - len(channels), tile + GAP, tile + GAP), WHITE, dtype=torch.uint8, device=tiles.device)
-    canvas = torch.cat([tiles, blank]).reshape(rows, columns, tile + GAP, tile + GAP).permute(0, 2, 1, 3)
-    return canvas.reshape(rows * (tile + GAP), columns * (tile + GAP))[:-GAP, :-GAP], channels
+    levels = (maps * (COLOR_LEVELS - 1)).round().to(torch.uint8).flatten()
+    white = torch.full((1,), WHITE, dtype=torch.uint8, device=levels.device)
+    _, height, width = maps.shape
+    sources = _grid_sources(len(channels), height, width, tile, str(levels.device))
+    return torch.take(torch.cat([levels, white]), sources), channels
 
 
 def _labelled_grid(indices: np.ndarray, channels: list[int], colormap: str, tile: int) -> Image.Image:

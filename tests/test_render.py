@@ -119,6 +119,34 @@ def test_bytes_to_host_is_one_copy_of_mixed_tensors():
         assert np.array_equal(tensor.numpy(), array)
 
 
+def test_grid_is_the_resized_padded_tiles_of_its_channels():
+    """The one-gather grid equals the obvious construction: each channel min-max scaled, quantised,
+    resized with F.interpolate (nearest), padded with white gaps, tiled row by row, blanks white."""
+    import torch.nn.functional as F
+    from resnet_viz.render import COLOR_LEVELS, GAP, WHITE, grid_indices
+
+    generator = torch.Generator().manual_seed(0)
+    for count, (channels, height, width) in [(16, (64, 56, 56)), (8, (512, 7, 7)), (10, (30, 13, 9)), (64, (256, 14, 14))]:
+        activation = torch.randn(channels, height, width, generator=generator)
+        for layout in (torch.contiguous_format, torch.channels_last):
+            held = activation[None].contiguous(memory_format=layout)[0]
+            indices, ids = grid_indices(held, count)
+            assert ids.tolist() == activation.mean(dim=(1, 2)).topk(count).indices.tolist()
+            maps = activation[ids]
+            low = maps.amin(dim=(1, 2), keepdim=True)
+            high = maps.amax(dim=(1, 2), keepdim=True)
+            levels = ((maps - low) / (high - low) * (COLOR_LEVELS - 1)).round()
+            tiles = F.interpolate(levels[:, None], size=(TILE, TILE), mode="nearest")[:, 0].to(torch.uint8)
+            columns = int(np.ceil(np.sqrt(count)))
+            rows = -(-count // columns)
+            expected = torch.full((rows * (TILE + GAP) - GAP, columns * (TILE + GAP) - GAP), WHITE, dtype=torch.uint8)
+            for position in range(count):
+                row, column = divmod(position, columns)
+                expected[row * (TILE + GAP):row * (TILE + GAP) + TILE, column * (TILE + GAP):column * (TILE + GAP) + TILE] = tiles[position]
+            assert indices.shape == expected.shape
+            assert torch.equal(indices, expected), (count, channels, height, width, layout)
+
+
 def test_to_host_keeps_values_shapes_and_channels_last_layout(resnet18, chelsea):
     from resnet_viz.analysis import to_host
 
