@@ -5,7 +5,10 @@ The same as `resnet-viz serve`; this file is what a Hugging Face Space runs.
 
 from __future__ import annotations
 
+import os
 import sys
+
+os.environ.setdefault("GOMP_SPINCOUNT", "30000")  # before torch: see resnet_viz/__init__.py
 
 try:  # Hugging Face Spaces: ZeroGPU attaches a GPU per decorated call (no-op on other hardware).
     import spaces  # before torch, as ZeroGPU requires

@@ -36,3 +36,20 @@ def test_concurrent_requests_get_their_own_results(resnet18):
             torch.testing.assert_close(sa.activation, sb.activation)
             if sa.cam is not None:
                 np.testing.assert_allclose(sa.cam, sb.cam, atol=1e-6)
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "30000"), ("7", "7")])
+def test_openmp_spin_is_shortened_before_torch_loads_unless_the_user_set_it(preset, expected):
+    """Idle OpenMP teams of other threads must not spin on the server's two cores for 300,000 rounds
+    after every op; the setting only works if it is in place before torch (libgomp) is loaded."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    if preset is not None:
+        env["GOMP_SPINCOUNT"] = preset
+    script = ("import sys, os, resnet_viz; assert 'torch' in sys.modules; "
+              "print(os.environ['GOMP_SPINCOUNT'])")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == expected
