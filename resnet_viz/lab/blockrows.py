@@ -96,9 +96,11 @@ def block_table(model: nn.Module, size: int = 224) -> list[StageRows]:
 TEXT = {
     "en": {"block": "block", "convs": "residual branch F(x): kernel, channels", "shortcut": "shortcut", "out": "output",
            "params": "parameters", "identity": "identity", "projection": "projection", "blocks": "blocks",
+           "stride": "stride",
            "hint": "Click a stage to see its blocks. Shapes for a {size}×{size} input; FLOPs count 2 per multiply-add."},
     "ko": {"block": "블록", "convs": "잔차 경로 F(x): 커널, 채널", "shortcut": "지름길", "out": "출력",
            "params": "매개변수", "identity": "항등", "projection": "사영", "blocks": "블록",
+           "stride": "스트라이드",
            "hint": "단계를 누르면 블록이 펼쳐집니다. 모양은 {size}×{size} 입력 기준; FLOPs는 곱-합 하나를 2로 셉니다."},
 }
 
@@ -107,10 +109,15 @@ def _shape(shape: tuple[int, int, int]) -> str:
     return "×".join(map(str, shape))
 
 
+def _in_language(text: str, lang: str) -> str:
+    """The rows are built in English (they are data too); the one word in them is translated here."""
+    return html.escape(text.replace("stride", pick(TEXT, "stride", lang)))
+
+
 def _shortcut_cell(row: BlockRow, lang: str) -> str:
     if row.shortcut == "identity":
         return f'<span class="rv-identity">{pick(TEXT, "identity", lang)}</span>'
-    return f'<span class="rv-projection">{pick(TEXT, "projection", lang)}</span> {html.escape(row.projection)}'
+    return f'<span class="rv-projection">{pick(TEXT, "projection", lang)}</span> {_in_language(row.projection, lang)}'
 
 
 def block_table_html(stages: list[StageRows], lang: str = "en", size: int = 224) -> str:
@@ -122,7 +129,7 @@ def block_table_html(stages: list[StageRows], lang: str = "en", size: int = 224)
                    f"{_shape(stage.out_shape)} · {stage.parameters / 1e6:.2f} M {t('params')} · "
                    f"{stage.flops / 1e9:.2f} GFLOPs")
         rows = "".join(
-            f"<tr><td>{row.name}</td><td>{html.escape(row.convs)}</td><td>{_shortcut_cell(row, lang)}</td>"
+            f"<tr><td>{row.name}</td><td>{_in_language(row.convs, lang)}</td><td>{_shortcut_cell(row, lang)}</td>"
             f"<td>{_shape(row.out_shape)}</td><td>{row.parameters / 1e6:.3f} M</td></tr>" for row in stage.blocks)
         head = (f"<tr><th>{t('block')}</th><th>{t('convs')}</th><th>{t('shortcut')}</th><th>{t('out')}</th>"
                 f"<th>{t('params')}</th></tr>")
