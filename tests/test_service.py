@@ -78,7 +78,7 @@ def test_a_contrast_is_part_of_the_subject_the_cache_key_and_the_words(tmp_path)
 
 def test_the_apps_pictures_are_served_from_gradios_cache_without_a_copy():
     """Gradio hashes and copies every returned file that is outside its cache folder; the app's
-    FileStore lives inside it, so a picture is handed over as it is."""
+    FileStore lives inside it, so a picture is handed over as it is, and its folder is a static path."""
     import gradio as gr
 
     from resnet_viz.ui.context import browser_store
@@ -87,9 +87,12 @@ def test_the_apps_pictures_are_served_from_gradios_cache_without_a_copy():
     try:
         path = store.write(b"\x89PNG not really", "png")
         assert gr.Image().move_resource_to_block_cache(path) == path
+        # static: Gradio's per-file allow-list checks and cache move are skipped for the store's pictures only
+        assert gr.utils.is_static_file(path)
         elsewhere = FileStore()
         try:
             other = elsewhere.write(b"\x89PNG not really", "png")
+            assert not gr.utils.is_static_file(other)
             assert gr.Image().move_resource_to_block_cache(other) != other  # the copy the store avoids
         finally:
             elsewhere.close()
