@@ -133,10 +133,11 @@ def to_host(tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     tensor. On the CPU too (a memory copy of ~1 ms): one code path, tested where no GPU is.
     Channels-last tensors are copied in their memory order and come back channels-last (same shape
     and values): reordering resnet50's activations to NCHW would cost 10 ms, the copy 0.4."""
-    flat = torch.cat([(t.permute(_NHWC) if _is_nhwc(t) else t).detach().float().reshape(-1) for t in tensors]).cpu()
+    nhwc = [_is_nhwc(t) for t in tensors]
+    flat = torch.cat([(t.permute(_NHWC) if last else t).detach().float().reshape(-1) for t, last in zip(tensors, nhwc)]).cpu()
     parts = flat.split([t.numel() for t in tensors])
-    return [part.view([t.shape[d] for d in _NHWC]).permute(_FROM_NHWC) if _is_nhwc(t) else part.view(t.shape)
-            for part, t in zip(parts, tensors)]
+    return [part.view([t.shape[d] for d in _NHWC]).permute(_FROM_NHWC) if last else part.view(t.shape)
+            for part, t, last in zip(parts, tensors, nhwc)]
 
 
 @dataclass(frozen=True)
