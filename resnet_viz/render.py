@@ -157,11 +157,11 @@ def overlay_pixels(image: torch.Tensor, cams: torch.Tensor, alpha: float = 0.5) 
     in 1/256ths), then rescaled so its brightest channel is 255 (grad-cam's `cam / max(cam)`): within
     one grey level of grad-cam's float result (it truncates, we round). The integers are held in
     float32 (exact below 2**24) because integer division has no vector instructions on a CPU."""
-    index = (cams.clamp(0, 1) * 255).to(torch.uint8).long()
+    index = cams.mul(255).clamp_(0, 255).to(torch.uint8).long()
     weight = int(round(float(alpha) * 256))
     # index_select on the flattened map: twice as fast as advanced indexing on the CPU.
-    heat = (_jet(str(cams.device)).float() * weight).index_select(0, index.flatten()).view(*index.shape, 3)
-    blend = heat + image.to(torch.float32) * (256 - weight)
+    blend = (_jet(str(cams.device)).float() * weight).index_select(0, index.flatten()).view(*index.shape, 3)
+    blend += image.to(torch.float32).mul_(256 - weight)  # in place: one buffer of N×H×W×3 floats, not three
     peak = blend.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1)
     return blend.mul_(255.0 / peak).round_().to(torch.uint8)
 
@@ -223,13 +223,15 @@ def bytes_to_host(tensors: list[torch.Tensor]) -> list[np.ndarray]:
     return [part.view(numpy_dtype[t.dtype]).reshape(tuple(t.shape)) for part, t in zip(parts, tensors)]
 
 
-def render_stages(
-    result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5,
-    device: str | torch.device | None = None,
-) -> list[StageImages]:
-    """Every picture the UI shows per stage. Colormap indices, resizing and blending run on `device`
-    (see render_device) for all stages at once, then one host copy of the uint8 pixels; the labels
-    and the palette are applied on the host. Cheap: re-run it when only display options change."""
+@dataclass(frozen=True)
+class _HostPixels:
+    """What the device computed for every stage, as host arrays: overlays by stage name (RGB), and
+    per stage its grid's palette indices (unlabelled) and channel ids."""
+    overlays: dict[str, np.ndarray]
+    grids: list[tuple[np.ndarray, list[int]]]
+
+
+def _device_pixels(result: AnalysisResult, n_channels: int, alpha: float, device: str | torch.device | None) -> _HostPixels:
     where = render_device(result, device)
     n_channels = max(MIN_CHANNELS, min(MAX_CHANNELS, int(n_channels)))
     cam_stages = [stage for stage in result.stages if stage.cam is not None]
@@ -239,13 +241,23 @@ def render_stages(
         overlays = [overlay_pixels(_pixels(result.image).to(where), cams, alpha)]
     grids = [grid_indices(stage.activation.to(where), n_channels) for stage in result.stages]
     host = bytes_to_host([*overlays, *(indices for indices, _ in grids), *(channels for _, channels in grids)])
-    overlay_by_stage = dict(zip((s.name for s in cam_stages), host[0])) if overlays else {}
     count = len(result.stages)
     indices_host, channels_host = host[len(overlays):len(overlays) + count], host[len(overlays) + count:]
+    return _HostPixels(dict(zip((s.name for s in cam_stages), host[0])) if overlays else {},
+                       [(indices, channels.tolist()) for indices, channels in zip(indices_host, channels_host)])
+
+
+def render_stages(
+    result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5,
+    device: str | torch.device | None = None,
+) -> list[StageImages]:
+    """Every picture the UI shows per stage. Colormap indices, resizing and blending run on `device`
+    (see render_device) for all stages at once, then one host copy of the uint8 pixels; the labels
+    and the palette are applied on the host. Cheap: re-run it when only display options change."""
+    pixels = _device_pixels(result, n_channels, alpha, device)
     pictures = []
-    for stage, indices, channels in zip(result.stages, indices_host, channels_host):
-        ids = channels.tolist()
-        overlay = overlay_by_stage.get(stage.name)
+    for stage, (indices, ids) in zip(result.stages, pixels.grids):
+        overlay = pixels.overlays.get(stage.name)
         pictures.append(StageImages(stage.name, stage.label, stage.shape_text, _labelled_grid(indices, ids, colormap, TILE),
                                     ids, None if overlay is None else Image.fromarray(overlay)))
     return pictures
@@ -258,10 +270,34 @@ class EncodedStage:
     overlay_bytes: bytes | None
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def encode_palette_png(indices: np.ndarray, palette: list[int]) -> bytes:
+    """An 8-bit palette PNG of (H, W) indices, every row after the first with PNG's "Up" filter.
+
+    A feature grid's tiles are nearest-upsampled, so most rows repeat the row above: "Up" turns them
+    into zeros, and zlib's run-length strategy packs those fastest (1.5 ms against Pillow's 2.5 for a
+    16-channel 56×56 grid, the same size). zlib releases the GIL, so the grids encode in parallel."""
+    height, width = indices.shape
+    rows = np.empty((height, width + 1), np.uint8)
+    rows[:, 0] = 2  # filter type "Up"; the first row's "above" is zeros, so it is stored as is
+    rows[0, 1:] = indices[0]
+    np.subtract(indices[1:], indices[:-1], out=rows[1:, 1:], dtype=np.uint8, casting="unsafe")  # mod 256
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    idat = compressor.compress(rows.data) + compressor.flush()
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 3, 0, 0, 0])  # 8-bit, palette
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"PLTE", bytes(palette))
+            + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b""))
+
+
 def encode_png(image: Image.Image) -> bytes:
     """PNG, lossless as heatmaps need, at a low compression level: 3× faster, ~20% larger. Photos and
     overlays (RGB) use zlib's run-length strategy: on four photos' overlays 16% faster and 12% smaller
-    than the default strategy. Palette grids keep the default (RLE makes them larger)."""
+    than the default strategy. Palette images (the grids) go through encode_palette_png."""
+    if image.mode == "P" and "transparency" not in image.info:
+        return encode_palette_png(np.asarray(image), image.getpalette())
     buffer = io.BytesIO()
     strategy = zlib.Z_RLE if image.mode in ("RGB", "RGBA", "L") else zlib.Z_DEFAULT_STRATEGY
     image.save(buffer, format="PNG", compress_level=1, compress_type=strategy)
@@ -296,14 +332,29 @@ def render_encoded(
     """The input and every stage's pictures, encoded: what the UI and the CLI send or write.
 
     Grids are palette PNGs; the input and the overlays are `photo_format` (png/webp lossless, jpeg for
-    the browser only). The input is encoded on the pool while the stages are drawn, the stages'
-    pictures in parallel after (Pillow's encoders release the GIL)."""
+    the browser only). The input is encoded on the pool while the stages are drawn; then each grid
+    is labelled and encoded, and each overlay encoded, as its own task on the pool (zlib and Pillow's
+    PNG encoder release the GIL)."""
     encode_photo = PHOTO_ENCODERS[photo_format]
     input_bytes = _encoder_pool.submit(encode_photo, result.image)
-    drawn = render_stages(result, n_channels, colormap, alpha, device)
-    pending = [(images, _encoder_pool.submit(encode_png, images.grid),
-                None if images.overlay is None else _encoder_pool.submit(encode_photo, images.overlay))
-               for images in drawn]
-    stages = [EncodedStage(images, grid.result(), None if overlay is None else overlay.result())
-              for images, grid, overlay in pending]
+    pixels = _device_pixels(result, n_channels, alpha, device)
+
+    def grid_file(indices: np.ndarray, ids: list[int]) -> tuple[Image.Image, bytes]:
+        grid = _labelled_grid(indices, ids, colormap, TILE)
+        return grid, encode_png(grid)
+
+    def overlay_file(overlay: np.ndarray) -> tuple[Image.Image, bytes]:
+        image = Image.fromarray(overlay)
+        return image, encode_photo(image)
+
+    # Stem first: the largest grids start first, so the two workers finish close together. Pillow's
+    # JPEG encoder holds the GIL, so the overlays are encoded here while the pool works on the grids.
+    grids = [_encoder_pool.submit(grid_file, indices, ids) for indices, ids in pixels.grids]
+    overlays = {name: overlay_file(overlay) for name, overlay in pixels.overlays.items()}
+    stages = []
+    for stage, grid_task, (_, ids) in zip(result.stages, grids, pixels.grids):
+        grid, grid_png = grid_task.result()
+        overlay, overlay_bytes = overlays.get(stage.name, (None, None))
+        stages.append(EncodedStage(StageImages(stage.name, stage.label, stage.shape_text, grid, ids, overlay),
+                                   grid_png, overlay_bytes))
     return input_bytes.result(), stages

@@ -69,6 +69,25 @@ def test_png_encoding_is_lossless(resnet18, chelsea):
             assert decoded.getpalette() == image.getpalette()
 
 
+def test_palette_png_writer_round_trips_any_indices():
+    """Our "Up"-filtered palette PNG decodes (by Pillow) to the same indices and palette: rows that
+    repeat, rows whose differences wrap below 0, one row, one column, odd sizes."""
+    import io
+
+    from resnet_viz.render import _palette, encode_palette_png
+
+    generator = np.random.default_rng(0)
+    repeated = np.repeat(generator.integers(0, 256, (7, 41), dtype=np.uint8), 12, axis=0)  # like a tile's rows
+    wraps = np.array([[0, 255, 0], [255, 0, 255], [1, 254, 3]], dtype=np.uint8)
+    for indices in (repeated, wraps, generator.integers(0, 256, (1, 50), dtype=np.uint8),
+                    generator.integers(0, 256, (33, 1), dtype=np.uint8), generator.integers(0, 256, (29, 17), dtype=np.uint8)):
+        palette = _palette("magma")
+        decoded = Image.open(io.BytesIO(encode_palette_png(indices, palette)))
+        assert decoded.mode == "P" and decoded.size == indices.shape[::-1]
+        assert np.array_equal(np.asarray(decoded), indices)
+        assert decoded.getpalette() == palette
+
+
 def test_overlay_is_grad_cams_show_cam_on_image_within_one_level(resnet18, chelsea):
     from pytorch_grad_cam.utils.image import show_cam_on_image
 
