@@ -134,6 +134,13 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
     serialises forward+backward, so with 2 one request renders and encodes while the next computes
     (benchmarks/bench_server.py measures 1, 2 and 4)."""
     tune_for_server()
+    # Gradio's /monitoring page: after every finished event Gradio summarises ALL events so far (up to
+    # 10,000) in a pandas DataFrame, on the server's cores: 2-3 ms an event at first, ~15 ms at 10,000
+    # (a lecture's worth of clicks). The page is off here unless asked for, and so is its summary.
+    # Gradio reads the frequency when app.queue() makes the queue.
+    launch_kwargs.setdefault("enable_monitoring", False)
+    if not launch_kwargs["enable_monitoring"]:
+        os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
     app = build_app(model, weights, device, class_names, gpu)
     app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
     app.launch(
