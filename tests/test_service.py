@@ -89,6 +89,10 @@ def test_the_apps_pictures_are_served_from_gradios_cache_without_a_copy():
         assert gr.Image().move_resource_to_block_cache(path) == path
         # static: Gradio's per-file allow-list checks and cache move are skipped for the store's pictures only
         assert gr.utils.is_static_file(path)
+        # ...and its folder is the first static path Gradio tries (each try resolves two paths)
+        from gradio.data_classes import _StaticFiles
+        assert _StaticFiles.all_paths[0] == store.folder.resolve()
+        assert gr.utils.is_in_or_equal(path, _StaticFiles.all_paths[0])
         elsewhere = FileStore()
         try:
             other = elsewhere.write(b"\x89PNG not really", "png")
