@@ -161,7 +161,7 @@ def overlay_pixels(image: torch.Tensor, cams: torch.Tensor, alpha: float = 0.5) 
     weight = int(round(float(alpha) * 256))
     # index_select on the flattened map: twice as fast as advanced indexing on the CPU.
     blend = (_jet(str(cams.device)).float() * weight).index_select(0, index.flatten()).view(*index.shape, 3)
-    blend += image.to(torch.float32).mul_(256 - weight)  # in place: one buffer of N×H×W×3 floats, not three
+    blend += image.to(torch.float32).mul_(256 - weight)  # in place: one N×H×W×3 float buffer, not two
     peak = blend.amax(dim=(1, 2, 3), keepdim=True).clamp_min(1)
     return blend.mul_(255.0 / peak).round_().to(torch.uint8)
 
@@ -333,8 +333,8 @@ def render_encoded(
 
     Grids are palette PNGs; the input and the overlays are `photo_format` (png/webp lossless, jpeg for
     the browser only). The input is encoded on the pool while the stages are drawn; then each grid
-    is labelled and encoded, and each overlay encoded, as its own task on the pool (zlib and Pillow's
-    PNG encoder release the GIL)."""
+    is labelled and encoded as its own task on the pool (zlib releases the GIL), while this thread
+    encodes the overlays."""
     encode_photo = PHOTO_ENCODERS[photo_format]
     input_bytes = _encoder_pool.submit(encode_photo, result.image)
     pixels = _device_pixels(result, n_channels, alpha, device)
