@@ -139,7 +139,7 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
     # (a lecture's worth of clicks). The page is off here unless asked for, and so is its summary.
     # Gradio reads the frequency when app.queue() makes the queue.
     launch_kwargs.setdefault("enable_monitoring", False)
-    if not launch_kwargs["enable_monitoring"]:
+    if launch_kwargs["enable_monitoring"] is False:  # Gradio reads None as "on", like True
         os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
     app = build_app(model, weights, device, class_names, gpu)
     app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
