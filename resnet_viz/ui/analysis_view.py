@@ -19,6 +19,7 @@ from ..render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
 from ..service import channel_picture, find_stage, prediction_json, render_pictures, subject_of, target_choices
 from ..stages import STAGES
 from .context import EXAMPLES, ViewContext, cache_examples
+from . import inline
 from .errors import handles_errors
 from .widgets import LenientNumber, TextDropdown
 
@@ -273,7 +274,7 @@ class Handlers:
 def _api(fn, inputs: list, outputs, api_name: str) -> None:
     """An endpoint for programs only: a button the page never shows. Its errors are raised (gradio_client
     reports them); the page's own events show them in place instead."""
-    gr.Button(visible=False).click(handles_errors(fn), inputs, outputs, api_name=api_name, concurrency_id="model")
+    inline.on(gr.Button(visible=False).click, handles_errors(fn), inputs, outputs, api_name=api_name, concurrency_id="model")
 
 
 def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
@@ -285,15 +286,16 @@ def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
     analyze_page = handles_errors(on.analyze_page, fallback=on.refused)
     freshness = handles_errors(on.freshness)
     private = dict(api_visibility="private")
-    ctx.analyze_button.click(analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private) \
+    inline.on(ctx.analyze_button.click, analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private) \
         .then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
-    (page.predictions.select(handles_errors(on.pick_prediction), [ctx.model, ctx.weights], [ctx.target], **private)
-        .success(analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private)
-        .then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private))
+    picked = page.predictions.select(handles_errors(on.pick_prediction), [ctx.model, ctx.weights], [ctx.target], **private)
+    inline.on(picked.success, analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private) \
+        .then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
     rerender_inputs = [ctx.result_key, ctx.shown, inspector["state"], ctx.method, *page.display, ctx.lang]
     for control in [*page.display, ctx.lang]:
-        control.change(handles_errors(on.rerender), rerender_inputs, [*page.results, inspector["image"], inspector["note"], inspector["state"]],
-                       concurrency_id="render", show_progress="hidden", **private)
+        inline.on(control.change, handles_errors(on.rerender), rerender_inputs,
+                  [*page.results, inspector["image"], inspector["note"], inspector["state"]],
+                  concurrency_id="render", show_progress="hidden", **private)
     ctx.lang.change(on.notice, [page.refusal, ctx.lang], [page.notice], show_progress="hidden", **private)
     for control in [*ctx.subject, ctx.contrast, ctx.lang]:
         control.change(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
