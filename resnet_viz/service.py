@@ -17,7 +17,7 @@ from .analysis import AnalysisResult, StageResult, Target, analyze, check_contra
 from .architecture import markdown_table
 from .errors import ImageInputError, ModelChoiceError
 from .filestore import FileStore
-from .images import load_image
+from .images import DECODE_FOR_NETWORK, load_image
 from .models import MODEL_NAMES, LoadedModel, check_model_name, is_available_offline, load_model, weights_choices
 from .render import BROWSER_PHOTO_FORMAT, PHOTO_ENCODERS, channel_overlay, render_encoded, strongest_channels
 
@@ -149,7 +149,7 @@ class Analyzer:
             if key in self._results:
                 self._results.move_to_end(key)
                 return key, self._results[key][0]
-        image = load_image(image_bytes, name=Path(image_path).name)
+        image = load_image(image_bytes, name=Path(image_path).name, at_least=DECODE_FOR_NETWORK)
         loaded = self.model(model_name, weights)  # checks the choices, loads before the (GPU) call
         check_contrast(method, loaded.categories, contrast)  # refused here, not in a GPU worker
         class_names = self.class_names if weights == self.checkpoint else None

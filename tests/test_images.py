@@ -51,3 +51,56 @@ def test_a_bad_upload_does_not_break_the_next_analysis(resnet18, chelsea):
         resnet_viz.analyze(resnet18, CASES["truncated-png"][0])
     result = resnet_viz.analyze(resnet18, chelsea)
     assert result.stage("layer4").cam.shape == (224, 224)
+
+
+def _phone_photo(grain: float = 25.0, exif_orientation: int | None = None) -> bytes:
+    """A 4032×3024 JPEG, the size of a phone photo: a real photo upscaled, with fine grain on top so
+    that the small scales have high frequencies to lose."""
+    import io
+
+    from PIL import Image
+
+    upscaled = np.asarray(Image.fromarray(skimage.data.astronaut()).resize((4032, 3024), Image.BICUBIC)).astype(float)
+    noisy = np.clip(upscaled + np.random.default_rng(0).normal(0, grain, upscaled.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    if exif_orientation:
+        exif[0x0112] = exif_orientation
+    Image.fromarray(noisy).save(buffer, "JPEG", quality=92, exif=exif)
+    return buffer.getvalue()
+
+
+def test_a_phone_photo_is_decoded_small_for_the_network_and_the_network_sees_the_same(resnet18):
+    from resnet_viz.analysis import preprocess
+    from resnet_viz.images import DECODE_FOR_NETWORK
+
+    photo = _phone_photo()
+    full, small = load_image(photo), load_image(photo, at_least=DECODE_FOR_NETWORK)
+    assert full.size == (4032, 3024) and small.size == (1008, 756)  # libjpeg's 1/4 scale, shorter side ≥ 512
+    assert DECODE_FOR_NETWORK >= 2 * max(resnet18.transforms.resize_size)
+    seen_full, batch_full = preprocess(resnet18.transforms, full)
+    seen_small, batch_small = preprocess(resnet18.transforms, small)
+    difference = np.abs(np.asarray(seen_full).astype(int) - np.asarray(seen_small).astype(int))
+    assert seen_full.size == seen_small.size == (224, 224)
+    assert difference.mean() < 0.6 and difference.max() <= 6  # grey levels; measured 0.41 and 4
+    assert 0 < difference.mean()  # it did decode differently: the comparison compares something
+
+
+def test_small_photos_pngs_and_rotated_phone_photos_with_at_least():
+    import io
+
+    from PIL import Image
+
+    chelsea_jpeg = io.BytesIO()
+    Image.fromarray(skimage.data.chelsea()).save(chelsea_jpeg, "JPEG", quality=90)
+    assert load_image(chelsea_jpeg.getvalue(), at_least=512).size == (451, 300)  # below 2× the side: all pixels
+    png = io.BytesIO()
+    Image.fromarray(np.zeros((3024, 4032, 3), np.uint8)).save(png, "PNG", compress_level=1)
+    assert load_image(png.getvalue(), at_least=512).size == (4032, 3024)  # only JPEG has the cheap scales
+    assert load_image(_phone_photo(exif_orientation=6), at_least=512).size == (756, 1008)  # still upright
+
+
+def test_a_truncated_phone_photo_is_refused_with_at_least():
+    photo = _phone_photo(grain=5.0)
+    with pytest.raises(resnet_viz.ImageInputError, match="truncated or damaged"):
+        load_image(photo[: len(photo) // 2], name="cut.jpg", at_least=512)
