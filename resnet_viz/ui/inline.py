@@ -2,9 +2,9 @@
 
 Gradio runs each input's `preprocess` and each output's `postprocess` as its own trip to a worker thread
 (`anyio.to_thread.run_sync`), one after another. An analysis has 11 inputs and 20 outputs: 31 trips,
-each a hand-over between threads under the GIL. Gradio's own profiler (GRADIO_PROFILING=1) put them
-at 9-10 ms before the handler and 17 ms after it (resnet18, 2 cores); done here, in the thread that
-already runs the handler, the same calls take about 1 ms. Events wired with `inline` pass
+each a hand-over between threads under the GIL. Gradio's own profiler (GRADIO_PROFILING=1) put its
+phases at 7-11 ms before the handler and 13-19 ms after it (resnet18, 2 cores); with the same calls made
+here, in the thread that already runs the handler, 1.4-1.7 and 2.8-3.3 ms. Events wired with `inline` pass
 `preprocess=False, postprocess=False`, so Gradio still checks and moves the files and validates the
 payloads, and this module runs the very same component methods Gradio would.
 
