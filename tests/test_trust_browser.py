@@ -38,6 +38,12 @@ def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server, brows
         page.get_by_text("layer2", exact=True).click()
         page.get_by_role("button", name="Receptive field").click()
         page.get_by_text("layer2 unit (14, 14)").first.wait_for(timeout=60_000)
+        # The caption can show before the new picture has loaded and taken its size: a click measured on the
+        # placeholder lands on another unit (it did once, in a full run on a loaded machine).
+        page.wait_for_function(
+            "(() => { const i = document.querySelector('#trust-stage-map img');"
+            " return i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 100; })()",
+            timeout=60_000)
         stage_map = page.locator("#trust-stage-map img").first
         box = stage_map.bounding_box()
         stage_map.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.25})
