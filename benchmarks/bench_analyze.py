@@ -176,22 +176,10 @@ def bench_folder(name: str, device: str, repeats: int, count: int = 16, batch_si
                             f"net{batch_size}": network(batch_size)}, repeats, 1, sync)
 
 
-def phone_photo() -> bytes:
-    """A 4032×3024 JPEG (q92) of a real photo, upscaled, with fine grain: a phone photo's size and detail."""
-    import numpy as np
-
-    upscaled = np.asarray(Image.fromarray(skimage.data.astronaut()).resize((4032, 3024), Image.BICUBIC)).astype(float)
-    grainy = np.clip(upscaled + np.random.default_rng(0).normal(0, 8, upscaled.shape), 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(grainy).save(buffer, "JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def bench_phone(name: str, device: str, repeats: int) -> dict[str, list[float]]:
+def bench_phone(name: str, device: str, repeats: int, photo: bytes) -> dict[str, list[float]]:
     from resnet_viz.images import DECODE_FOR_NETWORK, load_image
 
     loaded = resnet_viz.load_model(name, "random", device)
-    photo = phone_photo()
     fns = {"full": lambda: resnet_viz.analyze(loaded, load_image(photo)),
            "reduced": lambda: resnet_viz.analyze(loaded, load_image(photo, at_least=DECODE_FOR_NETWORK))}
     return interleaved(fns, repeats, 1, lambda: torch.cuda.synchronize() if device == "cuda" else None)
@@ -233,10 +221,13 @@ def main() -> None:
             print(f"{name:>10} | {written:>17} | {med[loop]:13.2f} | {med[batched]:8.2f} | {med[loop] / med[batched]:7.2f}× |"
                   f" {min(times[loop]) / min(times[batched]):5.2f}× | {paired(times, loop, batched):5.2f}× |"
                   f" {16 / med[batched]:16.1f} | {med['net1'] / med['net8']:.2f}×")
-    print(f"\nA phone photo (4032×3024 JPEG, {len(phone_photo()) // 1000} KB): decode + analysis as the app runs them, ms, median of {repeats}:")
+    import serverkit
+
+    photo = serverkit.phone_photo()
+    print(f"\nA phone photo (4032×3024 JPEG, {len(photo) // 1000} KB): decode + analysis as the app runs them, ms, median of {repeats}:")
     print(f"{'model':>10} | every pixel decoded | decoded at 1/4 (1008×756) | speed-up | paired")
     for name in ["resnet18", "resnet50"]:
-        times = bench_phone(name, device, repeats)
+        times = bench_phone(name, device, repeats, photo)
         med = {k: statistics.median(v) * 1000 for k, v in times.items()}
         print(f"{name:>10} | {med['full']:19.0f} | {med['reduced']:25.0f} | {med['full'] / med['reduced']:7.2f}× |"
               f" {paired(times, 'full', 'reduced'):5.2f}×")

@@ -33,6 +33,23 @@ def photos(count: int) -> list[Image.Image]:
     return images
 
 
+def phone_photo(grain: float = 8.0, exif_orientation: int | None = None) -> bytes:
+    """A 4032×3024 JPEG (q92), a phone photo's size: a real photo upscaled, with fine grain on top so that
+    libjpeg's reduced scales have high frequencies to lose. `exif_orientation`: an EXIF Orientation tag."""
+    import io
+
+    import skimage.data
+
+    upscaled = np.asarray(Image.fromarray(skimage.data.astronaut()).resize((4032, 3024), Image.BICUBIC)).astype(float)
+    grainy = np.clip(upscaled + np.random.default_rng(0).normal(0, grain, upscaled.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    if exif_orientation:
+        exif[0x0112] = exif_orientation
+    Image.fromarray(grainy).save(buffer, "JPEG", quality=92, exif=exif)
+    return buffer.getvalue()
+
+
 def save_with_nonce(image: Image.Image, path: Path, nonce: str) -> Path:
     """The same pixels under different bytes: the server's result cache (keyed by the file's bytes)
     misses, so every request is a full analysis, while the answer must stay the same."""

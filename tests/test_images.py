@@ -1,3 +1,6 @@
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import skimage.data
@@ -6,6 +9,9 @@ import resnet_viz
 from resnet_viz.images import load_image
 
 import bad_inputs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import serverkit  # noqa: E402  (the benchmarks' photos)
 
 CASES = bad_inputs.cases()
 
@@ -53,28 +59,11 @@ def test_a_bad_upload_does_not_break_the_next_analysis(resnet18, chelsea):
     assert result.stage("layer4").cam.shape == (224, 224)
 
 
-def _phone_photo(grain: float = 25.0, exif_orientation: int | None = None) -> bytes:
-    """A 4032×3024 JPEG, the size of a phone photo: a real photo upscaled, with fine grain on top so
-    that the small scales have high frequencies to lose."""
-    import io
-
-    from PIL import Image
-
-    upscaled = np.asarray(Image.fromarray(skimage.data.astronaut()).resize((4032, 3024), Image.BICUBIC)).astype(float)
-    noisy = np.clip(upscaled + np.random.default_rng(0).normal(0, grain, upscaled.shape), 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    exif = Image.Exif()
-    if exif_orientation:
-        exif[0x0112] = exif_orientation
-    Image.fromarray(noisy).save(buffer, "JPEG", quality=92, exif=exif)
-    return buffer.getvalue()
-
-
 def test_a_phone_photo_is_decoded_small_for_the_network_and_the_network_sees_the_same(resnet18):
     from resnet_viz.analysis import preprocess
     from resnet_viz.images import DECODE_FOR_NETWORK
 
-    photo = _phone_photo()
+    photo = serverkit.phone_photo(grain=25.0)
     full, small = load_image(photo), load_image(photo, at_least=DECODE_FOR_NETWORK)
     assert full.size == (4032, 3024) and small.size == (1008, 756)  # libjpeg's 1/4 scale, shorter side ≥ 512
     assert DECODE_FOR_NETWORK >= 2 * max(resnet18.transforms.resize_size)
@@ -97,10 +86,10 @@ def test_small_photos_pngs_and_rotated_phone_photos_with_at_least():
     png = io.BytesIO()
     Image.fromarray(np.zeros((3024, 4032, 3), np.uint8)).save(png, "PNG", compress_level=1)
     assert load_image(png.getvalue(), at_least=512).size == (4032, 3024)  # only JPEG has the cheap scales
-    assert load_image(_phone_photo(exif_orientation=6), at_least=512).size == (756, 1008)  # still upright
+    assert load_image(serverkit.phone_photo(grain=25.0, exif_orientation=6), at_least=512).size == (756, 1008)  # still upright
 
 
 def test_a_truncated_phone_photo_is_refused_with_at_least():
-    photo = _phone_photo(grain=5.0)
+    photo = serverkit.phone_photo(grain=5.0)
     with pytest.raises(resnet_viz.ImageInputError, match="truncated or damaged"):
         load_image(photo[: len(photo) // 2], name="cut.jpg", at_least=512)

@@ -36,7 +36,7 @@ def _handler(photo, model, scale, opacity, channel, target):
     }
 
 
-def _app(tmp_path: Path):
+def _app():
     with gr.Blocks() as app:
         photo = SafeImage(type="filepath")
         model = gr.Dropdown(["resnet18", "resnet50"], value="resnet18", allow_custom_value=True)
@@ -85,7 +85,7 @@ def _call(app, api_name: str, payloads: list) -> tuple[list, dict]:
 
 @pytest.mark.parametrize("way", ["way", "list", "one", "skip"])
 def test_inline_answers_exactly_as_gradio_does(tmp_path, way):
-    app = _app(tmp_path)
+    app = _app()
     payloads = _payloads(tmp_path)
     gradio_data, gradio_state = _call(app, f"gradio_{way}", payloads)
     inline_data, inline_state = _call(app, f"inline_{way}", payloads)
@@ -101,7 +101,7 @@ def test_inline_answers_exactly_as_gradio_does(tmp_path, way):
 
 
 def test_inline_refuses_what_gradio_refuses_with_its_words(tmp_path):
-    app = _app(tmp_path)
+    app = _app()
     payloads = _payloads(tmp_path, scale="bogus")
     messages = []
     for api_name in ("gradio_way", "inline_way"):
