@@ -5,10 +5,11 @@ The same as `resnet-viz serve`; this file is what a Hugging Face Space runs.
 
 from __future__ import annotations
 
-import os
 import sys
 
-os.environ.setdefault("GOMP_SPINCOUNT", "30000")  # before torch: see resnet_viz/__init__.py
+from resnet_viz.server_settings import configure_server_process
+
+configure_server_process()  # before torch loads: the server's process-wide settings (see that module)
 
 try:  # Hugging Face Spaces: ZeroGPU attaches a GPU per decorated call (no-op on other hardware).
     import spaces  # before torch, as ZeroGPU requires

@@ -1,25 +1,48 @@
-"""See inside a ResNet: predictions, per-stage feature maps and per-stage Grad-CAM."""
+"""See inside a ResNet: predictions, per-stage feature maps and per-stage Grad-CAM.
 
-import os
+The public names load on first use (PEP 562), so that `import resnet_viz.cli` for `resnet-viz --help`
+does not import torch. Importing the package changes no process-wide setting: the server's
+(GOMP_SPINCOUNT, malloc, cudnn.benchmark) are in server_settings, applied by `serve` and app.py.
+"""
 
-# Before torch loads libgomp (it reads this once). Each thread that runs torch ops gets its own OpenMP
-# team, and an idle team spins for GOMP's default 300,000 rounds after every op. In the server the
-# analysis, the drawing and Gradio's workers run on different threads, so idle teams spun on the cores
-# the busy one needed: one HTTP round trip took 308-380 ms instead of 197-266 with 30,000 (resnet18,
-# 2 cores, runs alternated). In-process, single-threaded timings did not change. A user's own setting wins.
-os.environ.setdefault("GOMP_SPINCOUNT", "30000")
+from __future__ import annotations
 
-from .analysis import AnalysisResult, StageResult, Target, analyze, preprocess
-from .cam import CAM_METHODS
-from .errors import CheckpointError, ImageInputError, ModelChoiceError, ResnetVizError
-from .images import load_image
-from .models import MODEL_NAMES, LoadedModel, fetch_weights, is_available_offline, load_model
-from .stages import STAGES
-from .trust import receptive_field
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "AnalysisResult", "StageResult", "Target", "analyze", "preprocess", "CAM_METHODS",
-    "CheckpointError", "ImageInputError", "ModelChoiceError", "ResnetVizError", "load_image",
-    "MODEL_NAMES", "LoadedModel", "fetch_weights", "is_available_offline", "load_model", "STAGES",
-    "receptive_field",
-]
+# public name -> the module that defines it
+_PUBLIC: dict[str, str] = {
+    "AnalysisResult": "analysis", "StageResult": "analysis", "Target": "analysis", "analyze": "analysis",
+    "preprocess": "analysis",
+    "CAM_METHODS": "cam",
+    "CheckpointError": "errors", "ImageInputError": "errors", "ModelChoiceError": "errors", "ResnetVizError": "errors",
+    "load_image": "images",
+    "MODEL_NAMES": "models", "LoadedModel": "models", "fetch_weights": "models", "is_available_offline": "models",
+    "load_model": "models",
+    "STAGES": "stages",
+    "receptive_field": "trust",
+}
+
+__all__ = list(_PUBLIC)
+
+if TYPE_CHECKING:
+    from .analysis import AnalysisResult, StageResult, Target, analyze, preprocess
+    from .cam import CAM_METHODS
+    from .errors import CheckpointError, ImageInputError, ModelChoiceError, ResnetVizError
+    from .images import load_image
+    from .models import MODEL_NAMES, LoadedModel, fetch_weights, is_available_offline, load_model
+    from .stages import STAGES
+    from .trust import receptive_field
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'resnet_viz' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

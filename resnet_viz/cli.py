@@ -1,175 +1,59 @@
-"""The `resnet-viz` command: analyze an image to files, manage weights, serve the app."""
+"""The `resnet-viz` command. Every command is registered here, in COMMANDS, and nowhere else.
+
+A command's module is imported only when that command runs (or its own --help is asked for), so
+`resnet-viz --help`, `weights list` and argument errors load neither torch, gradio nor grad-cam.
+A command module has `register(subparsers)`, which adds its parser(s) with `set_defaults(handler=...)`;
+it imports its shared options from cli_options, never from this module.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
+import importlib
 import sys
-from pathlib import Path
 
-from .cam import CAM_METHODS
 from .errors import ResnetVizError
-from .lecture import register as register_lecture
-from .lab.cli import register as register_lab
-from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
-from .trust.command import register as register_trust
+
+# (command, module whose register(subparsers) adds it, one-line help for `resnet-viz --help`).
+# To add a command: one row here, and its module. tests/test_cli_startup.py checks that each module
+# registers exactly the commands its rows name.
+COMMANDS: list[tuple[str, str, str]] = [
+    ("analyze", "resnet_viz.core_commands", "write feature maps, Grad-CAMs and predictions for images"),
+    ("weights", "resnet_viz.core_commands", "prefetch or list pretrained weights in the torch hub cache"),
+    ("serve", "resnet_viz.core_commands", "run the web app (what app.py runs)"),
+    ("figure", "resnet_viz.lecture", "slide-ready composite figures (PNG/SVG/PDF) with manifests"),
+    ("compare", "resnet_viz.compare", "the same image through resnet18/34/50/101/152, side by side"),
+    ("trust", "resnet_viz.trust.command", "sanity checks, class check, faithfulness and receptive fields"),
+    ("lab", "resnet_viz.lab.cli", "residual lab: block norms, lesion study, gradient flow (charts + lab.json)"),
+    ("train-demo", "resnet_viz.lab.cli", "train a resnet18 on drawn shapes (a few minutes, CPU) for the app"),
+    ("degradation", "resnet_viz.lab.cli", "train plain and residual CIFAR-style nets at two depths; plot training error"),
+]
 
 
-def _analyze(args: argparse.Namespace) -> int:
-    inputs = args.inputs
-    if len(inputs) == 1 and not Path(inputs[0]).is_dir():
-        return _analyze_one(args, inputs[0])
-    return _analyze_many(args)
+def _command_in(argv: list[str]) -> str | None:
+    """The command word: the first argument that is not an option (the top level has only -h)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
-def _picture_options(args: argparse.Namespace):
-    from .batch import PictureOptions
-
-    return PictureOptions(args.channels, args.colormap, args.alpha, args.channel, not args.predictions_only)
-
-
-def _load(args: argparse.Namespace):
-    from .models import load_model
-
-    loaded = load_model(args.model, args.weights, args.device, args.class_names)
-    if not loaded.is_pretrained:
-        print(f"warning: UNTRAINED (random) weights, predictions are meaningless. {loaded.weights_note}", file=sys.stderr)
-    return loaded
-
-
-def _analyze_one(args: argparse.Namespace, path: str) -> int:
-    from .analysis import analyze
-    from .batch import write_analysis
-    from .images import load_image
-
-    image = load_image(path)  # a bad file fails here, before a model loads
-    loaded = _load(args)
-    result = analyze(loaded, image, target=args.target, method=args.method, top_k=args.top_k,
-                     normalization=args.normalization, contrast=args.contrast)
-    out = Path(args.out)
-    report = write_analysis(result, out, str(path), loaded.weights_note, _picture_options(args))
-    status = "" if loaded.is_pretrained else "  [untrained weights]"
-    print(f"{result.model_name} ({result.weights_label}) on {result.device}{status}, {result.seconds * 1000:.0f} ms")
-    for label, probability in result.predictions:
-        print(f"  {probability:7.2%}  {label}")
-    versus = "" if result.contrast is None else f" minus {result.contrast.label} (class {result.contrast.index})"
-    print(f"{result.method} target: {result.target.label} (class {result.target.index}){versus}")
-    print(f"wrote {len(report['files'])} files to {out}/")
-    return 0
-
-
-def _analyze_many(args: argparse.Namespace) -> int:
-    from .batch import analyze_folder
-
-    loaded = _load(args)
-    out = Path(args.out)
-    report = analyze_folder(loaded, args.inputs, out, args.batch_size, args.target, args.contrast, args.method,
-                            args.top_k, args.normalization, _picture_options(args), progress=not args.quiet,
-                            workers=args.workers)
-    rate = report.analysed / report.seconds if report.seconds else 0.0
-    print(f"{loaded.name} ({loaded.weights_label}) on {loaded.device}: {report.analysed} images analysed in "
-          f"{report.seconds:.1f} s ({rate:.1f} images/s, batches of {args.batch_size}); {out}/predictions.jsonl")
-    for path, message in report.failed:
-        print(f"failed: {message if path in message else f'{path}: {message}'}", file=sys.stderr)
-    if report.failed:
-        print(f"{len(report.failed)} of {len(report.failed) + report.analysed} files failed (listed above and in predictions.jsonl).",
-              file=sys.stderr)
-    return 1 if report.failed else 0
-
-
-def _weights(args: argparse.Namespace) -> int:
-    names = args.models or list(MODEL_NAMES)
-    if args.action == "list":
-        for name in names:
-            weights = resolve_weights(name, args.weights)
-            where = cached_weights_path(weights)
-            state = "offline ✓" if where.is_file() else "not cached"
-            print(f"{name:10s} {weights.name:14s} {state:11s} {where}")
-        return 0
-    failures = 0
-    for name in names:
-        try:
-            path = fetch_weights(name, args.weights)
-            print(f"{name}: {path}")
-        except OSError as err:
-            failures += 1
-            print(f"{name}: download failed ({err}). Check the network and try again.", file=sys.stderr)
-    return 1 if failures else 0
-
-
-def _serve(args: argparse.Namespace) -> int:
-    from .ui import DEFAULT_CONCURRENCY, launch
-
-    # A Space runs `python app.py` with no arguments: its settings' variables choose instead.
-    model = args.model or os.environ.get("RESNET_VIZ_MODEL") or None
-    weights = os.environ.get("RESNET_VIZ_WEIGHTS", "DEFAULT") if args.weights == "DEFAULT" else args.weights
-    # Hugging Face's ZeroGPU package, if app.py imported it (it must come before torch).
-    spaces = sys.modules.get("spaces")
-    launch(model=model, weights=weights, device=args.device, port=args.port, share=args.share, host=args.host,
-           class_names=args.class_names, concurrency=args.concurrency or DEFAULT_CONCURRENCY,
-           gpu=spaces.GPU if spaces is not None else None)
-    return 0
-
-
-def add_model_options(parser: argparse.ArgumentParser, model_default: str | None = "resnet50") -> None:
-    parser.add_argument("--model", default=model_default, choices=MODEL_NAMES, help="ResNet depth (default: %(default)s)")
-    parser.add_argument("--weights", default="DEFAULT",
-                        help="DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2, random, or a checkpoint file (.pt/.pth)")
-    parser.add_argument("--class-names", default=None, help="text file, one class name per line, for a checkpoint")
-    parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the full options of the command `argv` names (imported now) and a one-line
+    entry for every other command. Without `argv`: every command in full (imports them all)."""
     parser = argparse.ArgumentParser(prog="resnet-viz", description="See inside a ResNet.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    analyze = commands.add_parser("analyze", help="write feature maps, Grad-CAMs and predictions for images")
-    analyze.add_argument("inputs", nargs="+", metavar="DIR_OR_FILES",
-                         help="an image; or several images and/or folders (then one sub-folder per image and predictions.jsonl)")
-    add_model_options(analyze, model_default=None)  # None: resnet50, or what a checkpoint holds
-    analyze.add_argument("--out", default="out", help="output folder (default: %(default)s)")
-    analyze.add_argument("--method", default="gradcam", choices=list(CAM_METHODS))
-    analyze.add_argument("--target", default=None, help="class index or name (default: the top-1 class)")
-    analyze.add_argument("--contrast", default=None,
-                         help="class index or name B: the maps explain logit(target) − logit(B) (gradient methods)")
-    analyze.add_argument("--top-k", type=int, default=5)
-    analyze.add_argument("--channels", type=int, default=16, help="feature maps per stage, 8-64")
-    analyze.add_argument("--colormap", default="viridis")
-    analyze.add_argument("--alpha", type=float, default=0.5, help="heatmap opacity")
-    analyze.add_argument("--normalization", default="per-stage", choices=["per-stage", "shared"])
-    analyze.add_argument("--channel", default=None, help="also write one channel large, e.g. layer3:117")
-    analyze.add_argument("--batch-size", type=int, default=8, help="images per forward/backward for several inputs (default: %(default)s)")
-    analyze.add_argument("--workers", type=int, default=None,
-                         help="decode processes for several inputs (default: none on CPU, where a thread decodes ahead; "
-                              "up to 4 with a GPU)")
-    analyze.add_argument("--predictions-only", action="store_true", help="write predictions, no pictures (fastest for a folder)")
-    analyze.add_argument("--quiet", action="store_true", help="no progress bar")
-    analyze.set_defaults(handler=_analyze)
-
-    weights = commands.add_parser("weights", help="prefetch or list pretrained weights in the torch hub cache")
-    weights.add_argument("action", choices=["fetch", "list"])
-    weights.add_argument("models", nargs="*", choices=[[], *MODEL_NAMES], metavar="MODEL")
-    weights.add_argument("--weights", default="DEFAULT", help="which torchvision weights (default: %(default)s)")
-    weights.set_defaults(handler=_weights)
-
-    serve = commands.add_parser("serve", help="run the web app (what app.py runs)")
-    add_model_options(serve, model_default=None)  # None: resnet50, or what a checkpoint holds
-    serve.add_argument("--port", type=int, default=None, help="default: $GRADIO_SERVER_PORT or 7860")
-    serve.add_argument("--host", default=None, help="default: $GRADIO_SERVER_NAME or 127.0.0.1")
-    serve.add_argument("--share", action="store_true", help="a public gradio.live link")
-    serve.add_argument("--concurrency", type=int, default=None,
-                       help="requests processed at once per event group (default 2; the model itself runs one at a time)")
-    serve.set_defaults(handler=_serve)
-    register_lecture(commands)  # figure, compare
-    register_trust(commands)
-    register_lab(commands)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    wanted = {name for name, _, _ in COMMANDS} if argv is None else {_command_in(argv)}
+    for module in dict.fromkeys(module for name, module, _ in COMMANDS if name in wanted):
+        importlib.import_module(module).register(commands)
+    for name, _, help_text in COMMANDS:
+        if name not in commands.choices:  # listed for --help and for the error's list of choices
+            commands.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
-        return args.handler(args)
+        return args.handler(args)  # every module in COMMANDS sets one (tests/test_cli_startup.py)
     except ResnetVizError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

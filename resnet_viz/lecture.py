@@ -278,9 +278,8 @@ def _figure_command(args: argparse.Namespace) -> int:
 
 
 def register(commands) -> None:
-    """Add `figure` and `compare` to the `resnet-viz` command's subparsers."""
-    from .cli import add_model_options
-    from .compare import register as register_compare
+    """Add `figure` to the `resnet-viz` command's subparsers."""
+    from .cli_options import add_model_options
 
     figure = commands.add_parser("figure", help="slide-ready composite figures (PNG/SVG/PDF) with manifests")
     figure.add_argument("images", nargs="*", help="image files and/or folders of images")
@@ -300,7 +299,6 @@ def register(commands) -> None:
                         help="redraw the figure a manifest describes (into --out) and check it is byte-identical")
     figure.add_argument("--quiet", action="store_true", help="no progress bar")
     figure.set_defaults(handler=_figure_command)
-    register_compare(commands)
 
 
 def figure_files(result, options: FigureOptions, store: FileStore, formats: tuple[str, ...] = FORMATS) -> list[str]:

@@ -18,12 +18,12 @@ import ctypes
 import ctypes.util
 import logging
 import threading
-import time
 
 M_ARENA_MAX = -8  # glibc's malloc.h
 ARENAS = 2
 TRIM_EVERY_S = 1.0
 _trimmer: threading.Thread | None = None
+_stop = threading.Event()
 
 log = logging.getLogger("resnet_viz")
 
@@ -62,9 +62,19 @@ def _start_trimming(libc: ctypes.CDLL) -> None:
     if trim is None or _trimmer is not None:
         return
     def run() -> None:
-        while True:
-            time.sleep(TRIM_EVERY_S)
+        while not _stop.wait(TRIM_EVERY_S):
             trim(0)
 
+    _stop.clear()
     _trimmer = threading.Thread(target=run, name="resnet-viz-malloc-trim", daemon=True)
     _trimmer.start()
+
+
+def stop_trimming(timeout: float = 5.0) -> None:
+    """Stop the trimming thread (the app's close() calls this); tune_for_server starts it again."""
+    global _trimmer
+    if _trimmer is None:
+        return
+    _stop.set()
+    _trimmer.join(timeout)
+    _trimmer = None

@@ -20,8 +20,8 @@ from torchvision.models import WeightsEnum
 from torchvision.transforms import InterpolationMode
 
 from .errors import CheckpointError, ModelChoiceError
+from .hub_cache import MODEL_NAMES  # the CLI reads it from there without torch
 
-MODEL_NAMES: tuple[str, ...] = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
 WeightsStatus = Literal["pretrained", "untrained", "checkpoint"]
 
 # (block type, blocks per stage) -> name; the table of He et al. 2015.
@@ -303,8 +303,6 @@ def _load_uncached(name: str | None, weights: str, device: torch.device, class_n
         # oneDNN's convolutions run faster in NHWC: about the same for one image, 1.2-1.3x for a
         # batch of 8 (benchmarks/bench_analyze.py). Not measured on a GPU, so CUDA keeps NCHW.
         module.to(memory_format=torch.channels_last)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed 224×224 input: autotuning pays after one call
     return LoadedModel(arch, module, device, categories, transforms, status, label, note)
 
 

@@ -78,7 +78,7 @@ def _lab(args: argparse.Namespace) -> int:
 
 def register(commands) -> None:
     """Add the lab's subcommands to `resnet-viz`'s subparsers."""
-    from ..cli import add_model_options
+    from ..cli_options import add_model_options
 
     lab = commands.add_parser("lab", help="residual lab: block norms, lesion study, gradient flow (charts + lab.json)")
     lab.add_argument("image")

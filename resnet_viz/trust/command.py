@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add the `trust` command to the CLI's subparsers."""
-    from ..cli import add_model_options
+    from ..cli_options import add_model_options
 
     parser = subparsers.add_parser("trust", help="sanity checks, class check, faithfulness and receptive fields")
     parser.add_argument("image")

@@ -7,13 +7,14 @@ import os
 import gradio as gr
 
 from ..cam import CAM_METHODS
-from ..malloc import tune_for_server
-from ..models import is_checkpoint
+from ..models import is_checkpoint, resolve_device
 from ..presenter import text, weights_banner
+from ..server_settings import configure_server_runtime
 from ..service import Analyzer, model_choices, target_choices
 from . import analysis_view, compare_view, lab_view, lecture_view, trust_view
 from .context import ASSETS, ViewContext, cache_examples  # noqa: F401 (exported by the package)
 from .errors import handles_errors
+from .gradio_speedups import quiet_monitoring
 from .widgets import SafeImage, TextDropdown
 
 MAX_FILE_SIZE = "20mb"
@@ -133,15 +134,9 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
     """Serve the app. `concurrency` requests of one event group run at once: the model's lock still
     serialises forward+backward, so with 2 one request renders and encodes while the next computes
     (benchmarks/bench_server.py measures 1, 2 and 4)."""
-    tune_for_server()
-    # Gradio's /monitoring page: after every finished event Gradio summarises ALL events so far (up to
-    # 10,000) in a pandas DataFrame, on the server's cores: 2-3 ms an event at first, ~15 ms at 10,000
-    # (a lecture's worth of clicks). The page is off here unless asked for, and so is its summary.
-    # Gradio reads the frequency when app.queue() makes the queue.
-    launch_kwargs.setdefault("enable_monitoring", False)
-    if launch_kwargs["enable_monitoring"] is False:  # Gradio reads None as "on", like True
-        os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
+    quiet_monitoring(launch_kwargs)  # before app.queue(), which reads it
     app = build_app(model, weights, device, class_names, gpu)
+    configure_server_runtime(resolve_device(device).type)  # heap, cuDNN: the server's, not a library's
     app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
     app.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
