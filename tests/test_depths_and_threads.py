@@ -41,15 +41,18 @@ def test_concurrent_requests_get_their_own_results(resnet18):
 @pytest.mark.parametrize("preset, expected", [(None, "30000"), ("7", "7")])
 def test_openmp_spin_is_shortened_before_torch_loads_unless_the_user_set_it(preset, expected):
     """Idle OpenMP teams of other threads must not spin on the server's two cores for 300,000 rounds
-    after every op; the setting only works if it is in place before torch (libgomp) is loaded."""
+    after every op; the setting only works if it is in place before torch (libgomp) is loaded. The
+    server's start-up (app.py, `serve`) sets it; `import resnet_viz` does not (test_server_settings)."""
     import os
     import subprocess
     import sys
+    from pathlib import Path
 
     env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
     if preset is not None:
         env["GOMP_SPINCOUNT"] = preset
-    script = ("import sys, os, resnet_viz; assert 'torch' in sys.modules; "
+    script = ("import sys, os, app; assert 'torch' not in sys.modules; "
               "print(os.environ['GOMP_SPINCOUNT'])")
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip().splitlines()[-1] == expected

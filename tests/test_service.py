@@ -118,3 +118,5 @@ def test_server_heap_settings_start_one_trimmer_and_leave_big_blocks_in_the_heap
     assert malloc.tune_for_server() and malloc.tune_for_server()
     assert [t.name for t in threading.enumerate()].count("resnet-viz-malloc-trim") == 1
     assert not hasattr(malloc, "MMAP_THRESHOLD")
+    malloc.stop_trimming()  # the thread stops when asked (it used to loop forever)
+    assert "resnet-viz-malloc-trim" not in [t.name for t in threading.enumerate()]
