@@ -16,7 +16,7 @@ try:  # Hugging Face Spaces: ZeroGPU attaches a GPU per decorated call (no-op on
 except ImportError:
     spaces = None
 
-from resnet_viz.cli import main as cli_main
+from resnet_viz.cli import main as cli_main  # noqa: E402 (after spaces, which must come before torch)
 
 
 def main(argv: list[str] | None = None) -> int:

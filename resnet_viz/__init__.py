@@ -23,7 +23,13 @@ _PUBLIC: dict[str, str] = {
     "receptive_field": "trust",
 }
 
-__all__ = list(_PUBLIC)
+__all__ = [
+    "AnalysisResult", "StageResult", "Target", "analyze", "preprocess", "CAM_METHODS",
+    "CheckpointError", "ImageInputError", "ModelChoiceError", "ResnetVizError", "load_image",
+    "MODEL_NAMES", "LoadedModel", "fetch_weights", "is_available_offline", "load_model", "STAGES",
+    "receptive_field",
+]
+assert set(__all__) == set(_PUBLIC)
 
 if TYPE_CHECKING:
     from .analysis import AnalysisResult, StageResult, Target, analyze, preprocess
