@@ -94,3 +94,10 @@ def test_the_speed_ups_are_on_by_default(monkeypatch, value):
         gradio_speedups.on(gr.Button().click, str.upper, [box], [out], api_name="fast")
     (fn,) = [f for f in app.fns.values() if f.api_name == "fast"]
     assert fn.preprocess is False and fn.postprocess is False
+
+
+def test_a_list_of_names_keeps_only_those_on(monkeypatch):
+    monkeypatch.setenv(gradio_speedups.SWITCH, "static, monitoring")
+    assert [gradio_speedups.enabled(name) for name in gradio_speedups.NAMES] == [False, True, True]
+    monkeypatch.setenv(gradio_speedups.SWITCH, "0")
+    assert not any(gradio_speedups.enabled(name) for name in gradio_speedups.NAMES)

@@ -1,7 +1,8 @@
 """Every use of Gradio's private API in resnet-viz, behind one switch.
 
 RESNET_VIZ_GRADIO_SPEEDUPS=0 turns them all off: the app then uses only Gradio's public API, and is
-slower (benchmarks/README.md, "Gradio speed-ups", measures each). They were written against the
+slower (benchmarks/README.md, "Gradio speed-ups", measures each). A comma-separated list of names
+(inline, static, monitoring) keeps only those on, for benchmarks/bench_speedups.py. They were written against the
 Gradio in pyproject.toml's range; tests/test_gradio_speedups.py checks each private name they use,
 so a Gradio release that moves one fails there, loudly, rather than quietly in the app.
 
@@ -40,9 +41,19 @@ from gradio.data_classes import GradioModel, GradioRootModel
 SWITCH = "RESNET_VIZ_GRADIO_SPEEDUPS"
 
 
-def enabled() -> bool:
-    """Read at each use, so a test or a benchmark can flip it per app it builds."""
-    return os.environ.get(SWITCH, "1") not in ("0", "false", "False", "off")
+NAMES = ("inline", "static", "monitoring")
+
+
+def enabled(name: str | None = None) -> bool:
+    """Whether speed-up `name` (any of them, without a name) is on. Read at each use, so a test or a
+    benchmark can flip it per app it builds."""
+    value = os.environ.get(SWITCH, "1").strip().lower()
+    if value in ("1", "true", "on", ""):
+        return True
+    if value in ("0", "false", "off"):
+        return False
+    chosen = {part.strip() for part in value.split(",")}
+    return bool(chosen & set(NAMES)) if name is None else name in chosen
 
 
 def preprocessed(block: Any, payload: Any) -> Any:
@@ -96,7 +107,7 @@ def inline(fn: Callable, inputs: Sequence[Any], outputs: Sequence[Any] | Any) ->
 def on(trigger: Callable, fn: Callable, inputs: Sequence[Any], outputs: Sequence[Any] | Any, **kwargs: Any):
     """`trigger(fn, inputs, outputs, **kwargs)`, with the processing done inline when the speed-ups
     are on (see the module)."""
-    if not enabled():
+    if not enabled("inline"):
         return trigger(fn, list(inputs), outputs, **kwargs)
     return trigger(inline(fn, inputs, outputs), list(inputs), outputs, preprocess=False, postprocess=False, **kwargs)
 
@@ -107,7 +118,7 @@ def put_static_first(folder: Path) -> bool:
     appends after Gradio's own icons: 11 files an answer took 4.7 ms of the server's event loop, 1.5 ms
     with ours first (alternated server runs: answer -> browser 25 -> 17-18 ms). False when off or when
     Gradio's private list is not where it was (then nothing changes but the order)."""
-    if not enabled():
+    if not enabled("static"):
         return False
     paths = _static_paths()
     if paths is None or folder not in paths:
@@ -133,8 +144,8 @@ def quiet_monitoring(launch_kwargs: dict[str, Any]) -> None:
     """Turn the /monitoring page off unless asked for, and (speed-ups on) its per-event summary.
     Call before app.queue()."""
     launch_kwargs.setdefault("enable_monitoring", False)  # public API: kept with the speed-ups off
-    if enabled() and launch_kwargs["enable_monitoring"] is False:  # Gradio reads None as "on", like True
+    if enabled("monitoring") and launch_kwargs["enable_monitoring"] is False:  # Gradio reads None as "on", like True
         os.environ.setdefault(ANALYTICS_FREQUENCY_ENV, str(2**62))
 
 
-__all__ = ["SWITCH", "enabled", "inline", "on", "postprocessed", "preprocessed", "put_static_first", "quiet_monitoring"]
+__all__ = ["NAMES", "SWITCH", "enabled", "inline", "on", "postprocessed", "preprocessed", "put_static_first", "quiet_monitoring"]
