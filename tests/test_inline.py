@@ -1,4 +1,4 @@
-"""ui/inline.py: the same answers as Gradio's own pre- and postprocessing, without its thread trips.
+"""ui/gradio_speedups.on (ui/inline.py): the same answers as Gradio's own pre- and postprocessing, without its thread trips.
 
 The reference is Gradio itself: one handler wired twice in one Blocks, once as usual and once with
 `inline.on`, each called through `Blocks.process_api` (what the queue calls) with the same payloads."""
@@ -111,10 +111,14 @@ def test_inline_refuses_what_gradio_refuses_with_its_words(tmp_path):
     assert messages[0] == messages[1] and "bogus" in messages[0] and "per-stage" in messages[0]
 
 
-def test_the_stages_views_picture_events_are_inline(http_app):
+def test_the_stages_views_picture_events_are_inline(monkeypatch):
     """The events that return the pictures skip Gradio's own trips; the API's answers are the same
-    (the end-to-end tests compare them with in-process analyses)."""
-    picture_events = [fn for fn in http_app.fns.values()
+    (the end-to-end tests compare them with in-process analyses). Built, not launched."""
+    from resnet_viz.ui.app import build_app
+
+    monkeypatch.delenv("RESNET_VIZ_GRADIO_SPEEDUPS", raising=False)
+    app = build_app("resnet18", device="cpu")
+    picture_events = [fn for fn in app.fns.values()
                       if sum(isinstance(block, gr.Image) for block in fn.outputs) >= 10]
     assert len(picture_events) >= 4  # the Analyze button, a click on a prediction, re-rendering, /analyze
     for fn in picture_events:
