@@ -57,7 +57,9 @@ def main() -> None:
         for name, switch in CONFIGS.items():
             times[name] += round_trips(args.model, switch, args.requests)
     base = statistics.median(times["all on (default)"])
-    print(f"{args.model}, {args.rounds} rounds × {args.requests} requests per configuration, {os.cpu_count()} CPU cores\n")
+    print(
+        f"{args.model}, {args.rounds} rounds × {args.requests} requests per configuration, {os.cpu_count()} CPU cores\n"
+    )
     print("| Gradio speed-ups | median ms | p90 ms | vs all on |\n|---|---:|---:|---:|")
     for name, values in times.items():
         median = statistics.median(values)

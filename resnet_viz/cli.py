@@ -26,7 +26,11 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("trust", "resnet_viz.trust.command", "sanity checks, class check, faithfulness and receptive fields"),
     ("lab", "resnet_viz.lab.cli", "residual lab: block norms, lesion study, gradient flow (charts + lab.json)"),
     ("train-demo", "resnet_viz.lab.cli", "train a resnet18 on drawn shapes (a few minutes, CPU) for the app"),
-    ("degradation", "resnet_viz.lab.cli", "train plain and residual CIFAR-style nets at two depths; plot training error"),
+    (
+        "degradation",
+        "resnet_viz.lab.cli",
+        "train plain and residual CIFAR-style nets at two depths; plot training error",
+    ),
 ]
 
 

@@ -12,9 +12,14 @@ CAM_METHOD_NAMES: tuple[str, ...] = ("gradcam", "gradcam++", "xgradcam", "hiresc
 
 
 def add_model_options(parser: argparse.ArgumentParser, model_default: str | None = "resnet50") -> None:
-    parser.add_argument("--model", default=model_default, choices=MODEL_NAMES, help="ResNet depth (default: %(default)s)")
-    parser.add_argument("--weights", default="DEFAULT",
-                        help="DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2, random, or a checkpoint file (.pt/.pth)")
+    parser.add_argument(
+        "--model", default=model_default, choices=MODEL_NAMES, help="ResNet depth (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--weights",
+        default="DEFAULT",
+        help="DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2, random, or a checkpoint file (.pt/.pth)",
+    )
     parser.add_argument("--class-names", default=None, help="text file, one class name per line, for a checkpoint")
     parser.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
 

@@ -34,7 +34,9 @@ def _load(args: argparse.Namespace):
 
     loaded = load_model(args.model, args.weights, args.device, args.class_names)
     if not loaded.is_pretrained:
-        print(f"warning: UNTRAINED (random) weights, predictions are meaningless. {loaded.weights_note}", file=sys.stderr)
+        print(
+            f"warning: UNTRAINED (random) weights, predictions are meaningless. {loaded.weights_note}", file=sys.stderr
+        )
     return loaded
 
 
@@ -45,8 +47,15 @@ def _analyze_one(args: argparse.Namespace, path: str) -> int:
 
     image = load_image(path)  # a bad file fails here, before a model loads
     loaded = _load(args)
-    result = analyze(loaded, image, target=args.target, method=args.method, top_k=args.top_k,
-                     normalization=args.normalization, contrast=args.contrast)
+    result = analyze(
+        loaded,
+        image,
+        target=args.target,
+        method=args.method,
+        top_k=args.top_k,
+        normalization=args.normalization,
+        contrast=args.contrast,
+    )
     out = Path(args.out)
     report = write_analysis(result, out, str(path), loaded.weights_note, _picture_options(args))
     status = "" if loaded.is_pretrained else "  [untrained weights]"
@@ -64,17 +73,32 @@ def _analyze_many(args: argparse.Namespace) -> int:
 
     loaded = _load(args)
     out = Path(args.out)
-    report = analyze_folder(loaded, args.inputs, out, args.batch_size, args.target, args.contrast, args.method,
-                            args.top_k, args.normalization, _picture_options(args), progress=not args.quiet,
-                            workers=args.workers)
+    report = analyze_folder(
+        loaded,
+        args.inputs,
+        out,
+        args.batch_size,
+        args.target,
+        args.contrast,
+        args.method,
+        args.top_k,
+        args.normalization,
+        _picture_options(args),
+        progress=not args.quiet,
+        workers=args.workers,
+    )
     rate = report.analysed / report.seconds if report.seconds else 0.0
-    print(f"{loaded.name} ({loaded.weights_label}) on {loaded.device}: {report.analysed} images analysed in "
-          f"{report.seconds:.1f} s ({rate:.1f} images/s, batches of {args.batch_size}); {out}/predictions.jsonl")
+    print(
+        f"{loaded.name} ({loaded.weights_label}) on {loaded.device}: {report.analysed} images analysed in "
+        f"{report.seconds:.1f} s ({rate:.1f} images/s, batches of {args.batch_size}); {out}/predictions.jsonl"
+    )
     for path, message in report.failed:
         print(f"failed: {message if path in message else f'{path}: {message}'}", file=sys.stderr)
     if report.failed:
-        print(f"{len(report.failed)} of {len(report.failed) + report.analysed} files failed (listed above and in predictions.jsonl).",
-              file=sys.stderr)
+        print(
+            f"{len(report.failed)} of {len(report.failed) + report.analysed} files failed (listed above and in predictions.jsonl).",
+            file=sys.stderr,
+        )
     return 1 if report.failed else 0
 
 
@@ -113,9 +137,17 @@ def _serve(args: argparse.Namespace) -> int:
     weights = os.environ.get("RESNET_VIZ_WEIGHTS", "DEFAULT") if args.weights == "DEFAULT" else args.weights
     # Hugging Face's ZeroGPU package, if app.py imported it (it must come before torch).
     spaces = sys.modules.get("spaces")
-    launch(model=model, weights=weights, device=args.device, port=args.port, share=args.share, host=args.host,
-           class_names=args.class_names, concurrency=args.concurrency or DEFAULT_CONCURRENCY,
-           gpu=spaces.GPU if spaces is not None else None)
+    launch(
+        model=model,
+        weights=weights,
+        device=args.device,
+        port=args.port,
+        share=args.share,
+        host=args.host,
+        class_names=args.class_names,
+        concurrency=args.concurrency or DEFAULT_CONCURRENCY,
+        gpu=spaces.GPU if spaces is not None else None,
+    )
     return 0
 
 
@@ -123,25 +155,43 @@ def register(commands) -> None:
     """Add `analyze`, `weights` and `serve` to the `resnet-viz` command's subparsers."""
 
     analyze = commands.add_parser("analyze", help="write feature maps, Grad-CAMs and predictions for images")
-    analyze.add_argument("inputs", nargs="+", metavar="DIR_OR_FILES",
-                         help="an image; or several images and/or folders (then one sub-folder per image and predictions.jsonl)")
+    analyze.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="DIR_OR_FILES",
+        help="an image; or several images and/or folders (then one sub-folder per image and predictions.jsonl)",
+    )
     add_model_options(analyze, model_default=None)  # None: resnet50, or what a checkpoint holds
     analyze.add_argument("--out", default="out", help="output folder (default: %(default)s)")
     add_method_option(analyze)
     analyze.add_argument("--target", default=None, help="class index or name (default: the top-1 class)")
-    analyze.add_argument("--contrast", default=None,
-                         help="class index or name B: the maps explain logit(target) − logit(B) (gradient methods)")
+    analyze.add_argument(
+        "--contrast",
+        default=None,
+        help="class index or name B: the maps explain logit(target) − logit(B) (gradient methods)",
+    )
     analyze.add_argument("--top-k", type=int, default=5)
     analyze.add_argument("--channels", type=int, default=16, help="feature maps per stage, 8-64")
     analyze.add_argument("--colormap", default="viridis")
     analyze.add_argument("--alpha", type=float, default=0.5, help="heatmap opacity")
     analyze.add_argument("--normalization", default="per-stage", choices=["per-stage", "shared"])
     analyze.add_argument("--channel", default=None, help="also write one channel large, e.g. layer3:117")
-    analyze.add_argument("--batch-size", type=int, default=8, help="images per forward/backward for several inputs (default: %(default)s)")
-    analyze.add_argument("--workers", type=int, default=None,
-                         help="decode processes for several inputs (default: none on CPU, where a thread decodes ahead; "
-                              "up to 4 with a GPU)")
-    analyze.add_argument("--predictions-only", action="store_true", help="write predictions, no pictures (fastest for a folder)")
+    analyze.add_argument(
+        "--batch-size",
+        type=int,
+        default=8,
+        help="images per forward/backward for several inputs (default: %(default)s)",
+    )
+    analyze.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="decode processes for several inputs (default: none on CPU, where a thread decodes ahead; "
+        "up to 4 with a GPU)",
+    )
+    analyze.add_argument(
+        "--predictions-only", action="store_true", help="write predictions, no pictures (fastest for a folder)"
+    )
     analyze.add_argument("--quiet", action="store_true", help="no progress bar")
     analyze.set_defaults(handler=_analyze)
 
@@ -156,6 +206,10 @@ def register(commands) -> None:
     serve.add_argument("--port", type=int, default=None, help="default: $GRADIO_SERVER_PORT or 7860")
     serve.add_argument("--host", default=None, help="default: $GRADIO_SERVER_NAME or 127.0.0.1")
     serve.add_argument("--share", action="store_true", help="a public gradio.live link")
-    serve.add_argument("--concurrency", type=int, default=None,
-                       help="requests processed at once per event group (default 2; the model itself runs one at a time)")
+    serve.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="requests processed at once per event group (default 2; the model itself runs one at a time)",
+    )
     serve.set_defaults(handler=_serve)

@@ -61,6 +61,7 @@ def _start_trimming(libc: ctypes.CDLL) -> None:
     trim = getattr(libc, "malloc_trim", None)
     if trim is None or _trimmer is not None:
         return
+
     def run() -> None:
         while not _stop.wait(TRIM_EVERY_S):
             trim(0)

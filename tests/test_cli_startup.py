@@ -30,30 +30,39 @@ with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(sys.argv[1:])
     except SystemExit as exit:
         code = exit.code
-heavy = sorted(name for name in %r if name in sys.modules)
+heavy = sorted(name for name in HEAVY_NAMES if name in sys.modules)
 print(json.dumps({"code": code, "heavy": heavy, "out": out.getvalue(), "err": err.getvalue()}))
-""" % (HEAVY,)
+""".replace("HEAVY_NAMES", repr(HEAVY))
 
 
 def run_cli(*argv: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "RESNET_VIZ_OFFLINE": "1"}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RESNET_VIZ_OFFLINE": "1"},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("argv, code, says", [
-    (["--help"], 0, "degradation"),
-    (["weights", "list"], 0, "resnet152"),
-    (["weights", "list", "resnet18", "--weights", "IMAGENET1K_V2"], 2, "resnet18 has no weights 'IMAGENET1K_V2'"),
-    (["analyze", "--help"], 0, "--batch-size"),
-    (["serve", "--help"], 0, "--concurrency"),
-    (["analyze", "photo.jpg", "--top-k", "five"], 2, "invalid int value: 'five'"),
-    (["analyze", "photo.jpg", "--method", "gradcam+++"], 2, "invalid choice: 'gradcam+++'"),
-    (["analyze"], 2, "the following arguments are required"),
-    (["no-such-command"], 2, "invalid choice: 'no-such-command'"),
-    ([], 2, "the following arguments are required: COMMAND"),
-])
+@pytest.mark.parametrize(
+    "argv, code, says",
+    [
+        (["--help"], 0, "degradation"),
+        (["weights", "list"], 0, "resnet152"),
+        (["weights", "list", "resnet18", "--weights", "IMAGENET1K_V2"], 2, "resnet18 has no weights 'IMAGENET1K_V2'"),
+        (["analyze", "--help"], 0, "--batch-size"),
+        (["serve", "--help"], 0, "--concurrency"),
+        (["analyze", "photo.jpg", "--top-k", "five"], 2, "invalid int value: 'five'"),
+        (["analyze", "photo.jpg", "--method", "gradcam+++"], 2, "invalid choice: 'gradcam+++'"),
+        (["analyze"], 2, "the following arguments are required"),
+        (["no-such-command"], 2, "invalid choice: 'no-such-command'"),
+        ([], 2, "the following arguments are required: COMMAND"),
+    ],
+)
 def test_light_commands_import_nothing_heavy(argv, code, says):
     result = run_cli(*argv)
     assert result["code"] == code, result

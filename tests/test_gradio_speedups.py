@@ -5,11 +5,11 @@ Gradio's own answers.) And RESNET_VIZ_GRADIO_SPEEDUPS=0 turns every one of them 
 from __future__ import annotations
 
 import inspect
-import tomllib
 from pathlib import Path
 
 import gradio as gr
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 
 from resnet_viz.ui import gradio_speedups
@@ -21,7 +21,9 @@ def test_the_installed_gradio_is_in_the_pinned_range():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     (gradio_req,) = [Requirement(d) for d in pyproject["project"]["dependencies"] if d.startswith("gradio")]
     assert gradio_req.specifier.contains(gr.__version__), f"gradio {gr.__version__} is outside {gradio_req}"
-    assert any(spec.operator == "<" for spec in gradio_req.specifier), "pin an upper bound: the speed-ups use private API"
+    assert any(spec.operator == "<" for spec in gradio_req.specifier), (
+        "pin an upper bound: the speed-ups use private API"
+    )
 
 
 def test_inline_processing_still_finds_what_it_calls():
@@ -29,11 +31,13 @@ def test_inline_processing_still_finds_what_it_calls():
     from gradio.data_classes import GradioModel, GradioRootModel
 
     image = gr.Image(type="filepath")
-    for name, ok in [("gr.Image.data_model", getattr(image, "data_model", None) is not None),
-                     ("Block.constructor_args", isinstance(gr.Markdown("x").constructor_args, dict)),
-                     ("gr.State.stateful", gr.State().stateful is True and not image.stateful),
-                     ("Image.postprocess -> GradioModel", issubclass(type(image).data_model, (GradioModel, GradioRootModel))),
-                     ("Block", isinstance(image, Block))]:
+    for name, ok in [
+        ("gr.Image.data_model", getattr(image, "data_model", None) is not None),
+        ("Block.constructor_args", isinstance(gr.Markdown("x").constructor_args, dict)),
+        ("gr.State.stateful", gr.State().stateful is True and not image.stateful),
+        ("Image.postprocess -> GradioModel", issubclass(type(image).data_model, (GradioModel, GradioRootModel))),
+        ("Block", isinstance(image, Block)),
+    ]:
         assert ok, f"Gradio {gr.__version__}: {name} changed; update or drop gradio_speedups.on"
     events = inspect.signature(gr.Button().click).parameters
     assert {"preprocess", "postprocess"} <= set(events), "gradio_speedups.on wires preprocess=False, postprocess=False"
@@ -42,8 +46,10 @@ def test_inline_processing_still_finds_what_it_calls():
 def test_static_paths_are_where_put_static_first_reorders_them(tmp_path, monkeypatch):
     monkeypatch.delenv(gradio_speedups.SWITCH, raising=False)
     paths = getattr(getattr(gr.data_classes, "_StaticFiles", None), "all_paths", None)
-    assert isinstance(paths, list), (f"Gradio {gr.__version__} moved gr.data_classes._StaticFiles.all_paths: "
-                                     "update or drop gradio_speedups.put_static_first")
+    assert isinstance(paths, list), (
+        f"Gradio {gr.__version__} moved gr.data_classes._StaticFiles.all_paths: "
+        "update or drop gradio_speedups.put_static_first"
+    )
     before = list(paths)
     try:
         gr.set_static_paths([str(tmp_path)])
@@ -60,8 +66,11 @@ def test_gradio_still_reads_the_monitoring_summary_frequency():
     source = inspect.getsource(gradio.queueing)
     assert gradio_speedups.ANALYTICS_FREQUENCY_ENV in source, (
         f"Gradio {gr.__version__} no longer reads {gradio_speedups.ANALYTICS_FREQUENCY_ENV}: "
-        "drop gradio_speedups.quiet_monitoring's variable")
-    assert callable(getattr(gr.utils, "get_upload_folder", None)), "ui/context.browser_store uses gr.utils.get_upload_folder"
+        "drop gradio_speedups.quiet_monitoring's variable"
+    )
+    assert callable(getattr(gr.utils, "get_upload_folder", None)), (
+        "ui/context.browser_store uses gr.utils.get_upload_folder"
+    )
 
 
 def test_the_switch_turns_every_speed_up_off(tmp_path, monkeypatch):

@@ -39,8 +39,9 @@ print(json.dumps({
 
 def test_library_use_changes_no_process_wide_setting():
     env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "GRADIO_ANALYTICS_CACHE_FREQUENCY")}
-    done = subprocess.run([sys.executable, "-c", LIBRARY_USE], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", LIBRARY_USE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout)
     assert found["stages"] >= 5

@@ -16,8 +16,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.e2e  # builds and installs the package (~30 s)
 
-SKIP = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", ".pytest_cache",
-                              "test-artifacts", "out", "*.pyi")
+SKIP = shutil.ignore_patterns(
+    ".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", ".pytest_cache", "test-artifacts", "out", "*.pyi"
+)
 
 CHECK = r"""
 import json, sys
@@ -43,9 +44,23 @@ def wheel(tmp_path_factory) -> Path:
     source = tmp_path_factory.mktemp("source") / "resnet-viz"
     shutil.copytree(ROOT, source, ignore=SKIP)
     dist = tmp_path_factory.mktemp("dist")
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "--disable-pip-version-check", "-w", str(dist), str(source)],
-                           capture_output=True, text=True)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "--disable-pip-version-check",
+            "-w",
+            str(dist),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr[-3000:]
     (found,) = dist.glob("resnet_viz-*.whl")
     return found
@@ -53,8 +68,11 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_the_wheel_holds_every_file_under_assets(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = {f"resnet_viz/_assets/{p.relative_to(ROOT / 'assets').as_posix()}"
-               for p in (ROOT / "assets").rglob("*") if p.is_file()}
+    shipped = {
+        f"resnet_viz/_assets/{p.relative_to(ROOT / 'assets').as_posix()}"
+        for p in (ROOT / "assets").rglob("*")
+        if p.is_file()
+    }
     assert shipped and shipped <= names, sorted(shipped - names)
     assert "resnet_viz/package_data.py" in names and "resnet_viz/ui/app.py" in names
 
@@ -64,8 +82,11 @@ def test_the_installed_wheel_finds_its_files_outside_the_repository(wheel, tmp_p
     # System site-packages: torch, gradio etc. come from there, not from a download.
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python, command = venv / "bin" / "python", venv / "bin" / "resnet-viz"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check",
-                              str(wheel)], capture_output=True, text=True)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", str(wheel)],
+        capture_output=True,
+        text=True,
+    )
     assert install.returncode == 0, install.stderr[-3000:]
     elsewhere = tmp_path / "elsewhere"  # a folder from which the repository is not importable
     elsewhere.mkdir()
@@ -82,9 +103,27 @@ def test_the_installed_wheel_finds_its_files_outside_the_repository(wheel, tmp_p
     # and the installed command runs: one photo it ships, analysed with random weights
     out = tmp_path / "out"
     photo = Path(found["assets"]) / "examples" / "chelsea.jpg"
-    run = subprocess.run([str(command), "analyze", str(photo), "--model", "resnet18", "--weights", "random",
-                          "--device", "cpu", "--out", str(out), "--predictions-only"],
-                         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            str(command),
+            "analyze",
+            str(photo),
+            "--model",
+            "resnet18",
+            "--weights",
+            "random",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+            "--predictions-only",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "resnet18 (random) on cpu" in run.stdout
     assert json.loads((out / "predictions.json").read_text())

@@ -148,4 +148,14 @@ def quiet_monitoring(launch_kwargs: dict[str, Any]) -> None:
         os.environ.setdefault(ANALYTICS_FREQUENCY_ENV, str(2**62))
 
 
-__all__ = ["NAMES", "SWITCH", "enabled", "inline", "on", "postprocessed", "preprocessed", "put_static_first", "quiet_monitoring"]
+__all__ = [
+    "NAMES",
+    "SWITCH",
+    "enabled",
+    "inline",
+    "on",
+    "postprocessed",
+    "preprocessed",
+    "put_static_first",
+    "quiet_monitoring",
+]
