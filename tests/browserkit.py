@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,16 @@ def launch(playwright):
 
 
 def upload(page, path: Path) -> None:
-    page.locator("input[type=file]").first.set_input_files(str(path))
-    time.sleep(1.5)  # the upload and the image's change event
+    """Upload `path` into the sidebar's photo and wait until the upload has been answered and the page
+    has no Gradio progress overlay left (the image's change event has run)."""
+    with page.expect_response(lambda r: "/upload" in r.url and r.request.method == "POST", timeout=60_000):
+        page.locator("input[type=file]").first.set_input_files(str(path))
+    settled(page)
+
+
+def settled(page, timeout: float = 60_000) -> None:
+    """No Gradio progress overlay or pending spinner on the page."""
+    page.wait_for_function("() => !document.querySelector('.wrap.default.full:not(.hide)')", timeout=timeout)
 
 
 def choose(page, selector: str, typed: str, option: str) -> None:
@@ -32,4 +39,5 @@ def choose(page, selector: str, typed: str, option: str) -> None:
     field.press("Control+a")
     page.keyboard.type(typed)
     page.get_by_role("option", name=option).click()
-    time.sleep(0.5)
+    page.get_by_role("option", name=option).wait_for(state="detached", timeout=30_000)  # the list has closed
+    settled(page)
