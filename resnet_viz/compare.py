@@ -211,7 +211,7 @@ def _compare_command(args: argparse.Namespace) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for name in models:
         if name not in MODEL_NAMES:
-            raise ResnetVizError(f"Unknown model {name!r}: choose from {', '.join(MODEL_NAMES)}.")
+            raise ResnetVizError("unknown_model_compare", name=name, choices=", ".join(MODEL_NAMES))
     bar = tqdm(total=len(models), unit="model", disable=args.quiet, file=sys.stderr)
 
     def progress(done: int, total: int, name: str) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from .analysis import AnalysisResult
 from .cam import CAM_METHODS
-import re
-
+from .errors import message_in
 from .i18n import Table, pick
 from .models import LoadedModel
 from .service import Subject
@@ -78,6 +77,8 @@ He et al. (2016)의 Table 1은 conv1의 출력을 112×112로 적고, 최대 풀
 TEXT: Table = {
     "en": {
         "title": "# resnet-viz — see inside a ResNet",
+        "tab_stages": "Stages", "tab_one_screen": "One screen", "tab_lab": "Residual lab", "tab_trust": "Trust checks",
+        "tab_compare": "Compare depths",
         "intro": "Upload a photo: it runs once through a torchvision ResNet. Each row below is one **stage** — what "
                  "that stage computes (its strongest feature maps) and where it looks for the chosen class (its CAM).",
         "theory": _THEORY_EN,
@@ -135,6 +136,8 @@ TEXT: Table = {
     },
     "ko": {
         "title": "# resnet-viz — ResNet의 속을 들여다보기",
+        "tab_stages": "단계별 보기", "tab_one_screen": "한 화면", "tab_lab": "잔차 실험실", "tab_trust": "신뢰도 점검",
+        "tab_compare": "깊이 비교",
         "intro": "사진을 올리면 torchvision ResNet을 한 번 통과합니다. 아래 각 행은 하나의 **단계(stage)** 입니다 — "
                  "그 단계가 계산하는 것(가장 강한 특징 맵)과 선택한 클래스의 근거를 어디에서 찾는지(CAM)를 보여 줍니다.",
         "theory": _THEORY_KO,
@@ -280,43 +283,12 @@ def stale_notice(shown: Subject | None, current: Subject | None, lang: str | Non
     return text("stale", lang, fields=text("and", lang).join(dict.fromkeys(words)))
 
 
-# The messages users meet most, written in English by the modules that check the input (models.py,
-# images.py, service.py), as Korean: (pattern of the English message, Korean with its groups).
-# A message not listed here is shown as it is: English beats a wrong translation.
-_KOREAN = [
-    (r"(\S+) is not in the torch hub cache \((.+)\) and (\w+) is set\. "
-     r"Run `resnet-viz weights fetch (\S+)` while online\.",
-     r"\1이(가) torch hub 캐시(\2)에 없고 \3이(가) 설정되어 있습니다. 온라인 상태에서 "
-     r"`resnet-viz weights fetch \4` 명령을 실행하세요."),
-    (r"(\S+) is not in the torch hub cache \((.+)\) and could not be downloaded \((.+)\)\. "
-     r"Run `resnet-viz weights fetch (\S+)` while online\.",
-     r"\1이(가) torch hub 캐시(\2)에 없고 내려받을 수도 없었습니다(\3). 온라인 상태에서 "
-     r"`resnet-viz weights fetch \4` 명령을 실행하세요."),
-    (r"Random weights were asked for\.", "무작위 가중치를 요청했습니다."),
-    (r"Upload a photo first \(or pick one of the examples\)\.", "먼저 사진을 올리세요 (또는 예시를 고르세요)."),
-    (r"(.+) is not an image that can be read \((.+)\)\.", r"\1은(는) 읽을 수 있는 이미지가 아닙니다 (\2)."),
-    (r"(.+) is truncated or damaged \((.+)\)\.", r"\1이(가) 잘렸거나 손상되었습니다 (\2)."),
-    (r"(.+) is empty \(0 bytes\)\.", r"\1이(가) 비어 있습니다 (0바이트)."),
-    (r"(.+) could not be decoded \((.+)\)\.", r"\1을(를) 디코딩할 수 없습니다 (\2)."),
-]
-
-
-def localized(message: str, lang: str | None = "en") -> str:
-    """A service message (English) in the page's language, where it is one we know."""
-    if lang != "ko":
-        return message
-    for pattern, korean in _KOREAN:
-        match = re.fullmatch(pattern, message.strip(), flags=re.S)
-        if match:
-            return match.expand(korean)
-    return message
-
-
 def weights_banner(loaded: LoadedModel, lang: str | None = "en") -> str:
     if loaded.is_pretrained:
         return ""
-    return text("untrained_banner", lang, model=loaded.name, note=localized(loaded.weights_note, lang))
+    return text("untrained_banner", lang, model=loaded.name, note=message_in(loaded.weights_note, lang))
 
 
-def refused(message: str, lang: str | None = "en") -> str:
-    return text("refused", lang, message=localized(message, lang))
+def refused(message: object, lang: str | None = "en") -> str:
+    """A refusal in `lang`: a Message or error says itself there (resnet_viz.errors)."""
+    return text("refused", lang, message=message_in(message, lang))

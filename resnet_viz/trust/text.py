@@ -53,6 +53,7 @@ TEXT = {
         "faith_head": "| stage | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | deletion AUC ↓ |",
         "field_line": "{stage} unit ({row}, {col}): theoretical field {size}×{size} px, box {box} on the input; "
                       "{inside:.1%} of the effective field's mass lies inside it.",
+        "cli_untrained": "warning: UNTRAINED (random) weights. {note}",
     },
     "ko": {
         "original": "원본",
@@ -97,6 +98,7 @@ TEXT = {
         "faith_head": "| 단계 | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | 삭제 AUC ↓ |",
         "field_line": "{stage} 유닛 ({row}, {col}): 이론적 수용 영역 {size}×{size} px, 입력에서의 상자 {box}; "
                       "유효 수용 영역 질량의 {inside:.1%}가 그 안에 있습니다.",
+        "cli_untrained": "경고: 학습되지 않은(무작위) 가중치입니다. {note}",
     },
 }
 

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 
+from ..errors import ImageInputError
 from ..i18n import pick
 from ..lab.arch import compare_markdown
 from ..lab.blockrows import block_table, block_table_html
@@ -174,7 +175,7 @@ def _wire_depths_and_compare(ctx: ViewContext, page: SimpleNamespace) -> None:
     @handles_errors
     def depths(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
         if not image_path:
-            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
+            raise ImageInputError("no_photo")
         loaded = ctx.analyzer.model(model_name, weights_name)
         result = run_depth_flow(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
         png = ctx.store.write(chart_png(depth_flow_chart, result, lang=lang), "png", "lab-depth-gradients")
@@ -197,7 +198,7 @@ def build(ctx: ViewContext) -> None:
     def lab_parts(image_path, model_name, weights_name, target, lang, progress):
         """Cheap charts first: diagram and norms (~1 s), then the lesion sweep, gradient flow, shattering."""
         if not image_path:
-            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
+            raise ImageInputError("no_photo")
         loaded = analyzer.model(model_name, weights_name)
         note = "" if loaded.is_pretrained else _t("untrained", lang)
         parts = iter_lab(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
@@ -220,20 +221,20 @@ def build(ctx: ViewContext) -> None:
             yield [outputs.get(id(component), gr.skip()) for component in chart_outputs]
 
     @handles_errors
-    def lab_step(parts):
-        """The next outputs, or None at the end; an error becomes the usual message."""
+    def lab_step(parts, lang):
+        """The next outputs, or None at the end; an error becomes the usual message, in `lang`."""
         return next(parts, None)
 
     def run(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
         # A generator, so Gradio shows each chart as soon as it is drawn.
         parts = lab_parts(image_path, model_name, weights_name, target, lang, progress)
-        while (outputs := lab_step(parts)) is not None:
+        while (outputs := lab_step(parts, lang)) is not None:
             yield outputs
 
     @handles_errors
     def rerun(image_path, model_name, weights_name, method, target, names, lang):
         if not image_path:
-            raise gr.Error("Upload an image first / 먼저 이미지를 올리세요.")
+            raise ImageInputError("no_photo")
         loaded = analyzer.model(model_name, weights_name)
         result = analyze_without(loaded, image_path, names or [], target or None, method or "gradcam")
         cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]

@@ -9,6 +9,7 @@ import gradio as gr
 from PIL import Image
 
 from .. import presenter as say
+from ..errors import ImageInputError
 from ..filestore import FileStore
 from ..i18n import pick
 from ..images import load_image
@@ -70,7 +71,7 @@ ZOOM = 2  # the clickable stage map is sent at twice the input's size
 def _chart(label: str) -> tuple[gr.Image, gr.DownloadButton, gr.Markdown]:
     # No label badge over the chart: it would hide the figure's own title; the heading and caption say what it is.
     image = gr.Image(label=label, show_label=False, type="filepath", interactive=False, buttons=["fullscreen"])
-    download = gr.DownloadButton(TEXT["en"]["download"], size="sm", variant="secondary")
+    download = gr.DownloadButton(pick(TEXT, "download", "en"), size="sm", variant="secondary")
     caption = gr.Markdown(label=f"{label} caption")  # the label names the output in the HTTP API
     return image, download, caption
 
@@ -84,7 +85,7 @@ def _handlers(analyzer, store: FileStore) -> dict:
 
     def inputs(image_path, model_name, weights_name, lang):
         if not image_path:
-            raise gr.Error(pick(TEXT, "no_image", lang))
+            raise ImageInputError("no_photo")
         return analyzer.model(model_name, weights_name), load_image(Path(image_path).read_bytes())
 
     def field_outputs(loaded, picture, stage, row, col, lang):
@@ -134,34 +135,34 @@ def _handlers(analyzer, store: FileStore) -> dict:
 
 def _layout() -> dict:
     """The components, in page order, labelled in English (relabel switches them)."""
-    t = TEXT["en"]
-    c: dict = {"intro": gr.Markdown(t["intro"])}
+    t = lambda key: pick(TEXT, key, "en")  # noqa: E731
+    c: dict = {"intro": gr.Markdown(t("intro"))}
     with gr.Row(equal_height=True):
-        c["stage"] = gr.Radio(list(CAM_STAGES), value="layer4", label=t["stage"], scale=2)
-        c["sanity_button"] = gr.Button(t["sanity"], variant="primary", scale=1)
-        c["faith_button"] = gr.Button(t["faith"], scale=1)
-        c["field_button"] = gr.Button(t["field"], scale=1)
+        c["stage"] = gr.Radio(list(CAM_STAGES), value="layer4", label=t("stage"), scale=2)
+        c["sanity_button"] = gr.Button(t("sanity"), variant="primary", scale=1)
+        c["faith_button"] = gr.Button(t("faith"), scale=1)
+        c["field_button"] = gr.Button(t("field"), scale=1)
     c["stale"] = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="trust-stale")
-    c["sanity_head"] = gr.Markdown(t["sanity_head"])
+    c["sanity_head"] = gr.Markdown(t("sanity_head"))
     c["verdict"] = gr.Markdown(label="verdict", elem_id="trust-verdict")
     with gr.Row():
         with gr.Column(scale=3):
-            c["strip"] = _chart(t["strip"])
+            c["strip"] = _chart(t("strip"))
         with gr.Column(scale=2):
-            c["check"] = _chart(t["class"])
-    c["faith_head"], c["faith_cost"] = gr.Markdown(t["faith_head"]), gr.Markdown(t["faith_cost"])
+            c["check"] = _chart(t("class"))
+    c["faith_head"], c["faith_cost"] = gr.Markdown(t("faith_head")), gr.Markdown(t("faith_cost"))
     c["faith_table"] = gr.Markdown(label="faithfulness table")
     with gr.Row():
         with gr.Column():
-            c["road"] = _chart(t["road"])
+            c["road"] = _chart(t("road"))
         with gr.Column():
-            c["deletion"] = _chart(t["deletion"])
-    c["field_head"] = gr.Markdown(t["field_head"])
+            c["deletion"] = _chart(t("deletion"))
+    c["field_head"] = gr.Markdown(t("field_head"))
     with gr.Row():
-        c["clickable"] = gr.Image(label=t["clickable"], type="pil", interactive=False, height=380,
+        c["clickable"] = gr.Image(label=t("clickable"), type="pil", interactive=False, height=380,
                                   elem_id="trust-stage-map")
         with gr.Column():
-            c["field"] = _chart(t["rf"])
+            c["field"] = _chart(t("rf"))
     return c
 
 
