@@ -15,6 +15,7 @@ from PIL import Image
 
 from .analysis import AnalysisResult, StageResult, Target, analyze, check_contrast, renormalized
 from .architecture import markdown_table
+from .i18n import pick
 from .errors import ImageInputError, ModelChoiceError
 from .filestore import FileStore
 from .images import DECODE_FOR_NETWORK, load_image
@@ -81,9 +82,12 @@ def compute_analysis(model_name: str | None, weights: str, device: str, class_na
                    contrast=contrast)
 
 
-def model_choices() -> list[tuple[str, str]]:
+TEXT = {"en": {"offline": "{name}  ✓ offline"}, "ko": {"offline": "{name}  ✓ 오프라인"}}
+
+
+def model_choices(lang: str = "en") -> list[tuple[str, str]]:
     """(label, value) pairs that say which models' default weights are cached for offline use."""
-    return [(f"{name}  ✓ offline" if is_available_offline(name) else name, name) for name in MODEL_NAMES]
+    return [(pick(TEXT, "offline", lang, name=name) if is_available_offline(name) else name, name) for name in MODEL_NAMES]
 
 
 class Analyzer:

@@ -104,7 +104,7 @@ def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: l
     ctx.on_language.append(([ctx.image, ctx.analyze_button], lambda code: [gr.Image(label=text("photo", code)),
                                                                           gr.Button(text("analyze", code))]))
     ctx.on_language.append(([ctx.model, ctx.weights, ctx.method], lambda code: [
-        gr.Dropdown(label=text("model", code), info=text("model_info", code)),
+        gr.Dropdown(label=text("model", code), info=text("model_info", code), choices=model_choices(code)),
         gr.Dropdown(label=text("weights", code)), gr.Dropdown(label=text("method", code))]))
     language_outputs = [c for components, _ in ctx.on_language for c in components]
 

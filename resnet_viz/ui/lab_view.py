@@ -125,7 +125,7 @@ def _layout() -> SimpleNamespace:
             with gr.Column(scale=1, min_width=180):
                 page.captions[name] = gr.Markdown(_t(name, "en"))
                 page.downloads[name] = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
-    with gr.Accordion("Blocks / 블록", open=True):
+    with gr.Accordion(_t("blocks_title", "en"), open=True) as page.blocks_accordion:
         page.block_rows = gr.HTML("", label="block rows", show_label=False, elem_id="lab-blocks")
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
@@ -136,7 +136,7 @@ def _layout() -> SimpleNamespace:
             page.depths_caption = gr.Markdown(_t("depths", "en"))
             page.depths_found = gr.Markdown("", label="depth gradients measured")
             page.depths_download = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
-    with gr.Accordion("Remove blocks / 블록 제거", open=True):
+    with gr.Accordion(_t("remove_title", "en"), open=True) as page.remove_accordion:
         page.removed = gr.CheckboxGroup([], label=_t("remove", "en"), elem_id="lab-remove")
         page.rerun_button = gr.Button(_t("rerun", "en"))
         with gr.Row():
@@ -160,13 +160,15 @@ def _relabel(lang: str) -> list:
             *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
             gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
             _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang)),
-            gr.Button(_t("depths_run", lang)), _t("depths", lang), gr.DownloadButton(_t("download", lang))]
+            gr.Button(_t("depths_run", lang)), _t("depths", lang), gr.DownloadButton(_t("download", lang)),
+            gr.Accordion(label=_t("blocks_title", lang)), gr.Accordion(label=_t("remove_title", lang))]
 
 
 def _relabelled(page: SimpleNamespace) -> list:
     return [page.intro, page.run_button, *page.captions.values(), *page.downloads.values(), page.removed,
             page.rerun_button, page.removed_top, page.removed_cams, page.degradation_caption, page.degradation_image,
-            page.compare_button, page.depths_button, page.depths_caption, page.depths_download]
+            page.compare_button, page.depths_button, page.depths_caption, page.depths_download,
+            page.blocks_accordion, page.remove_accordion]
 
 
 def _wire_depths_and_compare(ctx: ViewContext, page: SimpleNamespace) -> None:
