@@ -31,7 +31,7 @@ TEXT = {
         "sanity": "Sanity checks", "faith": "Faithfulness (slow)", "field": "Receptive field",
         "sanity_head": "#### Sanity checks: cascading randomisation and class check",
         "faith_head": "#### Faithfulness per stage",
-        "faith_cost": "Runs ROAD (grad-cam's metric: 6 noisy linear imputations, each a sparse solve) and a "
+        "faith_cost": "Runs ROAD (Rong et al. 2022, as grad-cam implements it: 6 noisy linear imputations, each a sparse solve) and a "
                       "deletion curve (11 images) for each of the 4 stages: ~100 forward passes, about 20–40 s "
                       "on a free 2-core CPU for resnet18 (longer when it is busy), minutes for resnet50.",
         "field_head": "#### Receptive field: click a location on the stage's map",
@@ -54,7 +54,7 @@ TEXT = {
         "sanity": "건전성 점검", "faith": "충실도 (느림)", "field": "수용 영역",
         "sanity_head": "#### 건전성 점검: 단계적 무작위화와 클래스 점검",
         "faith_head": "#### 단계별 충실도",
-        "faith_cost": "4개 단계마다 ROAD(grad-cam의 지표: 잡음 섞인 선형 보간 6회, 각각 희소 선형계 풀이)와 삭제 곡선"
+        "faith_cost": "4개 단계마다 ROAD(Rong 외 2022, grad-cam 구현: 잡음 섞인 선형 보간 6회, 각각 희소 선형계 풀이)와 삭제 곡선"
                       "(이미지 11장)을 계산합니다: 순전파 약 100회, 한가한 2코어 CPU에서 resnet18 기준 약 20–40초(바쁘면 더 오래), resnet50은 몇 분.",
         "field_head": "#### 수용 영역: 단계 히트맵에서 위치를 클릭하세요",
         "clickable": "단계 히트맵: 유닛을 클릭하세요", "download": "PNG 내려받기",
