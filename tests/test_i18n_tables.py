@@ -203,3 +203,17 @@ def test_misconceptions_box_is_in_both_languages_and_in_the_panel():
     assert "unlikely to be caused by vanishing gradients" in theory and "Identity Mappings" in theory
     assert "Veit et al. 2016" in theory and "5–17 of the 54 blocks" in theory
     assert "기울기 소실" in presenter.text("theory", "ko")
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_korean_tables_hold_no_english_sentence(name):
+    """Without a browser: no Korean string is an English sentence (4+ plain English words in a row),
+    once its code (in backticks) is set aside. Model names, paths and formulas are not words."""
+    from korean_text import english_runs
+
+    found = {}
+    for key, korean in TABLES[name]["ko"].items():
+        runs = english_runs(re.sub(r"`[^`]*`", " · ", korean))
+        if runs:
+            found[key] = runs
+    assert not found, found
