@@ -26,6 +26,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "image_array": "An image array must be H×W or H×W×C, not {shape}.",
         "image_undecodable": "{name} could not be decoded ({reason}).",
         "no_photo": "Upload a photo first (or pick one of the examples).",
+        "no_image": "Upload an image first (or pick one of the examples).",  # the lab, trust and compare tabs
         "no_images": "No images ({suffixes}) in {inputs}.",
         # models.py
         "unknown_device": "Unknown device {device!r}: use auto, cpu or cuda.",
@@ -102,6 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "image_array": "이미지 배열은 H×W 또는 H×W×C여야 합니다 (받은 모양: {shape}).",
         "image_undecodable": "{name}을(를) 디코딩할 수 없습니다 ({reason}).",
         "no_photo": "먼저 사진을 올리세요 (또는 예시를 고르세요).",
+        "no_image": "먼저 이미지를 올리세요 (또는 예시를 고르세요).",
         "no_images": "{inputs}에 이미지({suffixes})가 없습니다.",
         "unknown_device": "알 수 없는 장치 {device!r}: auto, cpu, cuda 중에서 고르세요.",
         "no_cuda": "'cuda' 장치를 요청했지만 이 컴퓨터에는 CUDA GPU가 없습니다.",

@@ -27,7 +27,6 @@ TEXT = {
         "table": "Depths side by side",
         "figure": "The layer4 CAM per depth, for each model's own top-1 class unless a class is chosen in the sidebar. It shows where each model looks, not whether it is right.",
         "files": "Download: figure (PNG) and numbers (JSON)",
-        "no_image": "Upload an image first (or pick one of the examples).",
         "loading": "Running {model}",
         "col_model": "model", "col_weights": "weights", "col_params": "params (M)", "col_gflops": "GFLOPs",
         "col_time": "time (ms)", "col_top": "top-3", "col_note": "note",
@@ -43,7 +42,6 @@ TEXT = {
         "table": "깊이별 비교",
         "figure": "깊이별 layer4 CAM: 사이드바에서 클래스를 고르지 않으면 각 모델의 1위 클래스에 대한 것입니다. 모델이 어디를 보는지를 보여 줄 뿐, 맞았는지는 보여 주지 않습니다.",
         "files": "내려받기: 그림 (PNG)과 수치 (JSON)",
-        "no_image": "먼저 이미지를 올리세요 (또는 예시를 고르세요).",
         "loading": "{model} 실행 중",
         "col_model": "모델", "col_weights": "가중치", "col_params": "매개변수 (M)", "col_gflops": "GFLOPs",
         "col_time": "시간 (ms)", "col_top": "상위 3개", "col_note": "비고",
@@ -82,7 +80,7 @@ def build(ctx: ViewContext) -> None:
     @handles_errors
     def run(image_path, method, target, pretrained_only, lang, progress=gr.Progress()):
         if not image_path:
-            raise ImageInputError("no_photo")
+            raise ImageInputError("no_image")
         target = None if target in (None, "", AUTO_TARGET) else target
 
         def report(done: int, total: int, name: str) -> None:

@@ -180,7 +180,7 @@ def _wire_depths_and_compare(ctx: ViewContext, page: SimpleNamespace) -> None:
     @handles_errors
     def depths(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
         if not image_path:
-            raise ImageInputError("no_photo")
+            raise ImageInputError("no_image")
         loaded = ctx.analyzer.model(model_name, weights_name)
         result = run_depth_flow(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
         png = ctx.store.write(chart_png(depth_flow_chart, result, lang=lang), "png", "lab-depth-gradients")
@@ -203,7 +203,7 @@ def build(ctx: ViewContext) -> None:
     def lab_parts(image_path, model_name, weights_name, target, lang, progress):
         """Cheap charts first: diagram and norms (~1 s), then the lesion sweep, gradient flow, shattering."""
         if not image_path:
-            raise ImageInputError("no_photo")
+            raise ImageInputError("no_image")
         loaded = analyzer.model(model_name, weights_name)
         note = "" if loaded.is_pretrained else _t("untrained", lang)
         parts = iter_lab(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
@@ -241,7 +241,7 @@ def build(ctx: ViewContext) -> None:
     @handles_errors
     def rerun(image_path, model_name, weights_name, method, target, names, lang):
         if not image_path:
-            raise ImageInputError("no_photo")
+            raise ImageInputError("no_image")
         loaded = analyzer.model(model_name, weights_name)
         result = analyze_without(loaded, image_path, names or [], target or None, method or "gradcam")
         cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]

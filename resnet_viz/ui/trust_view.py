@@ -36,7 +36,6 @@ TEXT = {
                       "on a free 2-core CPU for resnet18 (longer when it is busy), minutes for resnet50.",
         "field_head": "#### Receptive field: click a location on the stage's map",
         "clickable": "Stage map: click a unit", "download": "Download PNG",
-        "no_image": "Upload an image first (or pick one of the examples).",
         "strip": "Cascading randomisation", "class": "Class check", "road": "ROAD per stage",
         "deletion": "Deletion curves", "rf": "Receptive field",
         "progress_sanity": "Randomising a copy: {what}", "progress_faith": "Faithfulness: {what}",
@@ -58,7 +57,6 @@ TEXT = {
                       "(이미지 11장)을 계산합니다: 순전파 약 100회, 한가한 2코어 CPU에서 resnet18 기준 약 20–40초(바쁘면 더 오래), resnet50은 몇 분.",
         "field_head": "#### 수용 영역: 단계 히트맵에서 위치를 클릭하세요",
         "clickable": "단계 히트맵: 유닛을 클릭하세요", "download": "PNG 내려받기",
-        "no_image": "먼저 이미지를 올리세요(또는 예시 중 하나를 고르세요).",
         "strip": "단계적 무작위화", "class": "클래스 점검", "road": "단계별 ROAD",
         "deletion": "삭제 곡선", "rf": "수용 영역",
         "progress_sanity": "모델 사본을 무작위화하는 중: {what}", "progress_faith": "충실도: {what}",
@@ -85,7 +83,7 @@ def _handlers(analyzer, store: FileStore) -> dict:
 
     def inputs(image_path, model_name, weights_name, lang):
         if not image_path:
-            raise ImageInputError("no_photo")
+            raise ImageInputError("no_image")
         return analyzer.model(model_name, weights_name), load_image(Path(image_path).read_bytes())
 
     def field_outputs(loaded, picture, stage, row, col, lang):
