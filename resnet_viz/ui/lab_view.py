@@ -34,7 +34,8 @@ TEXT = {
         "norms": "Per block: ‖F(x)‖ (residual branch, before ⊕) against ‖shortcut(x)‖ on this image; ratio and cosine below. "
                  "Grey = projection shortcut. It measures one image, not the whole dataset.",
         "lesion": "Target-class probability with one block removed (its residual branch zeroed); red = top-1 changed. "
-                  "One block at a time: it does not show what removing several does (use the toggles below).",
+                  "One block at a time, as in Veit et al. 2016's test-time deletions: it does not show what removing several "
+                  "does (use the toggles below).",
         "gradients": "Gradient norm of the target logit at each block's input, residual vs the same weights made plain "
                      "(relu(F(x)), no shortcut). The plain copy was never trained as plain: this shows gradient flow, not accuracy.",
         "shattering": "Correlation of input gradients along a short random line through the image (seeded): "
@@ -64,7 +65,8 @@ TEXT = {
         "norms": "블록마다 이 이미지에서 잰 ‖F(x)‖(잔차 경로, ⊕ 직전)와 ‖shortcut(x)‖, 아래는 둘의 비율과 코사인입니다. "
                  "회색 = 프로젝션 숏컷. 이미지 한 장에서 잰 값이며, 데이터셋 전체를 대표하지는 않습니다.",
         "lesion": "블록 하나를 제거(잔차 경로를 0으로)했을 때의 목표 클래스 확률입니다. 빨강 = 1위 예측이 바뀜. "
-                  "한 번에 하나씩만 제거하므로, 여러 개를 함께 제거한 결과는 아래에서 블록을 골라 확인하세요.",
+                  "Veit 외 2016의 테스트 시 삭제 실험처럼 한 번에 하나씩만 제거하므로, 여러 개를 함께 제거한 결과는 "
+                  "아래에서 블록을 골라 확인하세요.",
         "gradients": "각 블록 입력에서 잰 목표 로짓의 기울기 크기: 잔차망과, 같은 가중치로 만든 일반 망(relu(F(x)), 숏컷 없음). "
                      "일반 망 사본은 일반 망으로 학습한 것이 아니므로, 정확도가 아니라 기울기 흐름만 보여 줍니다.",
         "shattering": "이미지를 지나는 짧은 무작위 직선(고정 시드) 위에서 잰 입력 기울기의 상관입니다. "
