@@ -102,10 +102,10 @@ def resolve_target(categories: tuple[str, ...], target: ClassChoice, top1: int) 
         for index, name in enumerate(categories):
             if name.lower() == wanted:
                 return index
-        raise ModelChoiceError(f"No class is named {target!r} in this model's {len(categories)} classes.")
+        raise ModelChoiceError("unknown_class", target=target, count=len(categories))
     index = int(target)
     if not 0 <= index < len(categories):
-        raise ModelChoiceError(f"Class {index} is out of range: this model has classes 0 to {len(categories) - 1}.")
+        raise ModelChoiceError("class_range", index=index, last=len(categories) - 1)
     return index
 
 
@@ -114,10 +114,7 @@ def check_contrast(method: str, categories: tuple[str, ...], contrast: ClassChoi
     if contrast is None or contrast == "":
         return
     if not get_method(method).uses_gradients:
-        raise ModelChoiceError(
-            f"{get_method(method).label} is class-agnostic (it uses no gradients), so it cannot contrast two "
-            "classes: choose a gradient method such as gradcam."
-        )
+        raise ModelChoiceError("contrast_agnostic", method=get_method(method).label)
     resolve_target(categories, contrast, 0)
 
 
@@ -167,10 +164,7 @@ def _forward_backward(loaded: LoadedModel, batch: torch.Tensor, targets: Sequenc
         contrast_ids = [None if c in (None, "") else resolve_target(loaded.categories, c, 0) for c in contrasts]
         for target_id, contrast_id in zip(target_ids, contrast_ids):
             if target_id == contrast_id:
-                raise ModelChoiceError(
-                    f"The contrast class is the target class ({loaded.categories[target_id]}, {target_id}): "
-                    "logit(A) − logit(A) is 0 everywhere. Choose a different class to contrast with."
-                )
+                raise ModelChoiceError("contrast_same", label=loaded.categories[target_id], index=target_id)
         gradients = None
         if uses_gradients:
             rows = torch.arange(len(target_ids), device=logits.device)

@@ -34,7 +34,7 @@ def find_images(inputs: Sequence[str | os.PathLike]) -> list[Path]:
         else:
             found.append(entry)
     if not found:
-        raise ImageInputError(f"No images ({', '.join(IMAGE_SUFFIXES)}) in {', '.join(map(str, inputs))}.")
+        raise ImageInputError("no_images", suffixes=", ".join(IMAGE_SUFFIXES), inputs=", ".join(map(str, inputs)))
     return found
 
 
@@ -217,7 +217,7 @@ def analyze_folder(
     get_method(method)
     check_normalization(normalization)
     if batch_size < 1:
-        raise ResnetVizError(f"--batch-size must be at least 1, not {batch_size}.")
+        raise ResnetVizError("batch_size", value=batch_size)
     if target not in (None, ""):
         resolve_target(loaded.categories, target, 0)  # a bad class stops the run before it starts
     check_contrast(method, loaded.categories, contrast)

@@ -145,14 +145,12 @@ def get_method(key: str) -> CamMethod:
     try:
         return CAM_METHODS[key.lower()]
     except KeyError:
-        raise ModelChoiceError(
-            f"Unknown CAM method {key!r}: choose one of {', '.join(CAM_METHODS)}."
-        ) from None
+        raise ModelChoiceError("unknown_method", key=key, choices=", ".join(CAM_METHODS)) from None
 
 
 def check_normalization(normalization: str) -> Normalization:
     if normalization not in ("per-stage", "shared"):
-        raise ModelChoiceError(f"Unknown normalisation {normalization!r}: use per-stage or shared.")
+        raise ModelChoiceError("unknown_normalization", value=normalization)
     return normalization  # type: ignore[return-value]
 
 

@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)  # every module in COMMANDS sets one (tests/test_cli_startup.py)
     except ResnetVizError as err:
-        print(f"error: {err}", file=sys.stderr)
+        # Commands with --lang say it in that language; the rest in English.
+        lang = getattr(args, "lang", None) or "en"
+        print(("오류: " if lang == "ko" else "error: ") + err.render(lang), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -52,7 +52,7 @@ TEXT = {
         "untrained": "학습되지 않음 (무작위 가중치)",
         "skipped": "실행하지 않음: 사전 학습된 가중치 없음",
         "title": "같은 이미지, 다섯 가지 깊이 · 각 모델의 {target}에 대한 layer4 (conv5_x)의 {method}",
-        "top1": "자체 top-1 클래스",
+        "top1": "자체 1위 클래스",
         "class": "클래스 “{label}”",
         "stats": "매개변수 {params:.1f} M · {gflops:.2f} GFLOPs\n{device}에서 {ms:.0f} ms",
         "caption": "GFLOPs: 224×224 입력에 대한 torchvision의 값. 시간: 한 번 예열한 뒤 순전파 + 역전파 + CAM 한 번. "
@@ -211,7 +211,7 @@ def _compare_command(args: argparse.Namespace) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for name in models:
         if name not in MODEL_NAMES:
-            raise ResnetVizError(f"Unknown model {name!r}: choose from {', '.join(MODEL_NAMES)}.")
+            raise ResnetVizError("unknown_model_compare", name=name, choices=", ".join(MODEL_NAMES))
     bar = tqdm(total=len(models), unit="model", disable=args.quiet, file=sys.stderr)
 
     def progress(done: int, total: int, name: str) -> None:

@@ -69,11 +69,11 @@ class FigureOptions:
         from .errors import ModelChoiceError
 
         if self.colormap not in COLORMAPS:
-            raise ModelChoiceError(f"Unknown colormap {self.colormap!r}: use one of {', '.join(COLORMAPS)}.")
+            raise ModelChoiceError("unknown_colormap", value=self.colormap, choices=", ".join(COLORMAPS))
         if not 0.0 <= self.alpha <= 1.0:
-            raise ModelChoiceError(f"Opacity must be between 0 and 1, not {self.alpha}.")
+            raise ModelChoiceError("opacity_range", value=self.alpha)
         if not 0.5 <= self.font_scale <= 2.0:
-            raise ModelChoiceError(f"Font scale must be between 0.5 and 2, not {self.font_scale}.")
+            raise ModelChoiceError("font_scale_range", value=self.font_scale)
         return self
 
     def as_dict(self) -> dict:

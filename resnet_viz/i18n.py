@@ -16,7 +16,7 @@ def check_lang(lang: str | None) -> Lang:
     """'en' or 'ko'; None and '' mean English; 'ko-KR' and the like mean Korean."""
     code = (lang or "en").lower().split("-")[0].split("_")[0]
     if code not in LANGS:
-        raise ModelChoiceError(f"Unknown language {lang!r}: use en or ko.")
+        raise ModelChoiceError("unknown_language", lang=lang)
     return code  # type: ignore[return-value]
 
 

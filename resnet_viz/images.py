@@ -42,45 +42,34 @@ def _open(source: str | os.PathLike | bytes, name: str | None) -> Image.Image:
         path = Path(source)
         name = name or path.name
         if not path.is_file():
-            raise ImageInputError(f"{name}: no such file.")
+            raise ImageInputError("image_missing", name=name)
         data = path.read_bytes()
     if not data:
-        raise ImageInputError(f"{name} is empty (0 bytes).")
+        raise ImageInputError("image_empty", name=name)
     head = data[:512].lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:4096].lower()):
-        raise ImageInputError(f"{name} is an SVG (a vector drawing). Export it as PNG or JPEG first.")
+        raise ImageInputError("image_svg", name=name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageInputError(
-            f"{name} declares more than {MAX_PIXELS // 1_000_000} megapixels: refused before decoding."
-        ) from None
+        raise ImageInputError("image_bomb", name=name, megapixels=MAX_PIXELS // 1_000_000) from None
     except UnidentifiedImageError:
-        raise ImageInputError(
-            f"{name} is not an image that can be read (PNG, JPEG, GIF, WebP, BMP, TIFF …)."
-        ) from None
+        raise ImageInputError("image_unreadable", name=name) from None
     except OSError as err:  # e.g. a JPEG cut inside its header: Pillow fails while reading it
-        raise ImageInputError(f"{name} is truncated or damaged ({err}).") from None
+        raise ImageInputError("image_truncated", name=name, reason=str(err)) from None
 
 
 def _check_size(image: Image.Image, name: str) -> None:
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise ImageInputError(
-            f"{name} is {width}×{height} ({width * height / 1e6:.0f} MP), above the "
-            f"{MAX_PIXELS // 1_000_000} MP limit: refused before decoding. Resize it first."
-        )
+        raise ImageInputError("image_too_large", name=name, width=width, height=height, mp=f"{width * height / 1e6:.0f}",
+                              limit=MAX_PIXELS // 1_000_000)
     if min(width, height) < MIN_SIDE:
-        raise ImageInputError(
-            f"{name} is {width}×{height}: too small to analyse (at least {MIN_SIDE} px a side)."
-        )
+        raise ImageInputError("image_too_small", name=name, width=width, height=height, min_side=MIN_SIDE)
     if max(width, height) / min(width, height) > MAX_ASPECT:
-        raise ImageInputError(
-            f"{name} is {width}×{height}, more than {MAX_ASPECT:.0f}:1. The network sees only a "
-            "centre square crop; crop the part you want first."
-        )
+        raise ImageInputError("image_aspect", name=name, width=width, height=height, aspect=f"{MAX_ASPECT:.0f}")
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -110,7 +99,7 @@ def load_image(source: ImageSource, name: str | None = None, at_least: int | Non
     libjpeg's 1/2, 1/4, 1/8 scales that still gives it (see DECODE_FOR_NETWORK); None: every pixel."""
     if isinstance(source, np.ndarray):
         if source.ndim not in (2, 3) or source.size == 0:
-            raise ImageInputError(f"An image array must be H×W or H×W×C, not {source.shape}.")
+            raise ImageInputError("image_array", shape=str(source.shape))
         array = source if source.dtype == np.uint8 else np.clip(source, 0, 255).astype(np.uint8)
         source = Image.fromarray(array)
     if isinstance(source, Image.Image):
@@ -134,7 +123,7 @@ def load_image(source: ImageSource, name: str | None = None, at_least: int | Non
     except OSError as err:
         message = str(err)
         if "truncated" in message or "broken" in message.lower() or "EOF" in message:
-            raise ImageInputError(f"{name} is truncated or damaged ({message}).") from None
-        raise ImageInputError(f"{name} could not be decoded ({message}).") from None
+            raise ImageInputError("image_truncated", name=name, reason=message) from None
+        raise ImageInputError("image_undecodable", name=name, reason=message) from None
     except (ValueError, SyntaxError) as err:
-        raise ImageInputError(f"{name} could not be decoded ({err}).") from None
+        raise ImageInputError("image_undecodable", name=name, reason=str(err)) from None

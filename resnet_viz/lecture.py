@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .analysis import analyze
 from .cam import CAM_METHODS
-from .errors import ResnetVizError
+from .errors import ResnetVizError, message_in
 from .figure import FigureOptions, render_figure
 from .filestore import FileStore
 from .i18n import check_lang, pick
@@ -162,14 +162,14 @@ def run_batch(images: list[Path], job: FigureJob, out: Path, progress: bool = Tr
     lang = job.options.lang
     loaded = load_model(job.model, job.weights, job.device)
     if not loaded.is_pretrained:
-        print(pick(TEXT, "untrained", lang, note=loaded.weights_note), file=sys.stderr)
+        print(pick(TEXT, "untrained", lang, note=message_in(loaded.weights_note, lang)), file=sys.stderr)
     report, taken = BatchReport(), set()
     bar = tqdm(images, desc=pick(TEXT, "progress", lang), unit="img", disable=not progress, file=sys.stderr)
     for path in bar:
         try:
             report.written.append(make_figure(loaded, path, job, out, _unique_stem(path, taken)))
         except Exception as err:  # noqa: BLE001 -- one bad file must not stop a lecture's batch
-            message = str(err) if isinstance(err, ResnetVizError) else f"{type(err).__name__}: {err}"
+            message = err.render(lang) if isinstance(err, ResnetVizError) else f"{type(err).__name__}: {err}"
             report.failed.append((str(path), message))
             bar.write(pick(TEXT, "failed", lang, path=path, error=message), file=sys.stderr)
     (out / "index.html").write_text(contact_sheet(report, lang), encoding="utf-8")

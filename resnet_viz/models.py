@@ -19,7 +19,7 @@ from torchvision import models as tv_models
 from torchvision.models import WeightsEnum
 from torchvision.transforms import InterpolationMode
 
-from .errors import CheckpointError, ModelChoiceError
+from .errors import CheckpointError, Message, ModelChoiceError
 from .hub_cache import MODEL_NAMES  # the CLI reads it from there without torch
 
 WeightsStatus = Literal["pretrained", "untrained", "checkpoint"]
@@ -82,15 +82,15 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     try:
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as err:
-        raise ModelChoiceError(f"Unknown device {device!r}: use auto, cpu or cuda.") from err
+        raise ModelChoiceError("unknown_device", device=device) from err
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ModelChoiceError("Device 'cuda' was asked for, but no CUDA GPU is available here.")
+        raise ModelChoiceError("no_cuda")
     return resolved
 
 
 def check_model_name(name: str) -> str:
     if name not in MODEL_NAMES:
-        raise ModelChoiceError(f"Unknown model {name!r}: choose one of {', '.join(MODEL_NAMES)}.")
+        raise ModelChoiceError("unknown_model", name=name, choices=", ".join(MODEL_NAMES))
     return name
 
 
@@ -106,10 +106,7 @@ def resolve_weights(name: str, weights: str) -> WeightsEnum:
     try:
         return enum[weights]
     except KeyError:
-        raise ModelChoiceError(
-            f"{name} has no weights {weights!r}: choose one of {', '.join(weights_choices(name))}, "
-            "'random', or a checkpoint file."
-        ) from None
+        raise ModelChoiceError("unknown_weights", name=name, weights=weights, choices=", ".join(weights_choices(name))) from None
 
 
 def cached_weights_path(weights: WeightsEnum) -> Path:
@@ -135,23 +132,22 @@ def _offline() -> bool:
 def _pretrained_state(name: str, weights: WeightsEnum) -> tuple[dict | None, str]:
     """The state dict, or None and the reason it could not be had."""
     path = cached_weights_path(weights)
-    fix = f"Run `resnet-viz weights fetch {name}` while online."
+    # A Message: the page and the terminal say it in their own language (resnet_viz.errors).
+    where = dict(weights=str(weights), path=str(path), model=name)
     if not path.is_file() and _offline():
-        return None, f"{weights} is not in the torch hub cache ({path}) and {OFFLINE_ENV} is set. {fix}"
+        return None, Message("note_offline", dict(where, env=OFFLINE_ENV))
     if not path.is_file():
         unreachable = _unreachable(weights.url)
         if unreachable:
-            return None, f"{weights} is not in the torch hub cache ({path}) and could not be downloaded ({unreachable}). {fix}"
+            return None, Message("note_unreachable", dict(where, reason=unreachable))
     try:
         return weights.get_state_dict(progress=False, check_hash=True), ""
     except OSError as err:  # URLError is an OSError: no network, DNS, HTTP
         if path.is_file():
-            return None, f"The cached weights file {path} cannot be read ({err}). Delete it, then: {fix}"
-        return None, f"{weights} could not be downloaded ({err}). {fix}"
+            return None, Message("note_cache_unreadable", dict(where, reason=str(err)))
+        return None, Message("note_download_failed", dict(where, reason=str(err)))
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
-        return None, (
-            f"The cached weights file {path} is corrupt ({_first_line(err)}). Delete it, then: {fix}"
-        )
+        return None, Message("note_cache_corrupt", dict(where, reason=_first_line(err)))
 
 
 def _unreachable(url: str, timeout: float = 5.0) -> str:
@@ -184,9 +180,9 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[str, dict[str, torch.Tenso
     """(architecture name, state dict) of a torchvision-format ResNet checkpoint."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"Checkpoint {path}: no such file.")
+        raise CheckpointError("ckpt_missing", path=str(path))
     if path.stat().st_size == 0:
-        raise CheckpointError(f"Checkpoint {path.name} is not a readable PyTorch file (it is empty).")
+        raise CheckpointError("ckpt_empty", name=path.name)
     try:
         # weights_only: a checkpoint is data, and a pickle can run any code on load.
         loaded = torch.load(path, map_location="cpu", weights_only=True)
@@ -194,33 +190,24 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[str, dict[str, torch.Tenso
         text = str(err)
         if "Unsupported global" in text:
             culprit = text.split("Unsupported global:", 1)[1].split(" was not", 1)[0].strip()
-            raise CheckpointError(
-                f"Checkpoint {path.name} was refused: it holds Python objects, not just tensors "
-                f"({culprit}), and loading it could run code. Save model.state_dict() instead."
-            ) from None
-        raise CheckpointError(f"Checkpoint {path.name} is not a readable PyTorch file (not a tensor pickle).") from None
+            raise CheckpointError("ckpt_objects", name=path.name, culprit=culprit) from None
+        raise CheckpointError("ckpt_not_pickle", name=path.name) from None
     except Exception as err:  # torch raises many types for a damaged file
-        raise CheckpointError(
-            f"Checkpoint {path.name} is not a readable PyTorch file ({_first_line(err)})."
-        ) from None
+        raise CheckpointError("ckpt_unreadable", name=path.name, reason=_first_line(err)) from None
     if isinstance(loaded, dict):
         for wrapper in ("state_dict", "model", "model_state_dict"):
             if isinstance(loaded.get(wrapper), dict):
                 loaded = loaded[wrapper]
                 break
     if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
-        raise CheckpointError(f"Checkpoint {path.name} is not a state_dict (a dict of tensors).")
+        raise CheckpointError("ckpt_not_state_dict", name=path.name)
     state = {k.removeprefix("module."): v for k, v in loaded.items()}
     missing = [k for k in ("conv1.weight", "fc.weight", "layer4.0.conv1.weight") if k not in state]
     if missing:
-        raise CheckpointError(
-            f"Checkpoint {path.name} is not a torchvision ResNet: it has no {', '.join(missing)}."
-        )
+        raise CheckpointError("ckpt_not_resnet", name=path.name, missing=", ".join(missing))
     arch = _architecture_of(state)
     if arch is None:
-        raise CheckpointError(
-            f"Checkpoint {path.name} has a ResNet layout that matches none of {', '.join(MODEL_NAMES)}."
-        )
+        raise CheckpointError("ckpt_no_layout", name=path.name, choices=", ".join(MODEL_NAMES))
     return arch, state
 
 
@@ -229,10 +216,10 @@ def read_class_names(path: str | os.PathLike) -> list[str]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"Class-names file {path.name} cannot be read ({_first_line(err)}).") from None
+        raise CheckpointError("names_unreadable", name=path.name, reason=_first_line(err)) from None
     names = [line.strip() for line in text.splitlines() if line.strip()]
     if not names:
-        raise CheckpointError(f"Class-names file {path.name} is empty: put one class name per line.")
+        raise CheckpointError("names_empty", name=path.name)
     return names
 
 
@@ -244,21 +231,19 @@ def _imagenet_defaults() -> tuple[tuple[str, ...], ImageClassification]:
 def _build_from_checkpoint(name: str | None, path: Path, class_names: str | None) -> tuple[str, nn.Module, tuple[str, ...], ImageClassification]:
     arch, state = read_checkpoint(path)
     if name is not None and name != arch:
-        raise CheckpointError(f"Checkpoint {path.name} holds a {arch}, not a {name}: choose {arch}.")
+        raise CheckpointError("ckpt_other_arch", name=path.name, arch=arch, model=name)
     num_classes = state["fc.weight"].shape[0]
     module = tv_models.get_model(arch, weights=None, num_classes=num_classes)
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as err:
-        raise CheckpointError(f"Checkpoint {path.name} does not fit {arch}: {_first_line(err)}") from None
+        raise CheckpointError("ckpt_misfit", name=path.name, arch=arch, reason=_first_line(err)) from None
     imagenet_categories, transforms = _imagenet_defaults()
     if class_names is not None:
         categories = tuple(read_class_names(class_names))
         if len(categories) != num_classes:
-            raise CheckpointError(
-                f"Class-names file {Path(class_names).name} has {len(categories)} names, "
-                f"but checkpoint {path.name} has {num_classes} classes."
-            )
+            raise CheckpointError("names_count", name=Path(class_names).name, count=len(categories),
+                                  checkpoint=path.name, classes=num_classes)
     elif num_classes == len(imagenet_categories):
         categories = imagenet_categories
     else:
@@ -278,12 +263,12 @@ def _load_uncached(name: str | None, weights: str, device: torch.device, class_n
         path = Path(weights)
         arch, module, categories, transforms = _build_from_checkpoint(name, path, class_names)
         status: WeightsStatus = "checkpoint"
-        label, note = path.name, f"Loaded from {path}."
+        label, note = path.name, Message("note_loaded", {"path": str(path)})
     else:
         arch = check_model_name(name or "resnet50")
         if weights in ("random", "none"):
             resolved = tv_models.get_model_weights(arch).DEFAULT
-            state, note = None, "Random weights were asked for."
+            state, note = None, Message("note_random")
         else:
             resolved = resolve_weights(arch, weights)
             state, note = _pretrained_state(arch, resolved)

@@ -15,6 +15,7 @@ from PIL import Image
 
 from .analysis import AnalysisResult, StageResult, Target, analyze, check_contrast, renormalized
 from .architecture import markdown_table
+from .i18n import pick
 from .errors import ImageInputError, ModelChoiceError
 from .filestore import FileStore
 from .images import DECODE_FOR_NETWORK, load_image
@@ -81,9 +82,12 @@ def compute_analysis(model_name: str | None, weights: str, device: str, class_na
                    contrast=contrast)
 
 
-def model_choices() -> list[tuple[str, str]]:
+TEXT = {"en": {"offline": "{name}  ✓ offline"}, "ko": {"offline": "{name}  ✓ 오프라인"}}
+
+
+def model_choices(lang: str = "en") -> list[tuple[str, str]]:
     """(label, value) pairs that say which models' default weights are cached for offline use."""
-    return [(f"{name}  ✓ offline" if is_available_offline(name) else name, name) for name in MODEL_NAMES]
+    return [(pick(TEXT, "offline", lang, name=name) if is_available_offline(name) else name, name) for name in MODEL_NAMES]
 
 
 class Analyzer:
@@ -119,14 +123,12 @@ class Analyzer:
         # The HTTP API takes any string here: only the weights this app offers may be loaded,
         # never a path a visitor makes up.
         if weights not in self.weights_options(model_name):
-            raise ModelChoiceError(
-                f"Weights {weights!r} are not offered for {model_name}: choose one of "
-                f"{', '.join(self.weights_options(model_name))}."
-            )
+            raise ModelChoiceError("weights_not_offered", weights=weights, model=model_name,
+                                   choices=", ".join(self.weights_options(model_name)))
         return load_model(model_name, weights, self.device, None)
 
-    def architecture(self, model_name: str, weights: str) -> str:
-        return markdown_table(self.model(model_name, weights).module, model_name)
+    def architecture(self, model_name: str, weights: str, lang: str = "en") -> str:
+        return markdown_table(self.model(model_name, weights).module, model_name, lang)
 
     @staticmethod
     def key(image_bytes: bytes, model_name: str, weights: str, method: str, target: str | None,
@@ -141,7 +143,7 @@ class Analyzer:
         """(cache key, result); `contrast` (a class index or name, "" = none) makes the maps explain
         logit(target) − logit(contrast)."""
         if not image_path:
-            raise ImageInputError("Upload a photo first (or pick one of the examples).")
+            raise ImageInputError("no_photo")
         image_bytes = Path(image_path).read_bytes()
         target, contrast = normal_target(target) or None, normal_target(contrast) or None
         key = self.key(image_bytes, model_name, weights, method, target, contrast)
@@ -195,19 +197,19 @@ def find_stage(result: AnalysisResult, name: str | None) -> StageResult:
         if wanted.lower() in (stage.name.lower(), stage.paper_name.lower(), stage.level.lower()):
             return stage
     names = ", ".join(f"{s.paper_name}/{s.level}/{s.name}" for s in result.stages)
-    raise ModelChoiceError(f"Unknown stage {name!r}: use one of {names}.")
+    raise ModelChoiceError("unknown_stage", name=name, choices=names)
 
 
 def parse_channel(value: object, channels: int) -> int:
     """A channel id from a form or an API call, or a message saying which ids exist."""
     if value is None or str(value).strip() == "":
-        raise ModelChoiceError(f"Type a channel id: a whole number from 0 to {channels - 1}.")
+        raise ModelChoiceError("channel_missing", last=channels - 1)
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         number = float("nan")
     if not (math.isfinite(number) and number == int(number) and 0 <= number < channels):
-        raise ModelChoiceError(f"Channel {value!r} does not exist here: type a whole number from 0 to {channels - 1}.")
+        raise ModelChoiceError("channel_absent", value=value, last=channels - 1)
     return int(number)
 
 

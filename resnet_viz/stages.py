@@ -8,18 +8,18 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class StageSpec:
     name: str  # torchvision module / graph node name
-    paper_name: str  # He et al. 2015, Table 1
-    level: str  # C1..C5, the pyramid names used in detection papers and lectures
+    paper_name: str  # He et al. 2015 (Deep Residual Learning), Table 1
+    level: str  # C1..C5: this app's naming, C1 after the max-pool as the lecture notes (seed 001) have it
     description: str
 
 
 # The stem's output is taken after max-pool: that is the tensor layer1 receives.
 STAGES: tuple[StageSpec, ...] = (
-    StageSpec("maxpool", "conv1", "C1", "stem: 7×7 conv, stride 2 + 3×3 max-pool"),
-    StageSpec("layer1", "conv2_x", "C2", "first residual stage, stride 4"),
-    StageSpec("layer2", "conv3_x", "C3", "stride 8"),
-    StageSpec("layer3", "conv4_x", "C4", "stride 16"),
-    StageSpec("layer4", "conv5_x", "C5", "last residual stage, stride 32"),
+    StageSpec("maxpool", "conv1", "C1", "stem: 7×7 conv, stride 2 + 3×3 max-pool (output stride 4)"),
+    StageSpec("layer1", "conv2_x", "C2", "first residual stage, output stride 4"),
+    StageSpec("layer2", "conv3_x", "C3", "output stride 8"),
+    StageSpec("layer3", "conv4_x", "C4", "output stride 16"),
+    StageSpec("layer4", "conv5_x", "C5", "last residual stage, output stride 32"),
 )
 
 # Grad-CAM is computed on the residual stages; the stem's map is mostly edges and its

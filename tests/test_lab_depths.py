@@ -100,5 +100,5 @@ def test_block_rows_html_opens_per_stage_with_marks_in_both_languages():
     assert english.count("<details>") == 4 and "conv3_x · layer2" in english
     assert english.count('class="rv-projection"') == 4 and english.count('class="rv-identity"') == 12
     korean = block_table_html(stages, "ko")
-    assert "사영" in korean and "항등" in korean and "매개변수" in korean
+    assert "프로젝션" in korean and "사영" not in korean and "항등" in korean and "매개변수" in korean
     assert "stride 2" in english and "스트라이드 2" in korean and "stride" not in korean

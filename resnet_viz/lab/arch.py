@@ -12,6 +12,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchvision import models as tv_models
 from torchvision.models.resnet import Bottleneck
 
+from ..i18n import pick
+
 DEPTHS = (18, 34, 50, 101, 152)
 STAGE_MODULES = ("conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc")
 
@@ -65,11 +67,15 @@ def compare_depths() -> tuple[DepthRow, ...]:
     return tuple(rows)
 
 
+TEXT = {
+    "en": {"head": "| model | blocks per stage | block | layers | parameters | GFLOPs (mult-adds) | ImageNet acc@1 (DEFAULT weights, meta) |"},
+    "ko": {"head": "| 모델 | 단계별 블록 수 | 블록 | 층 수 | 매개변수 | GFLOPs (곱-합) | ImageNet acc@1 (DEFAULT 가중치의 meta) |"},
+}
+
+
 def compare_markdown(lang: str = "en") -> str:
     """The depth comparison as a Markdown table."""
-    head = {"en": "| model | blocks per stage | block | layers | parameters | GFLOPs (mult-adds) | ImageNet acc@1 (DEFAULT weights, meta) |",
-            "ko": "| 모델 | 단계별 블록 수 | 블록 | 층 수 | 매개변수 | GFLOPs (곱-합) | ImageNet acc@1 (DEFAULT weights, meta) |"}
-    lines = [head.get(lang, head["en"]), "|---|---|---|---|---:|---:|---:|"]
+    lines = [pick(TEXT, "head", lang), "|---|---|---|---|---:|---:|---:|"]
     for r in compare_depths():
         lines.append(f"| {r.name} | {'-'.join(map(str, r.blocks))} | {r.block} | {r.layers_formula} | "
                      f"{r.parameters / 1e6:.1f} M | {r.gflops:.2f} | {r.acc1:.1f}% |")

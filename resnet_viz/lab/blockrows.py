@@ -98,8 +98,8 @@ TEXT = {
            "params": "parameters", "identity": "identity", "projection": "projection", "blocks": "blocks",
            "stride": "stride",
            "hint": "Click a stage to see its blocks. Shapes for a {size}×{size} input; FLOPs count 2 per multiply-add."},
-    "ko": {"block": "블록", "convs": "잔차 경로 F(x): 커널, 채널", "shortcut": "지름길", "out": "출력",
-           "params": "매개변수", "identity": "항등", "projection": "사영", "blocks": "블록",
+    "ko": {"block": "블록", "convs": "잔차 경로 F(x): 커널, 채널", "shortcut": "숏컷", "out": "출력",
+           "params": "매개변수", "identity": "항등", "projection": "프로젝션", "blocks": "블록",
            "stride": "스트라이드",
            "hint": "단계를 누르면 블록이 펼쳐집니다. 모양은 {size}×{size} 입력 기준; FLOPs는 곱-합 하나를 2로 셉니다."},
 }

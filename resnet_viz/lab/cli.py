@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import message_in
+from ..i18n import pick
 from .train import DemoConfig
+
+CLI_TEXT = {
+    "en": {"untrained": "warning: UNTRAINED (random) weights: the lab's charts show an untrained network. {note}"},
+    "ko": {"untrained": "경고: 학습되지 않은(무작위) 가중치입니다. 실험실 차트는 학습되지 않은 네트워크를 보여 줍니다. {note}"},
+}
 
 
 def _train_demo(args: argparse.Namespace) -> int:
@@ -55,8 +62,7 @@ def _lab(args: argparse.Namespace) -> int:
     image = load_image(args.image)  # a bad file fails here, before a model loads
     loaded = load_model(args.model, args.weights, args.device, args.class_names)
     if not loaded.is_pretrained:
-        print(f"warning: UNTRAINED (random) weights: the lab's charts show an untrained network. {loaded.weights_note}",
-              file=sys.stderr)
+        print(pick(CLI_TEXT, "untrained", args.lang, note=message_in(loaded.weights_note, args.lang)), file=sys.stderr)
     result = run_lab(loaded, image, args.target,
                      progress=lambda fraction, text: print(f"  {fraction:4.0%} {text}", file=sys.stderr))
     out = Path(args.out)

@@ -112,10 +112,10 @@ VERDICT = {
                   "residual net does not ({r2:.2f} vs {r1:.2f}): the degradation effect appears here.",
            "no": "Measured (mean of the last 4 evaluations): training error plain {d1} {p1:.2f}, plain {d2} {p2:.2f}, residual {d1} {r1:.2f}, "
                  "residual {d2} {r2:.2f}. The degradation effect does not appear at this small budget."},
-    "ko": {"yes": "측정 결과(마지막 4회 평가의 평균): 더 깊은 평범한 망의 훈련 오차가 더 높고({p2:.2f} 대 {p1:.2f}) 더 깊은 잔차망은 그렇지 않습니다"
-                  "({r2:.2f} 대 {r1:.2f}): 성능 저하 현상이 나타납니다.",
-           "no": "측정 결과(마지막 4회 평가의 평균): 훈련 오차 평범한 망 {d1}층 {p1:.2f}, {d2}층 {p2:.2f}, 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f}. "
-                 "이 작은 예산에서는 성능 저하 현상이 나타나지 않습니다."},
+    "ko": {"yes": "측정 결과(마지막 4회 평가의 평균): 더 깊은 일반 망의 훈련 오차가 더 높고({p2:.2f} 대 {p1:.2f}) 더 깊은 잔차망은 그렇지 않습니다"
+                  "({r2:.2f} 대 {r1:.2f}): 여기서 성능 저하 현상이 나타납니다.",
+           "no": "측정 결과(마지막 4회 평가의 평균): 훈련 오차 일반 망 {d1}층 {p1:.2f}, {d2}층 {p2:.2f}, 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f}. "
+                 "이처럼 작은 망을 짧게 학습한 경우에는 성능 저하 현상이 나타나지 않습니다."},
 }
 
 

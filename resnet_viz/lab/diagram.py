@@ -15,7 +15,7 @@ TEXT = {
     "en": {"title": "{model}: the first block of each stage (×{counts} blocks)", "identity": "identity",
            "projection": "projection", "blocks": "× {n} blocks"},
     "ko": {"title": "{model}: 각 단계의 첫 블록 (블록 수 ×{counts})", "identity": "항등(identity)",
-           "projection": "사영(projection)", "blocks": "× 블록 {n}개"},
+           "projection": "프로젝션(projection)", "blocks": "× 블록 {n}개"},
 }
 
 

@@ -22,6 +22,7 @@ def _run(args: argparse.Namespace) -> int:
     from .report import figures, trust_json, write
     from .sanity import cascading_randomization, class_check
     from .text import TEXT, verdict
+    from ..errors import message_in
     from ..i18n import pick
     from ..analysis import preprocess
 
@@ -31,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     if unit is not None:
         receptive_field(loaded, *unit)  # an out-of-range unit fails early too
     if not loaded.is_pretrained:
-        print(f"warning: UNTRAINED (random) weights. {loaded.weights_note}", file=sys.stderr)
+        print(pick(TEXT, "cli_untrained", args.lang, note=message_in(loaded.weights_note, args.lang)), file=sys.stderr)
     progress = (lambda fraction, what: print(f"  {what}…", file=sys.stderr)) if args.verbose else None
     sanity = cascading_randomization(loaded, image, args.stage, args.target, args.method, progress=progress)
     check = class_check(loaded, image, args.stage, args.method)

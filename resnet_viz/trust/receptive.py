@@ -85,7 +85,7 @@ def stage_name(stage: str) -> str:
     for spec in STAGES:
         if stage in (spec.name, spec.paper_name, spec.level) or (stage == "stem" and spec.name == "maxpool"):
             return spec.name
-    raise ModelChoiceError(f"Unknown stage {stage!r}: use one of {', '.join(s.name for s in STAGES)}.")
+    raise ModelChoiceError("unknown_stage", name=stage, choices=", ".join(s.name for s in STAGES))
 
 
 def receptive_field(model: nn.Module | LoadedModel, stage: str, row: int, col: int,
@@ -100,8 +100,8 @@ def receptive_field(model: nn.Module | LoadedModel, stage: str, row: int, col: i
     path = stage_path(model, name)
     grid = (_forward_size(path, image_size, 0), _forward_size(path, image_size, 1))
     if not (0 <= int(row) < grid[0] and 0 <= int(col) < grid[1]):
-        raise ModelChoiceError(f"{name} is {grid[0]}×{grid[1]} for a {image_size}-pixel input: "
-                               f"row and column must be 0 to {grid[0] - 1}, not {row},{col}.")
+        raise ModelChoiceError("unit_range", name=name, rows=grid[0], cols=grid[1], size=image_size,
+                               last_row=grid[0] - 1, row=row, col=col)
     y0, y1 = _back(path, (int(row), int(row)), 0)
     x0, x1 = _back(path, (int(col), int(col)), 1)
     clip = lambda v: max(0, min(image_size, v))  # noqa: E731
@@ -119,7 +119,8 @@ def effective_field(loaded: LoadedModel, image: ImageSource, stage: str, row: in
         loaded.module(batch)
         output = outputs[name]
         if not (0 <= row < output.shape[2] and 0 <= col < output.shape[3]):
-            raise ModelChoiceError(f"{name} is {output.shape[2]}×{output.shape[3]}: no unit at {row},{col}.")
+            raise ModelChoiceError("unit_missing", name=name, rows=output.shape[2], cols=output.shape[3],
+                                   row=row, col=col)
         (gradient,) = torch.autograd.grad(output[0, :, row, col].sum(), batch)
         del outputs, output
     return gradient[0].abs().sum(0).float().cpu().numpy()
@@ -131,5 +132,5 @@ def parse_unit(text: str) -> tuple[str, int, int]:
     try:
         row, col = (int(v) for v in position.split(","))
     except ValueError:
-        raise ModelChoiceError(f"Give a unit as stage:row,col (e.g. layer3:4,7), not {text!r}.") from None
+        raise ModelChoiceError("unit_syntax", text=text) from None
     return stage_name(stage.strip()), row, col

@@ -68,7 +68,7 @@ class SanityResult:
 
 def check_stage(stage: str) -> str:
     if stage not in CAM_STAGES:
-        raise ModelChoiceError(f"No CAM for stage {stage!r}: choose one of {', '.join(CAM_STAGES)}.")
+        raise ModelChoiceError("no_cam_stage", stage=stage, choices=", ".join(CAM_STAGES))
     return stage
 
 
@@ -152,7 +152,7 @@ def pick_classes(probabilities: np.ndarray, seed: int = DEFAULT_SEED) -> tuple[i
     there is no third one: the random class is then the other class too."""
     top1, least = int(probabilities.argmax()), int(probabilities.argmin())
     if top1 == least:  # one class, or all equally likely
-        raise ModelChoiceError("The class check needs a model with at least two distinct class probabilities.")
+        raise ModelChoiceError("class_check_flat")
     others = [i for i in range(len(probabilities)) if i not in (top1, least)] or [least]
     return top1, int(np.random.default_rng(seed).choice(others)), least
 

@@ -18,8 +18,8 @@ TEXT = {
         "random": "random class: {label}",
         "least": "least likely: {label}",
         "rho": "ρ vs top-1 {rho}",
-        "road_title": "ROAD combined per stage (higher = more faithful)",
-        "road_axis": "ROAD combined (Δ probability)",
+        "road_title": "ROAD (Rong et al. 2022) combined score per stage (higher = more faithful)",
+        "road_axis": "ROAD combined score (Δ probability)",
         "deletion_title": "Deletion curve: probability of “{label}”\nas the top-ranked pixels are blurred away",
         "deletion_x": "fraction of pixels removed (highest-ranked first)",
         "deletion_y": "probability of the class",
@@ -30,7 +30,7 @@ TEXT = {
         "caption_class": "Shows whether the map changes with the class asked for; similar maps mean it shows the "
                          "image more than the class, different maps do not prove it is right.",
         "caption_road": "Shows how much the class probability drops when each stage's top pixels are imputed "
-                        "away (grad-cam's ROAD); it measures the model's reliance, not human-meaningful regions.",
+                        "away (ROAD, Rong et al. 2022, as grad-cam implements it); it measures the model's reliance, not human-meaningful regions.",
         "caption_deletion": "Shows the class probability as the pixels each map ranks highest are blurred away "
                             "(lower area = more faithful); blurring can itself confuse the model.",
         "caption_rf": "Shows which input pixels can reach this unit (box) and how strongly they do on this image "
@@ -53,6 +53,7 @@ TEXT = {
         "faith_head": "| stage | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | deletion AUC ↓ |",
         "field_line": "{stage} unit ({row}, {col}): theoretical field {size}×{size} px, box {box} on the input; "
                       "{inside:.1%} of the effective field's mass lies inside it.",
+        "cli_untrained": "warning: UNTRAINED (random) weights. {note}",
     },
     "ko": {
         "original": "원본",
@@ -64,22 +65,22 @@ TEXT = {
         "random": "무작위 클래스: {label}",
         "least": "가장 낮은 확률: {label}",
         "rho": "1위 히트맵과 ρ {rho}",
-        "road_title": "단계별 ROAD combined (높을수록 충실함)",
-        "road_axis": "ROAD combined (확률 변화)",
+        "road_title": "단계별 ROAD(Rong 외 2022) 종합 점수 (높을수록 충실함)",
+        "road_axis": "ROAD 종합 점수 (확률 변화)",
         "deletion_title": "삭제 곡선: “{label}”의 확률\n상위 픽셀을 흐리게 지울 때",
         "deletion_x": "지운 픽셀 비율 (높은 순위부터)",
         "deletion_y": "클래스 확률",
         "auc": "{stage} (AUC {auc})",
-        "rf_title": "{stage} 유닛 ({row}, {col})\n이론적 수용 영역 {size}×{size} px (상자), 유효 수용 영역 (열지도)",
+        "rf_title": "{stage} 유닛 ({row}, {col})\n이론적 수용 영역 {size}×{size} px (상자), 유효 수용 영역 (히트맵)",
         "caption_sanity": "모델 사본을 층마다 다시 초기화할 때 히트맵이 얼마나 바뀌는지 보여 줍니다(원본 대비 "
                           "Spearman ρ, SSIM). 히트맵이 옳다는 증명은 아닙니다.",
         "caption_class": "요청한 클래스에 따라 히트맵이 바뀌는지 보여 줍니다. 비슷하면 클래스보다 이미지를 "
                          "보여 주는 것이고, 다르다고 해서 옳다는 뜻은 아닙니다.",
         "caption_road": "각 단계 히트맵의 상위 픽셀을 보간해 지울 때 클래스 확률이 얼마나 떨어지는지 보여 줍니다"
-                        "(grad-cam의 ROAD). 모델의 의존도를 재는 것이지, 사람에게 의미 있는 영역인지는 아닙니다.",
+                        "(Rong 외 2022의 ROAD, grad-cam 구현). 모델의 의존도를 재는 것이지, 사람에게 의미 있는 영역인지는 아닙니다.",
         "caption_deletion": "각 히트맵이 높게 매긴 픽셀부터 흐리게 지울 때의 클래스 확률입니다(면적이 작을수록 "
                             "충실함). 흐림 자체가 모델을 혼란스럽게 할 수 있습니다.",
-        "caption_rf": "이 유닛에 닿을 수 있는 입력 픽셀(상자)과 이 이미지에서 실제 영향의 크기(열지도)를 보여 "
+        "caption_rf": "이 유닛에 닿을 수 있는 입력 픽셀(상자)과 이 이미지에서 실제 영향의 크기(히트맵)를 보여 "
                       "줍니다. 유닛이 무엇을 검출하는지는 보여 주지 않습니다.",
         "verdict_changed": "✓ 히트맵이 가중치에 따라 바뀝니다: “{step}까지 무작위”부터 원본과의 순위 상관이 "
                            "{threshold} 아래로 떨어집니다(최저 ρ {low}).",
@@ -94,9 +95,10 @@ TEXT = {
                       "확률) {rho_least}입니다. ρ가 높으면 히트맵이 클래스를 무시하는 것입니다.",
         "faith_untrained": "학습되지 않은(무작위) 가중치: 클래스 확률이 우연 수준이라 이 차이들은 아주 작고 "
                            "어느 단계에 대해서도 말해 주는 것이 적습니다.",
-        "faith_head": "| 단계 | ROAD combined ↑ | ROAD MoRF ↓ / LeRF ↑ | 삭제 AUC ↓ |",
+        "faith_head": "| 단계 | ROAD 종합 점수 ↑ | ROAD MoRF ↓ / LeRF ↑ | 삭제 AUC ↓ |",
         "field_line": "{stage} 유닛 ({row}, {col}): 이론적 수용 영역 {size}×{size} px, 입력에서의 상자 {box}; "
                       "유효 수용 영역 질량의 {inside:.1%}가 그 안에 있습니다.",
+        "cli_untrained": "경고: 학습되지 않은(무작위) 가중치입니다. {note}",
     },
 }
 

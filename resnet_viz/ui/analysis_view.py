@@ -249,6 +249,10 @@ class Handlers:
         current = subject_of(image, model, weights, method, target, contrast)
         return _hidden(say.stale_notice(shown, current, lang))
 
+    def architecture(self, model, weights, lang):
+        """The stage table of "How ResNet works", in the page's language."""
+        return self.analyzer.architecture(self.analyzer.model(model, weights).name, weights, lang)
+
     def model_changed(self, model, lang):
         options = self.analyzer.weights_options(model)
         return self._model_values(model, "DEFAULT", lang) | {self.ctx.weights: gr.Dropdown(choices=options, value="DEFAULT")}
@@ -260,7 +264,7 @@ class Handlers:
         loaded = self.analyzer.model(model, weights)
         banner = say.weights_banner(loaded, lang)
         return {self.ctx.banner: gr.Markdown(banner, visible=bool(banner)),
-                self.page.architecture: self.analyzer.architecture(loaded.name, weights),
+                self.page.architecture: self.analyzer.architecture(loaded.name, weights, lang),
                 self.ctx.target: gr.Dropdown(choices=target_choices(loaded, say.text("automatic", lang)), value=""),
                 self.ctx.contrast: gr.Dropdown(choices=target_choices(loaded, say.text("no_contrast", lang)), value="")}
 
@@ -297,6 +301,8 @@ def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
                   [*page.results, inspector["image"], inspector["note"], inspector["state"]],
                   concurrency_id="render", show_progress="hidden", **private)
     ctx.lang.change(on.notice, [page.refusal, ctx.lang], [page.notice], show_progress="hidden", **private)
+    ctx.lang.change(handles_errors(on.architecture), [ctx.model, ctx.weights, ctx.lang], [page.architecture],
+                    show_progress="hidden", **private)
     for control in [*ctx.subject, ctx.contrast, ctx.lang]:
         control.change(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
     model_outputs = [ctx.banner, page.architecture, ctx.target, ctx.contrast]

@@ -24,13 +24,13 @@ MAX_FILE_SIZE = "20mb"
 SESSION_CAPACITY = 128
 DEFAULT_CONCURRENCY = 2
 
-# One entry per view, in tab order: (tab label in English, in Korean, module with build(ctx)).
+# One entry per view, in tab order: (its tab label's key in presenter.TEXT, module with build(ctx)).
 VIEWS = [
-    ("Stages", "단계별 보기", analysis_view),
-    ("One screen", "한 화면", lecture_view),
-    ("Residual lab", "잔차 실험실", lab_view),
-    ("Trust checks", "신뢰도 점검", trust_view),
-    ("Compare depths", "깊이 비교", compare_view),
+    ("tab_stages", analysis_view),
+    ("tab_one_screen", lecture_view),
+    ("tab_lab", lab_view),
+    ("tab_trust", trust_view),
+    ("tab_compare", compare_view),
 ]
 
 CSS = """
@@ -89,8 +89,8 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
                           default_model=model, default_weights=weights, shown=gr.State(None), **controls)
         tabs = []
         with gr.Tabs():
-            for label_en, _label_ko, view in VIEWS:
-                with gr.Tab(label_en) as tab:
+            for label_key, view in VIEWS:
+                with gr.Tab(text(label_key)) as tab:
                     view.build(ctx)
                 tabs.append(tab)
         _wire_language(app, ctx, title, tabs)
@@ -101,11 +101,11 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
 
 def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: list) -> None:
     ctx.on_language.append(([title], lambda code: [text("title", code)]))
-    ctx.on_language.append((tabs, lambda code: [gr.Tab(label=en if code == "en" else ko) for en, ko, _ in VIEWS]))
+    ctx.on_language.append((tabs, lambda code: [gr.Tab(label=text(key, code)) for key, _ in VIEWS]))
     ctx.on_language.append(([ctx.image, ctx.analyze_button], lambda code: [gr.Image(label=text("photo", code)),
                                                                           gr.Button(text("analyze", code))]))
     ctx.on_language.append(([ctx.model, ctx.weights, ctx.method], lambda code: [
-        gr.Dropdown(label=text("model", code), info=text("model_info", code)),
+        gr.Dropdown(label=text("model", code), info=text("model_info", code), choices=model_choices(code)),
         gr.Dropdown(label=text("weights", code)), gr.Dropdown(label=text("method", code))]))
     language_outputs = [c for components, _ in ctx.on_language for c in components]
 

@@ -8,6 +8,7 @@ import json
 import gradio as gr
 
 from ..compare import comparison_figure, compare_depths
+from ..errors import ImageInputError
 from ..i18n import pick
 from ..service import AUTO_TARGET
 from .context import ViewContext
@@ -26,10 +27,10 @@ TEXT = {
         "table": "Depths side by side",
         "figure": "The layer4 CAM per depth, for each model's own top-1 class unless a class is chosen in the sidebar. It shows where each model looks, not whether it is right.",
         "files": "Download: figure (PNG) and numbers (JSON)",
-        "no_image": "Upload an image first (or pick one of the examples).",
         "loading": "Running {model}",
-        "columns": ["model", "weights", "params (M)", "GFLOPs", "time (ms)", "top-3", "note"],
-        "status": {"untrained": "UNTRAINED", "checkpoint": "checkpoint"},
+        "col_model": "model", "col_weights": "weights", "col_params": "params (M)", "col_gflops": "GFLOPs",
+        "col_time": "time (ms)", "col_top": "top-3", "col_note": "note",
+        "status_untrained": "UNTRAINED", "status_checkpoint": "checkpoint",
         "short_note": "weights not cached: `resnet-viz weights fetch {model}` while online (full reason in the JSON)",
     },
     "ko": {
@@ -39,24 +40,35 @@ TEXT = {
         "pretrained_only": "사전 학습된 가중치가 있는 모델만 (나머지는 목록에만)",
         "button": "깊이 비교",
         "table": "깊이별 비교",
-        "figure": "깊이별 layer4 CAM: 사이드바에서 클래스를 고르지 않으면 각 모델의 top-1 클래스에 대한 것입니다. 모델이 어디를 보는지를 보여 줄 뿐, 맞았는지는 보여 주지 않습니다.",
+        "figure": "깊이별 layer4 CAM: 사이드바에서 클래스를 고르지 않으면 각 모델의 1위 클래스에 대한 것입니다. 모델이 어디를 보는지를 보여 줄 뿐, 맞았는지는 보여 주지 않습니다.",
         "files": "내려받기: 그림 (PNG)과 수치 (JSON)",
-        "no_image": "먼저 이미지를 올리세요 (또는 예시를 고르세요).",
         "loading": "{model} 실행 중",
-        "columns": ["모델", "가중치", "매개변수 (M)", "GFLOPs", "시간 (ms)", "상위 3개", "비고"],
-        "status": {"untrained": "학습되지 않음", "checkpoint": "체크포인트"},
+        "col_model": "모델", "col_weights": "가중치", "col_params": "매개변수 (M)", "col_gflops": "GFLOPs",
+        "col_time": "시간 (ms)", "col_top": "상위 3개", "col_note": "비고",
+        "status_untrained": "학습되지 않음", "status_checkpoint": "체크포인트",
         "short_note": "가중치가 캐시에 없음: 온라인에서 `resnet-viz weights fetch {model}` (자세한 이유는 JSON에)",
     },
 }
 
 
+COLUMNS = ("col_model", "col_weights", "col_params", "col_gflops", "col_time", "col_top", "col_note")
+
+
+def _status(status: str, lang: str) -> str:
+    key = f"status_{status}"
+    return pick(TEXT, key, lang) if key in TEXT["en"] else status
+
+
+def pick_columns(lang: str) -> list[str]:
+    return [pick(TEXT, key, lang) for key in COLUMNS]
+
+
 def table_rows(comparison, lang: str = "en") -> list[list]:
     rows = []
-    status = TEXT["ko" if lang == "ko" else "en"]["status"]
     for row in comparison.rows:
         top = "; ".join(f"{p:.1%} {label}" for label, p in row.top) or "—"
         weights = row.weights_label + ("" if row.weights_status == "pretrained" else
-                                       f" ({status.get(row.weights_status, row.weights_status)})")
+                                       f" ({_status(row.weights_status, lang)})")
         ms = None if row.seconds is None else round(row.seconds * 1000)
         # The table is for reading: the full reason (with the cache path) is in the JSON and the banner.
         note = pick(TEXT, "short_note", lang, model=row.model) if row.note else ""
@@ -68,7 +80,7 @@ def build(ctx: ViewContext) -> None:
     @handles_errors
     def run(image_path, method, target, pretrained_only, lang, progress=gr.Progress()):
         if not image_path:
-            raise gr.Error(pick(TEXT, "no_image", lang))
+            raise ImageInputError("no_image")
         target = None if target in (None, "", AUTO_TARGET) else target
 
         def report(done: int, total: int, name: str) -> None:
@@ -82,19 +94,16 @@ def build(ctx: ViewContext) -> None:
         table = gr.Dataframe(value=table_rows(comparison, lang), headers=pick_columns(lang))
         return table, png_path, [png_path, json_path]
 
-    def pick_columns(lang: str) -> list[str]:
-        return list(TEXT["ko" if lang == "ko" else "en"]["columns"])
-
-    intro = gr.Markdown(TEXT["en"]["intro"])
+    intro = gr.Markdown(pick(TEXT, "intro", "en"))
     with gr.Row():
-        pretrained_only = gr.Checkbox(False, label=TEXT["en"]["pretrained_only"])
-        button = gr.Button(TEXT["en"]["button"], variant="primary", elem_id="compare-button")
+        pretrained_only = gr.Checkbox(False, label=pick(TEXT, "pretrained_only", "en"))
+        button = gr.Button(pick(TEXT, "button", "en"), variant="primary", elem_id="compare-button")
     # Fixed widths, so the long notes wrap inside the table instead of scrolling it sideways at 1280 px.
-    table = gr.Dataframe(headers=pick_columns("en"), label=TEXT["en"]["table"], interactive=False, wrap=True,
+    table = gr.Dataframe(headers=pick_columns("en"), label=pick(TEXT, "table", "en"), interactive=False, wrap=True,
                          elem_id="compare-table", column_widths=["9%", "13%", "8%", "7%", "7%", "30%", "26%"])
     figure = gr.Image(label=FIGURE_LABEL, show_label=False, interactive=False, elem_id="compare-figure")
-    caption = gr.Markdown(TEXT["en"]["figure"])
-    files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90)
+    caption = gr.Markdown(pick(TEXT, "figure", "en"))
+    files = gr.File(label=pick(TEXT, "files", "en"), file_count="multiple", interactive=False, height=90)
 
     @handles_errors
     def reheader(current, lang):

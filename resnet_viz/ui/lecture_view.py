@@ -58,10 +58,10 @@ def build(ctx: ViewContext) -> None:
     stale = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="one-screen-stale")
     screen = gr.HTML(one_screen_html(None), elem_id="one-screen", padding=False)
     with gr.Row(equal_height=True):
-        hint = gr.Markdown(TEXT["en"]["hint"])
-        dark = gr.Checkbox(False, label=TEXT["en"]["dark"], scale=0, min_width=160)
-        button = gr.Button(TEXT["en"]["button"], scale=0, min_width=280, elem_id="figure-button")
-    files = gr.File(label=TEXT["en"]["files"], file_count="multiple", interactive=False, height=90,
+        hint = gr.Markdown(pick(TEXT, "hint", "en"))
+        dark = gr.Checkbox(False, label=pick(TEXT, "dark", "en"), scale=0, min_width=160)
+        button = gr.Button(pick(TEXT, "button", "en"), scale=0, min_width=280, elem_id="figure-button")
+    files = gr.File(label=pick(TEXT, "files", "en"), file_count="multiple", interactive=False, height=90,
                     elem_id="figure-files")
 
     freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang, ctx.contrast]

@@ -9,6 +9,7 @@ import gradio as gr
 from PIL import Image
 
 from .. import presenter as say
+from ..errors import ImageInputError
 from ..filestore import FileStore
 from ..i18n import pick
 from ..images import load_image
@@ -30,12 +31,11 @@ TEXT = {
         "sanity": "Sanity checks", "faith": "Faithfulness (slow)", "field": "Receptive field",
         "sanity_head": "#### Sanity checks: cascading randomisation and class check",
         "faith_head": "#### Faithfulness per stage",
-        "faith_cost": "Runs ROAD (grad-cam's metric: 6 noisy linear imputations, each a sparse solve) and a "
+        "faith_cost": "Runs ROAD (Rong et al. 2022, as grad-cam implements it: 6 noisy linear imputations, each a sparse solve) and a "
                       "deletion curve (11 images) for each of the 4 stages: ~100 forward passes, about 20–40 s "
                       "on a free 2-core CPU for resnet18 (longer when it is busy), minutes for resnet50.",
         "field_head": "#### Receptive field: click a location on the stage's map",
         "clickable": "Stage map: click a unit", "download": "Download PNG",
-        "no_image": "Upload an image first (or pick one of the examples).",
         "strip": "Cascading randomisation", "class": "Class check", "road": "ROAD per stage",
         "deletion": "Deletion curves", "rf": "Receptive field",
         "progress_sanity": "Randomising a copy: {what}", "progress_faith": "Faithfulness: {what}",
@@ -53,11 +53,10 @@ TEXT = {
         "sanity": "건전성 점검", "faith": "충실도 (느림)", "field": "수용 영역",
         "sanity_head": "#### 건전성 점검: 단계적 무작위화와 클래스 점검",
         "faith_head": "#### 단계별 충실도",
-        "faith_cost": "4개 단계마다 ROAD(grad-cam의 지표: 잡음 섞인 선형 보간 6회, 각각 희소 선형계 풀이)와 삭제 곡선"
+        "faith_cost": "4개 단계마다 ROAD(Rong 외 2022, grad-cam 구현: 잡음 섞인 선형 보간 6회, 각각 희소 선형계 풀이)와 삭제 곡선"
                       "(이미지 11장)을 계산합니다: 순전파 약 100회, 한가한 2코어 CPU에서 resnet18 기준 약 20–40초(바쁘면 더 오래), resnet50은 몇 분.",
         "field_head": "#### 수용 영역: 단계 히트맵에서 위치를 클릭하세요",
         "clickable": "단계 히트맵: 유닛을 클릭하세요", "download": "PNG 내려받기",
-        "no_image": "먼저 이미지를 올리세요(또는 예시 중 하나를 고르세요).",
         "strip": "단계적 무작위화", "class": "클래스 점검", "road": "단계별 ROAD",
         "deletion": "삭제 곡선", "rf": "수용 영역",
         "progress_sanity": "모델 사본을 무작위화하는 중: {what}", "progress_faith": "충실도: {what}",
@@ -70,7 +69,7 @@ ZOOM = 2  # the clickable stage map is sent at twice the input's size
 def _chart(label: str) -> tuple[gr.Image, gr.DownloadButton, gr.Markdown]:
     # No label badge over the chart: it would hide the figure's own title; the heading and caption say what it is.
     image = gr.Image(label=label, show_label=False, type="filepath", interactive=False, buttons=["fullscreen"])
-    download = gr.DownloadButton(TEXT["en"]["download"], size="sm", variant="secondary")
+    download = gr.DownloadButton(pick(TEXT, "download", "en"), size="sm", variant="secondary")
     caption = gr.Markdown(label=f"{label} caption")  # the label names the output in the HTTP API
     return image, download, caption
 
@@ -84,7 +83,7 @@ def _handlers(analyzer, store: FileStore) -> dict:
 
     def inputs(image_path, model_name, weights_name, lang):
         if not image_path:
-            raise gr.Error(pick(TEXT, "no_image", lang))
+            raise ImageInputError("no_image")
         return analyzer.model(model_name, weights_name), load_image(Path(image_path).read_bytes())
 
     def field_outputs(loaded, picture, stage, row, col, lang):
@@ -134,34 +133,34 @@ def _handlers(analyzer, store: FileStore) -> dict:
 
 def _layout() -> dict:
     """The components, in page order, labelled in English (relabel switches them)."""
-    t = TEXT["en"]
-    c: dict = {"intro": gr.Markdown(t["intro"])}
+    t = lambda key: pick(TEXT, key, "en")  # noqa: E731
+    c: dict = {"intro": gr.Markdown(t("intro"))}
     with gr.Row(equal_height=True):
-        c["stage"] = gr.Radio(list(CAM_STAGES), value="layer4", label=t["stage"], scale=2)
-        c["sanity_button"] = gr.Button(t["sanity"], variant="primary", scale=1)
-        c["faith_button"] = gr.Button(t["faith"], scale=1)
-        c["field_button"] = gr.Button(t["field"], scale=1)
+        c["stage"] = gr.Radio(list(CAM_STAGES), value="layer4", label=t("stage"), scale=2)
+        c["sanity_button"] = gr.Button(t("sanity"), variant="primary", scale=1)
+        c["faith_button"] = gr.Button(t("faith"), scale=1)
+        c["field_button"] = gr.Button(t("field"), scale=1)
     c["stale"] = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="trust-stale")
-    c["sanity_head"] = gr.Markdown(t["sanity_head"])
+    c["sanity_head"] = gr.Markdown(t("sanity_head"))
     c["verdict"] = gr.Markdown(label="verdict", elem_id="trust-verdict")
     with gr.Row():
         with gr.Column(scale=3):
-            c["strip"] = _chart(t["strip"])
+            c["strip"] = _chart(t("strip"))
         with gr.Column(scale=2):
-            c["check"] = _chart(t["class"])
-    c["faith_head"], c["faith_cost"] = gr.Markdown(t["faith_head"]), gr.Markdown(t["faith_cost"])
+            c["check"] = _chart(t("class"))
+    c["faith_head"], c["faith_cost"] = gr.Markdown(t("faith_head")), gr.Markdown(t("faith_cost"))
     c["faith_table"] = gr.Markdown(label="faithfulness table")
     with gr.Row():
         with gr.Column():
-            c["road"] = _chart(t["road"])
+            c["road"] = _chart(t("road"))
         with gr.Column():
-            c["deletion"] = _chart(t["deletion"])
-    c["field_head"] = gr.Markdown(t["field_head"])
+            c["deletion"] = _chart(t("deletion"))
+    c["field_head"] = gr.Markdown(t("field_head"))
     with gr.Row():
-        c["clickable"] = gr.Image(label=t["clickable"], type="pil", interactive=False, height=380,
+        c["clickable"] = gr.Image(label=t("clickable"), type="pil", interactive=False, height=380,
                                   elem_id="trust-stage-map")
         with gr.Column():
-            c["field"] = _chart(t["rf"])
+            c["field"] = _chart(t("rf"))
     return c
 
 
