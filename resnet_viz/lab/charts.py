@@ -22,7 +22,7 @@ TEXT = {
         "residual": "‖F(x)‖ residual branch", "shortcut": "‖shortcut(x)‖", "ratio": "‖F(x)‖ / ‖shortcut‖",
         "cosine": "cos(F(x), shortcut)", "norm": "L2 norm", "block": "block (P = projection shortcut)",
         "lesion_title": "Lesion study: one block removed (output = relu(shortcut(x)))",
-        "prob": "target-class probability", "intact": "intact model", "changed": "top-1 changed",
+        "prob": "target-class probability", "prob_log": "target-class probability (log scale)", "intact": "intact model", "changed": "top-1 changed",
         "grad_title": "Gradient of the target logit w.r.t. each block's input",
         "grad_y": "‖∂ logit / ∂ block input‖ (log)", "grad_x": "block (last → first)",
         "with_shortcuts": "residual (as is)", "plain": "plain: relu(F(x)), no shortcuts",
@@ -42,7 +42,7 @@ TEXT = {
         "residual": "‖F(x)‖ 잔차 경로", "shortcut": "‖shortcut(x)‖ 지름길", "ratio": "‖F(x)‖ / ‖shortcut‖",
         "cosine": "cos(F(x), shortcut)", "norm": "L2 노름", "block": "블록 (P = 사영(projection) 지름길)",
         "lesion_title": "블록 제거 실험: 블록 하나씩 제거 (출력 = relu(shortcut(x)))",
-        "prob": "목표 클래스 확률", "intact": "제거 전 모델", "changed": "top-1 바뀜",
+        "prob": "목표 클래스 확률", "prob_log": "목표 클래스 확률 (로그 눈금)", "intact": "제거 전 모델", "changed": "top-1 바뀜",
         "grad_title": "각 블록 입력에 대한 목표 로짓의 기울기",
         "grad_y": "‖∂ 로짓 / ∂ 블록 입력‖ (로그)", "grad_x": "블록 (마지막 → 처음)",
         "with_shortcuts": "잔차망 (그대로)", "plain": "평범한 망: relu(F(x)), 지름길 없음",
@@ -105,21 +105,41 @@ def norms_chart(norms: list[BlockNorms], lang: str = "en") -> Figure:
     return fig
 
 
+def lesion_floor(values: list[float]) -> float:
+    """The log axis' bottom: a decade below the smallest value, so its bar is at least a decade tall."""
+    smallest = min(v for v in values if v > 0) if any(v > 0 for v in values) else 1e-12
+    return 10.0 ** (np.floor(np.log10(smallest)) - 1)
+
+
 def lesion_chart(intact_prob: float, rows: list[LesionResult], lang: str = "en") -> Figure:
+    """Target probability per removed block on a log axis: a lesion that drops it to 6e-9 draws a
+    bar as visible as one that leaves it at 0.9 (a linear axis draws it as no bar at all).
+    A removal that changes the top-1 class is red and hatched, with × above its bar."""
     fig = new_figure(max(7.0, 0.22 * len(rows) + 3), 4.0)
     ax = fig.subplots()
     x = np.arange(len(rows))
+    values = [r.target_prob for r in rows]
+    floor = lesion_floor([intact_prob, *values])
     kept = [r.top1_kept for r in rows]
     colours = [RESIDUAL_COLOUR if k else PLAIN_COLOUR for k in kept]
-    ax.bar(x, [r.target_prob for r in rows], 0.7, color=colours)
-    ax.axhline(intact_prob, color="#111827", lw=1, ls="--", label=f"{_t('intact', lang)}: {intact_prob:.3f}")
-    ax.add_patch(Rectangle((0, 0), 0, 0, color=PLAIN_COLOUR, label=_t("changed", lang)))
-    # Random weights give tiny probabilities: scale to what is there, not to 1.
-    ax.set_ylim(0, min(1.02, 1.2 * max([intact_prob, *(r.target_prob for r in rows)]) + 1e-6))
-    ax.set_ylabel(_t("prob", lang))
-    ax.set_title(_t("lesion_title", lang))
+    heights = [max(v, floor * 1.5) - floor for v in values]  # p = 0 exactly still shows a sliver
+    ax.bar(x, heights, 0.7, bottom=floor, color=colours, hatch=[None if k else "//" for k in kept], edgecolor="white")
+    ax.set_yscale("log")
+    for i, (v, k) in enumerate(zip(values, kept)):
+        if not k:
+            ax.text(i, max(v, floor * 1.5) * 1.3, "×", ha="center", va="bottom", color=PLAIN_COLOUR, fontsize=12)
+    worst = int(np.argmin(values)) if values else None
+    if worst is not None:
+        ax.annotate(f"{values[worst]:.2g}", (worst, max(values[worst], floor * 1.5)), xytext=(0, -4),
+                    textcoords="offset points", ha="center", va="top", fontsize=10, color="white" if
+                    values[worst] > floor * 20 else "#111827")
+    ax.axhline(intact_prob, color="#111827", lw=1, ls="--", label=f"{_t('intact', lang)}: {intact_prob:.3g}")
+    ax.add_patch(Rectangle((0, 0), 0, 0, color=PLAIN_COLOUR, hatch="//", label="× " + _t("changed", lang)))
+    ax.set_ylim(floor, max(1.0, intact_prob, *values) * 4)
+    ax.set_ylabel(_t("prob_log", lang))
+    ax.set_title(_t("lesion_title", lang), pad=30)
     _xticks(ax, _block_labels([r.info.name for r in rows], [r.info.shortcut == "projection" for r in rows]))
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)  # above the bars, never on them
     fig.tight_layout()
     return fig
 
