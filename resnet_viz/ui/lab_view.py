@@ -36,8 +36,9 @@ TEXT = {
                   "One block at a time: it does not show what removing several does (use the toggles below).",
         "gradients": "Gradient norm of the target logit at each block's input, residual vs the same weights made plain "
                      "(relu(F(x)), no shortcut). The plain copy was never trained as plain: this shows gradient flow, not accuracy.",
-        "shattering": "Correlation of input gradients along a short random line through the image (seeded): "
-                      "shortcuts keep gradients correlated for longer (Balduzzi et al. 2017). One line, one image.",
+        "shattering": "Correlation of input gradients along a short random line through the image (seeded). "
+                      "Balduzzi et al. 2017 found that shortcuts keep gradients correlated for longer, at initialisation; "
+                      "what this line measured is written on the chart. One line, one image.",
         "diagram": "The first block of each stage, read from the module's convs: kernel, channels, stride, shortcut, ⊕. "
                    "Later blocks of a stage repeat it with an identity shortcut.",
         "degradation": "Training error of plain vs residual CIFAR-style nets on drawn shapes, trained on this CPU (command in "
@@ -45,7 +46,7 @@ TEXT = {
         "untrained": "**Untrained (random) weights**: these charts describe an untrained network. Train one with "
                      "`resnet-viz train-demo --out demo` and start the app with `--weights demo/model.pt --class-names demo/classes.txt`.",
         "removed": "Top-5 with {n} block(s) removed",
-        "compare": "Compare depths (FLOPs counted by torch, acc@1 from torchvision's weights meta)", "cams": "Grad-CAM per stage with the blocks removed",
+        "compare": "Compare depths (GMACs = multiply-adds counted by torch; acc@1 of the IMAGENET1K_V1 weights, one recipe for all)", "cams": "Grad-CAM per stage with the blocks removed",
         "depths_run": "Gradient flow at 18…152 layers (random init, ~10 s)",
         "depths": "Gradient norm at each block's input for torchvision's ResNet-18…152 at one seeded random init "
                   "(not trained, not your model's weights), as is (solid) and made plain (dashed), on this image and class. "
@@ -65,8 +66,9 @@ TEXT = {
                   "한 번에 하나씩만 제거합니다: 여러 개를 함께 제거한 결과는 아래 토글로 보세요.",
         "gradients": "각 블록 입력에서 목표 로짓의 기울기 크기: 잔차망 vs 같은 가중치의 평범한 망(relu(F(x)), 지름길 없음). "
                      "평범한 망으로 훈련한 것이 아니므로 정확도가 아니라 기울기 흐름만 보여 줍니다.",
-        "shattering": "이미지를 지나는 짧은 무작위 직선(고정 시드) 위에서 입력 기울기의 상관: "
-                      "지름길이 있으면 기울기가 더 오래 상관을 유지합니다(Balduzzi 외 2017). 직선 하나, 이미지 한 장.",
+        "shattering": "이미지를 지나는 짧은 무작위 직선(고정 시드) 위에서 입력 기울기의 상관. "
+                      "Balduzzi 외(2017)는 초기화 시점에 숏컷이 있으면 기울기가 더 오래 상관을 유지한다는 것을 발견했습니다. "
+                      "이 직선에서 잰 값은 차트에 적혀 있습니다. 직선 하나, 이미지 한 장.",
         "diagram": "모듈의 실제 합성곱에서 읽은 각 단계의 첫 블록: 커널, 채널, 보폭, 지름길, ⊕. "
                    "단계의 나머지 블록은 항등 지름길로 이를 반복합니다.",
         "degradation": "그린 도형으로 이 CPU에서 훈련한 CIFAR식 평범한 망과 잔차망의 훈련 오차 (명령은 assets/degradation/). "
@@ -74,7 +76,7 @@ TEXT = {
         "untrained": "**훈련되지 않은(무작위) 가중치**: 이 차트는 훈련되지 않은 망을 보여 줍니다. "
                      "`resnet-viz train-demo --out demo`로 훈련하고 `--weights demo/model.pt --class-names demo/classes.txt`로 앱을 여세요.",
         "removed": "블록 {n}개를 제거한 top-5",
-        "compare": "깊이 비교 (FLOPs는 torch가 세고, acc@1은 torchvision 가중치의 meta)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
+        "compare": "깊이 비교 (GMACs = torch가 센 곱셈-덧셈 수, acc@1은 모든 깊이에 같은 레시피인 IMAGENET1K_V1 가중치)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
         "depths_run": "18…152층의 기울기 흐름 (무작위 초기화, 약 10초)",
         "depths": "torchvision ResNet-18…152를 같은 시드로 무작위 초기화하고(훈련 전, 선택한 모델의 가중치가 아님) "
                   "이 이미지와 클래스에서 잰 각 블록 입력의 기울기 크기: 그대로(실선)와 평범한 망(점선). "
