@@ -74,6 +74,11 @@ TEXT = {
 }
 
 RESIDUAL_COLOUR, SHORTCUT_COLOUR, PLAIN_COLOUR = "#4f46e5", "#f59e0b", "#dc2626"
+# Widths in inches at 100 dpi close to the width each chart is shown at on a 1280×720 page
+# (resnet_viz.legibility.DISPLAYED), so a 9 pt label stays >= 12 px on a projector; a fixed width
+# (not one growing with the block count) keeps resnet152's 50 tick labels as large as resnet18's 8.
+CHART_WIDTH = 7.0
+DEGRADATION_WIDTH = 4.4
 
 
 def _t(key: str, lang: str) -> str:
@@ -86,14 +91,14 @@ def _block_labels(names: list[str], projection: list[bool]) -> list[str]:
 
 def _xticks(ax, labels: list[str]) -> None:
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=90 if len(labels) > 8 else 45, fontsize=7 if len(labels) > 20 else 8,
+    ax.set_xticklabels(labels, rotation=90 if len(labels) > 8 else 45, fontsize=9 if len(labels) > 20 else 10,
                        ha="center" if len(labels) > 8 else "right")
 
 
 def norms_chart(norms: list[BlockNorms], lang: str = "en") -> Figure:
     names = [n.info.name for n in norms]
     proj = [n.info.shortcut == "projection" for n in norms]
-    fig = new_figure(max(7.0, 0.22 * len(norms) + 3), 5.4)
+    fig = new_figure(CHART_WIDTH, 5.4)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     x = np.arange(len(norms))
     top.bar(x - 0.2, [n.residual_norm for n in norms], 0.4, color=RESIDUAL_COLOUR, label=_t("residual", lang))
@@ -105,14 +110,14 @@ def norms_chart(norms: list[BlockNorms], lang: str = "en") -> Figure:
             bottom.axvspan(i - 0.5, i + 0.5, color="#e5e7eb", zorder=0)
     top.set_ylabel(_t("norm", lang))
     top.set_title(_t("norms_title", lang))
-    top.legend(fontsize=8)
+    top.legend(fontsize=10)
     bottom.bar(x, [n.ratio for n in norms], 0.6, color=RESIDUAL_COLOUR, alpha=0.6, label=_t("ratio", lang))
     bottom.axhline(1.0, color="#6b7280", lw=0.8, ls="--")
     twin = bottom.twinx()
     twin.plot(x, [n.cosine for n in norms], "o-", color="#059669", ms=3, lw=1, label=_t("cosine", lang))
     twin.set_ylim(-1, 1)
-    twin.set_ylabel(_t("cosine", lang), color="#059669", fontsize=8)
-    bottom.set_ylabel(_t("ratio", lang), fontsize=8)
+    twin.set_ylabel(_t("cosine", lang), color="#059669", fontsize=10)
+    bottom.set_ylabel(_t("ratio", lang), fontsize=10)
     _xticks(bottom, _block_labels(names, proj))
     bottom.set_xlabel(_t("block", lang))
     fig.tight_layout()
@@ -129,7 +134,7 @@ def lesion_chart(intact_prob: float, rows: list[LesionResult], lang: str = "en")
     """Target probability per removed block on a log axis: a lesion that drops it to 6e-9 draws a
     bar as visible as one that leaves it at 0.9 (a linear axis draws it as no bar at all).
     A removal that changes the top-1 class is red and hatched, with × above its bar."""
-    fig = new_figure(max(7.0, 0.22 * len(rows) + 3), 4.0)
+    fig = new_figure(CHART_WIDTH, 4.0)
     ax = fig.subplots()
     x = np.arange(len(rows))
     values = [r.target_prob for r in rows]
@@ -151,7 +156,7 @@ def lesion_chart(intact_prob: float, rows: list[LesionResult], lang: str = "en")
     ax.add_patch(Rectangle((0, 0), 0, 0, color=PLAIN_COLOUR, hatch="//", label="× " + _t("changed", lang)))
     ax.set_ylim(floor, max(1.0, intact_prob, *values) * 4)
     ax.set_ylabel(_t("prob_log", lang))
-    ax.set_title(_t("lesion_title", lang), pad=30)
+    ax.set_title(_t("lesion_title", lang), pad=30, fontsize=11)
     _xticks(ax, _block_labels([r.info.name for r in rows], [r.info.shortcut == "projection" for r in rows]))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)  # above the bars, never on them
     fig.tight_layout()
@@ -159,7 +164,7 @@ def lesion_chart(intact_prob: float, rows: list[LesionResult], lang: str = "en")
 
 
 def gradient_chart(flow: GradientFlow, projection: list[bool], lang: str = "en") -> Figure:
-    fig = new_figure(max(7.0, 0.22 * len(flow.names) + 3), 4.0)
+    fig = new_figure(CHART_WIDTH, 4.0)
     ax = fig.subplots()
     order = list(range(len(flow.names)))[::-1]
     x = np.arange(len(order))
@@ -169,7 +174,7 @@ def gradient_chart(flow: GradientFlow, projection: list[bool], lang: str = "en")
     ax.set_ylabel(_t("grad_y", lang))
     ax.set_xlabel(_t("grad_x", lang))
     _xticks(ax, _block_labels([flow.names[i] for i in order], [projection[i] for i in order]))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -191,16 +196,16 @@ def shattering_found(shatter: Shattering, lang: str = "en") -> str:
 
 
 def shattering_chart(shatter: Shattering, lang: str = "en") -> Figure:
-    fig = new_figure(6.0, 3.6)
+    fig = new_figure(CHART_WIDTH, 4.0)
     ax = fig.subplots()
     ax.plot(shatter.steps, shatter.residual, "o-", color=RESIDUAL_COLOUR, label=_t("with_shortcuts", lang))
     ax.plot(shatter.steps, shatter.plain, "s-", color=PLAIN_COLOUR, label=_t("plain", lang))
     ax.set_ylim(-0.1, 1.05)
     res, plain = shattering_means(shatter)
     ax.set_title(_t("shatter_title", lang) + "\n" + pick(TEXT, "shatter_here", lang, res=f"{res:.2f}", plain=f"{plain:.2f}"))
-    ax.set_xlabel(_t("shatter_x", lang), fontsize=8)
-    ax.set_ylabel(_t("shatter_y", lang), fontsize=8)
-    ax.legend(fontsize=8)
+    ax.set_xlabel(_t("shatter_x", lang), fontsize=10)
+    ax.set_ylabel(_t("shatter_y", lang), fontsize=10)
+    ax.legend(fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -210,7 +215,7 @@ DEPTH_COLOURS = ("#0284c7", "#16a34a", "#d97706", "#dc2626", "#7c3aed")
 
 def depth_flow_chart(result: DepthFlows, lang: str = "en") -> Figure:
     """One line per depth and kind: x runs backwards through the blocks, so depths line up."""
-    fig = new_figure(7.5, 4.4)
+    fig = new_figure(CHART_WIDTH, 4.6)
     ax = fig.subplots()
     for flow, colour in zip(result.flows, DEPTH_COLOURS):
         count = len(flow.names)
@@ -218,18 +223,18 @@ def depth_flow_chart(result: DepthFlows, lang: str = "en") -> Figure:
         ax.semilogy(x, flow.residual[::-1], "-", color=colour, lw=2, label=f"ResNet-{flow.depth}")
         ax.semilogy(x, flow.plain[::-1], "--", color=colour, lw=1.3)
     ax.set_title(_t("depth_title", lang))
-    ax.set_xlabel(_t("depth_x", lang), fontsize=9)
+    ax.set_xlabel(_t("depth_x", lang), fontsize=10)
     ax.set_ylabel(_t("grad_y", lang))
     bn = _t("depth_bn_batch" if result.batch_statistics else "depth_bn_running", lang)
     ax.text(0.01, 0.98, f"{_t('solid', lang)} · {_t('dashed', lang)}\n{bn} · seed {result.seed} · class {result.target}",
-            transform=ax.transAxes, va="top", fontsize=8, color="#374151")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, 0.87))  # the empty corner: plain lines rise to the right
+            transform=ax.transAxes, va="top", fontsize=9.5, color="#374151")
+    ax.legend(fontsize=9.5, loc="upper left", bbox_to_anchor=(0.0, 0.84))  # the empty corner: plain lines rise to the right
     fig.tight_layout()
     return fig
 
 
 def degradation_chart(report: dict, lang: str = "en") -> Figure:
-    fig = new_figure(6.5, 4.0)
+    fig = new_figure(DEGRADATION_WIDTH, 3.6)
     ax = fig.subplots()
     styles = {0: "--", 1: "-"}
     depths = sorted({c["depth"] for c in report["curves"]})
@@ -242,8 +247,8 @@ def degradation_chart(report: dict, lang: str = "en") -> Figure:
     ax.set_xlabel(_t("deg_x", lang))
     ax.set_ylabel(_t("deg_y", lang))
     ax.set_ylim(0, 1)
-    ax.set_title(_t("deg_title", lang))
-    ax.legend(fontsize=8)
+    ax.set_title(_t("deg_title", lang), fontsize=10)
+    ax.legend(fontsize=9.5)
     fig.tight_layout()
     return fig
 
