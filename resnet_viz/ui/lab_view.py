@@ -142,7 +142,8 @@ def _layout() -> SimpleNamespace:
         page.rerun_button = gr.Button(_t("rerun", "en"))
         with gr.Row():
             page.removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0))
-            page.removed_cams = gr.Gallery(label=_t("cams", "en"), columns=4, height=260)
+            page.removed_cams = gr.Gallery(label=_t("cams", "en"), columns=2, height="auto", object_fit="contain",
+                                           elem_id="lab-removed-cams")  # 2 per row: layer4 is never cut off
     with gr.Accordion("ResNet-18 … 152", open=False):
         page.compare_button = gr.Button(_t("compare", "en"), size="sm")
         page.compare_table = gr.Markdown("", label="depth comparison")
