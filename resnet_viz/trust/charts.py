@@ -39,12 +39,12 @@ def sanity_strip(result: SanityResult, lang: str = "en") -> Figure:
     and the two similarity curves against the step, three to a row."""
     columns = 3
     rows = (len(result.steps) + 2 + columns - 1) // columns
-    figure = new_figure(5.2, 2.25 * rows + 0.8)
+    figure = new_figure(5.2, 2.45 * rows + 0.8)
     axes = figure.subplots(rows, columns).ravel()
     _tile(axes[0], result.image, result.original, pick(TEXT, "original", lang))
     for axis, step in zip(axes[1:], result.steps):
-        title = pick(TEXT, "randomized", lang, name=step.randomized_up_to) + "\n" + pick(
-            TEXT, "scores", lang, rho=number(step.spearman, lang), ssim=number(step.ssim, lang))
+        scores = pick(TEXT, "scores", lang, rho=number(step.spearman, lang), ssim=number(step.ssim, lang))
+        title = pick(TEXT, "randomized", lang, name=step.randomized_up_to) + "\n" + scores.replace(" · ", "\n")
         _tile(axis, result.image, step.cam, title)
     curve = axes[len(result.steps) + 1]
     names = [s.randomized_up_to for s in result.steps]
@@ -54,21 +54,22 @@ def sanity_strip(result: SanityResult, lang: str = "en") -> Figure:
     curve.axhline(0, color="#9ca3af", linewidth=0.8)
     curve.set_ylim(-0.3, 1.05)
     curve.tick_params(axis="x", labelrotation=90, labelsize=9)
+    curve.yaxis.tick_right()  # the tile on its left has no room for labels
     curve.tick_params(axis="y", labelsize=9)
     curve.legend(fontsize=9, loc="upper right", handlelength=1.2, borderpad=0.3)
     for axis in axes[len(result.steps) + 2:]:
         axis.set_axis_off()
     figure.suptitle(_wrap(pick(TEXT, "sanity_title", lang, stage=result.stage, method=result.method,
-                               label=result.target_label, index=result.target), 58 if lang == "en" else 34),
-                    fontsize=FONT + 0.5)
-    figure.subplots_adjust(left=0.03, right=0.97, bottom=0.07, top=1 - 0.75 / (2.25 * rows + 0.8),
-                           wspace=0.25, hspace=0.45)
+                               label=result.target_label, index=result.target), 58 if lang == "en" else 40),
+                    fontsize=FONT + 0.5, y=0.995, va="top")
+    figure.subplots_adjust(left=0.02, right=0.92, bottom=0.07, top=1 - 1.15 / (2.45 * rows + 0.8),
+                           wspace=0.12, hspace=0.62)
     return figure
 
 
 def class_check_figure(check: ClassCheck, method: str, lang: str = "en") -> Figure:
     """Top-1 map beside the maps of a random and of the least likely class, two to a row."""
-    figure = new_figure(3.45, 4.9)
+    figure = new_figure(3.45, 5.4)
     axes = figure.subplots(2, 2).ravel()
     width = 16 if lang == "en" else 10
     titles = [_wrap(pick(TEXT, "top1", lang, label=check.labels[0]), width),
@@ -80,8 +81,8 @@ def class_check_figure(check: ClassCheck, method: str, lang: str = "en") -> Figu
         _tile(axis, check.image, cam, title)
     axes[3].set_axis_off()
     figure.suptitle(_wrap(pick(TEXT, "class_title", lang, stage=check.stage, method=method), 34 if lang == "en" else 20),
-                    fontsize=FONT)
-    figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.84, wspace=0.08, hspace=0.55)
+                    fontsize=FONT, y=0.995, va="top")
+    figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.76, wspace=0.08, hspace=0.7)
     return figure
 
 
