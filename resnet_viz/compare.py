@@ -41,10 +41,14 @@ TEXT = {
         "title": "Same image, five depths · {method} on layer4 (conv5_x) for each model's {target}",
         "top1": "own top-1 class",
         "class": "class “{label}”",
-        "stats": "{params:.1f} M params · {gflops:.2f} GFLOPs\n{ms:.0f} ms on {device}",
-        "caption": "GFLOPs: torchvision's figure for a 224×224 input. Time: one forward + backward + CAM, after one warm-up run. "
-                   "UNTRAINED models' predictions and CAMs are noise; their size, GFLOPs and time are real.",
-        "header": "model      weights          params   GFLOPs      ms  top-1",
+        "stats": "{params:.1f} M params · {gflops:.2f} GMACs\n{ms:.0f} ms on {device}",
+        "caption": "GMACs: billions of multiply-adds (the papers' “FLOPs”), torchvision's figure for a 224×224 input. "
+                   "Time: one forward + backward + CAM, after one warm-up run. "
+                   "UNTRAINED models' predictions and CAMs are noise; their size, GMACs and time are real.",
+        "header": "model      weights          params    GMACs      ms  top-1",
+        "recipes": "Mixed training recipes: {pairs}. torchvision's V1 and V2 weights come from different recipes (V2: "
+                   "2021, longer training, stronger augmentation; resnet50 76.1 % V1 against 80.9 % V2), so accuracy "
+                   "differences between them are partly the recipe's, not the depth's.",
         "wrote": "wrote {files} to {out}/",
     },
     "ko": {
@@ -54,10 +58,14 @@ TEXT = {
         "title": "같은 이미지, 다섯 가지 깊이 · 각 모델의 {target}에 대한 layer4 (conv5_x)의 {method}",
         "top1": "자체 1위 클래스",
         "class": "클래스 “{label}”",
-        "stats": "매개변수 {params:.1f} M · {gflops:.2f} GFLOPs\n{device}에서 {ms:.0f} ms",
-        "caption": "GFLOPs: 224×224 입력에 대한 torchvision의 값. 시간: 한 번 예열한 뒤 순전파 + 역전파 + CAM 한 번. "
-                   "학습되지 않은 모델의 예측과 CAM은 잡음이지만, 크기와 GFLOPs와 시간은 실제 값입니다.",
-        "header": "모델       가중치           매개변수  GFLOPs      ms  top-1",
+        "stats": "매개변수 {params:.1f} M · {gflops:.2f} GMACs\n{device}에서 {ms:.0f} ms",
+        "caption": "GMACs: 224×224 입력에 대한 torchvision의 곱셈-덧셈 연산 수(10억 단위, 논문의 “FLOPs”). "
+                   "시간: 한 번 예열한 뒤 순전파 + 역전파 + CAM 한 번. "
+                   "학습되지 않은 모델의 예측과 CAM은 잡음이지만, 크기와 GMACs와 시간은 실제 값입니다.",
+        "header": "모델       가중치           매개변수   GMACs      ms  top-1",
+        "recipes": "학습 레시피가 섞여 있습니다: {pairs}. torchvision의 V1과 V2 가중치는 학습 레시피가 다르므로(V2는 2021년, "
+                   "더 오래 학습하고 더 강한 증강; resnet50이 V1 76.1 %, V2 80.9 %), 이들 사이의 정확도 차이는 깊이만이 "
+                   "아니라 레시피 때문이기도 합니다.",
         "wrote": "{out}/에 {files}을(를) 썼습니다",
     },
 }
@@ -162,7 +170,8 @@ def comparison_figure(comparison: Comparison, lang: str = "en", alpha: float = 0
             _model_column(fig, grid, column, row, comparison, lang, alpha, fg, alert)
         bar = fig.colorbar(ScalarMappable(Normalize(0, 1), "jet"), cax=fig.add_subplot(grid[0, n]))
         bar.set_label(method)
-        fig.text(0.5, 0.02, pick(TEXT, "caption", lang), ha="center", va="bottom", fontsize="small", wrap=True)
+        caption = " ".join(filter(None, [pick(TEXT, "caption", lang), recipe_note(comparison, lang)]))
+        fig.text(0.5, 0.02, caption, ha="center", va="bottom", fontsize="small", wrap=True)
         return figure_bytes(fig, fmt, dpi)
 
 
@@ -191,6 +200,15 @@ def _model_column(fig, grid, column: int, row: DepthRow, comparison: Comparison,
                  color=alert if row.weights_status != "pretrained" else fg, linespacing=1.5)
 
 
+def recipe_note(comparison: Comparison, lang: str = "en") -> str:
+    """A warning when the pretrained rows come from more than one training recipe (V1 and V2), else ""."""
+    pretrained = [row for row in comparison.rows if row.weights_status == "pretrained"]
+    if len({row.weights_label for row in pretrained}) <= 1:
+        return ""
+    pairs = ", ".join(f"{row.model} {row.weights_label}" for row in pretrained)
+    return pick(TEXT, "recipes", lang, pairs=pairs)
+
+
 def table_lines(comparison: Comparison, lang: str = "en") -> list[str]:
     lines = [pick(TEXT, "header", lang)]
     for row in comparison.rows:
@@ -201,6 +219,8 @@ def table_lines(comparison: Comparison, lang: str = "en") -> list[str]:
     for row in comparison.rows:
         if row.note:
             lines.append(f"* {row.model}: " + (pick(TEXT, "untrained", lang) + "; " if row.weights_status == "untrained" else "") + row.note)
+    if recipe_note(comparison, lang):
+        lines.append(recipe_note(comparison, lang))
     return lines
 
 

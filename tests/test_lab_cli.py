@@ -86,7 +86,7 @@ def test_degradation_nets_and_verdict():
         cifar_net(10, True)
 
     def report(p1, p2, r1, r2):
-        return {"curves": [{"depth": d, "residual": r, "train_error": [0.8, e]}
+        return {"curves": [{"depth": d, "residual": r, "train_error": [0.8, e, e, e, e]}
                            for d, r, e in ((8, False, p1), (20, False, p2), (8, True, r1), (20, True, r2))]}
 
     assert "appears here" in verdict(report(0.1, 0.3, 0.1, 0.05))

@@ -91,7 +91,12 @@ def test_block_rows_mark_shortcuts_and_add_up(name):
     assert sum(s.parameters for s in stages) + stem_and_head == sum(p.numel() for p in model.parameters())
     for stage in stages:
         assert stage.parameters == sum(p.numel() for p in getattr(model, stage.name).parameters())
-        assert stage.flops == flops[stage.name]  # torch's FlopCounterMode on a real forward
+        assert 2 * stage.macs == flops[stage.name]  # torch's FlopCounterMode (2 per multiply-add) on a real forward
+    # One unit: the stages plus the stem conv and the fc add up to the model's total multiply-adds.
+    stem_and_fc = model.conv1.out_channels * 112 * 112 * 3 * 49 + model.fc.in_features * model.fc.out_features
+    assert sum(s.macs for s in stages) + stem_and_fc == flops["total"] // 2
+    total_gmacs = round(flops["total"] / 2e9, 2)
+    assert total_gmacs == {"resnet18": 1.81, "resnet50": 4.09}[name]  # torchvision's meta: 1.814 and 4.089
 
 
 def test_block_rows_html_opens_per_stage_with_marks_in_both_languages():
@@ -100,5 +105,10 @@ def test_block_rows_html_opens_per_stage_with_marks_in_both_languages():
     assert english.count("<details>") == 4 and "conv3_x · layer2" in english
     assert english.count('class="rv-projection"') == 4 and english.count('class="rv-identity"') == 12
     korean = block_table_html(stages, "ko")
-    assert "프로젝션" in korean and "사영" not in korean and "항등" in korean and "매개변수" in korean
+    assert "프로젝션" in korean and "항등" in korean and "매개변수" in korean and "사영" not in korean
+    # GMACs, one unit, named; the V1.5 stride placement is said where the strides are printed.
+    assert "GFLOPs</" not in english and english.count(" GMACs</summary>") == 4 and "multiply-adds" in english
+    assert "“V1.5”" in english and "3.8 GFLOPs" in english and "4.1 GMACs" in english
+    assert "“V1.5”" in korean and "4.1 GMACs" in korean
+    assert "V1.5" not in block_table_html(block_table(tv_models.resnet18()), "en")  # BasicBlock: as in the paper
     assert "stride 2" in english and "스트라이드 2" in korean and "stride" not in korean

@@ -1,6 +1,6 @@
 """The architecture, stage by stage and block by block, read off the live module (issue 9 §1):
 each block's convs, its shortcut (identity, or projection: 1×1 conv + BN with its stride), output
-shape, parameters and FLOPs. Shapes and FLOPs follow from the convs' own hyper-parameters, so no
+shape, parameters and multiply-adds (MACs: the papers' "FLOPs" are multiply-adds). Shapes and MACs follow from the convs' own hyper-parameters, so no
 forward pass (and no hook on the shared model) is needed."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class BlockRow:
     stride: int
     out_shape: tuple[int, int, int]
     parameters: int
-    flops: int  # 2 per multiply-add, convs only (as torch's FlopCounterMode counts them)
+    macs: int  # multiply-adds of the convs (torch's FlopCounterMode counts 2 per multiply-add: half of it)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class StageRows:
     blocks: list[BlockRow]
     out_shape: tuple[int, int, int]
     parameters: int
-    flops: int
+    macs: int
 
 
 def _conv_out(size: int, conv: nn.Conv2d | nn.MaxPool2d) -> int:
@@ -46,9 +46,9 @@ def _conv_out(size: int, conv: nn.Conv2d | nn.MaxPool2d) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def _conv_flops(conv: nn.Conv2d, out_size: int) -> int:
+def _conv_macs(conv: nn.Conv2d, out_size: int) -> int:
     k = conv.kernel_size[0] * conv.kernel_size[1]
-    return 2 * conv.out_channels * out_size * out_size * (conv.in_channels // conv.groups) * k
+    return conv.out_channels * out_size * out_size * (conv.in_channels // conv.groups) * k
 
 
 def _convs(block: nn.Module) -> list[nn.Conv2d]:
@@ -58,21 +58,21 @@ def _convs(block: nn.Module) -> list[nn.Conv2d]:
 
 def _block_row(name: str, block: nn.Module, size: int) -> tuple[BlockRow, int]:
     """The row and the block's output size, given its input size."""
-    parts, flops, out = [], 0, size
+    parts, macs, out = [], 0, size
     for conv in _convs(block):
         out = _conv_out(out, conv)
-        flops += _conv_flops(conv, out)
+        macs += _conv_macs(conv, out)
         stride = conv.stride[0]
         parts.append(f"{conv.kernel_size[0]}×{conv.kernel_size[1]}, {conv.out_channels}" + (f", stride {stride}" if stride > 1 else ""))
     stride = max(conv.stride[0] for conv in _convs(block))
     projection = ""
     if block.downsample is not None:
         conv = block.downsample[0]
-        flops += _conv_flops(conv, _conv_out(size, conv))
+        macs += _conv_macs(conv, _conv_out(size, conv))
         projection = f"1×1 conv {conv.in_channels}→{conv.out_channels}, stride {conv.stride[0]} + BN"
     channels = _convs(block)[-1].out_channels
     row = BlockRow(name, " → ".join(parts), "projection" if projection else "identity", projection, stride,
-                   (channels, out, out), sum(p.numel() for p in block.parameters()), flops)
+                   (channels, out, out), sum(p.numel() for p in block.parameters()), macs)
     return row, out
 
 
@@ -89,7 +89,7 @@ def block_table(model: nn.Module, size: int = 224) -> list[StageRows]:
         first = next(iter(getattr(model, stage_name).children()))
         kind = ("Bottleneck 1×1-3×3-1×1, expansion 4" if isinstance(first, Bottleneck) else "BasicBlock 3×3-3×3")
         stages.append(StageRows(papers[stage_name], stage_name, kind, rows, rows[-1].out_shape,
-                                sum(r.parameters for r in rows), sum(r.flops for r in rows)))
+                                sum(r.parameters for r in rows), sum(r.macs for r in rows)))
     return stages
 
 
@@ -97,11 +97,21 @@ TEXT = {
     "en": {"block": "block", "convs": "residual branch F(x): kernel, channels", "shortcut": "shortcut", "out": "output",
            "params": "parameters", "identity": "identity", "projection": "projection", "blocks": "blocks",
            "stride": "stride",
-           "hint": "Click a stage to see its blocks. Shapes for a {size}×{size} input; FLOPs count 2 per multiply-add."},
+           "hint": "Click a stage to see its blocks. Shapes for a {size}×{size} input; GMACs = billions of "
+                   "multiply-adds (what the papers call FLOPs).",
+           "v15": "Stride placement: torchvision's bottleneck ResNets are “V1.5”: the stride 2 of the first block of "
+                  "layer2–layer4 sits on the 3×3 conv, not on the first 1×1 as in He et al. 2015 (and seeds 001 and "
+                  "004). The first 1×1 then runs at full resolution, so resnet50 costs 4.1 GMACs here against the "
+                  "paper's 3.8 GFLOPs (multiply-adds)."},
     "ko": {"block": "블록", "convs": "잔차 경로 F(x): 커널, 채널", "shortcut": "숏컷", "out": "출력",
            "params": "매개변수", "identity": "항등", "projection": "프로젝션", "blocks": "블록",
            "stride": "스트라이드",
-           "hint": "단계를 누르면 블록이 펼쳐집니다. 모양은 {size}×{size} 입력 기준; FLOPs는 곱-합 하나를 2로 셉니다."},
+           "hint": "단계를 누르면 블록이 펼쳐집니다. 모양은 {size}×{size} 입력 기준; GMACs = 곱셈-덧셈 연산 수(10억 단위)로, "
+                   "논문이 FLOPs라고 부르는 값입니다.",
+           "v15": "스트라이드 위치: torchvision의 병목(bottleneck) ResNet은 “V1.5”입니다. layer2–layer4 첫 블록의 "
+                  "스트라이드 2가 He 외(2015) 논문(그리고 시드 001, 004)처럼 첫 1×1 합성곱이 아니라 3×3 합성곱에 "
+                  "있습니다. 그래서 첫 1×1이 원래 해상도에서 계산되어, resnet50은 논문의 3.8 GFLOPs(곱셈-덧셈) 대신 "
+                  "여기서 4.1 GMACs입니다."},
 }
 
 
@@ -124,10 +134,12 @@ def block_table_html(stages: list[StageRows], lang: str = "en", size: int = 224)
     """Each stage a <details> row that opens onto its blocks, each marked identity or projection."""
     t = lambda key, **values: pick(TEXT, key, lang, **values)
     parts = [f'<div class="rv-blocks"><p>{t("hint", size=size)}</p>']
+    if stages and stages[0].block_type.startswith("Bottleneck"):
+        parts.append(f'<p class="rv-note">{t("v15")}</p>')
     for stage in stages:
         summary = (f"<b>{stage.paper_name} · {stage.name}</b> — {len(stage.blocks)} × {stage.block_type} · "
                    f"{_shape(stage.out_shape)} · {stage.parameters / 1e6:.2f} M {t('params')} · "
-                   f"{stage.flops / 1e9:.2f} GFLOPs")
+                   f"{stage.macs / 1e9:.2f} GMACs")
         rows = "".join(
             f"<tr><td>{row.name}</td><td>{_in_language(row.convs, lang)}</td><td>{_shortcut_cell(row, lang)}</td>"
             f"<td>{_shape(row.out_shape)}</td><td>{row.parameters / 1e6:.3f} M</td></tr>" for row in stage.blocks)

@@ -107,25 +107,65 @@ def save_json(report: dict, path: str | Path) -> None:
     Path(path).write_text(json.dumps(report, indent=1), encoding="utf-8")
 
 
+LAST_EVALUATIONS = 4
+
 VERDICT = {
-    "en": {"yes": "Measured (mean of the last 4 evaluations): the deeper plain net ends with a higher training error ({p2:.2f} vs {p1:.2f}) and the deeper "
-                  "residual net does not ({r2:.2f} vs {r1:.2f}): the degradation effect appears here.",
-           "no": "Measured (mean of the last 4 evaluations): training error plain {d1} {p1:.2f}, plain {d2} {p2:.2f}, residual {d1} {r1:.2f}, "
-                 "residual {d2} {r2:.2f}. The degradation effect does not appear at this small budget."},
-    "ko": {"yes": "측정 결과(마지막 4회 평가의 평균): 더 깊은 일반 망의 훈련 오차가 더 높고({p2:.2f} 대 {p1:.2f}) 더 깊은 잔차망은 그렇지 않습니다"
-                  "({r2:.2f} 대 {r1:.2f}): 여기서 성능 저하 현상이 나타납니다.",
-           "no": "측정 결과(마지막 4회 평가의 평균): 훈련 오차 일반 망 {d1}층 {p1:.2f}, {d2}층 {p2:.2f}, 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f}. "
-                 "이처럼 작은 망을 짧게 학습한 경우에는 성능 저하 현상이 나타나지 않습니다."},
+    "en": {"yes": "Measured ({how}): the deeper plain net ends with a higher training error ({p2:.2f} vs {p1:.2f}, "
+                  "a gap of {gap:.2f}, larger than the spread of {spread:.2f}) and the deeper residual net does not "
+                  "({r2:.2f} vs {r1:.2f}): the degradation effect appears here.",
+           "within": "Measured ({how}): the deeper plain net ends {gap:.2f} above the shallower one ({p2:.2f} vs {p1:.2f}), "
+                     "but the measured spread is {spread:.2f}: the gap is within the noise, so this run neither shows "
+                     "nor rules out the degradation effect. Residual {d1} {r1:.2f}, residual {d2} {r2:.2f}.",
+           "no": "Measured ({how}): training error plain {d1} {p1:.2f}, plain {d2} {p2:.2f}, residual {d1} {r1:.2f}, "
+                 "residual {d2} {r2:.2f} (spread {spread:.2f}). The degradation effect does not appear at this small budget.",
+           "how_points": "mean of the last {k} evaluations; spread = the largest max − min of those {k} over the curves",
+           "how_seeds": "mean over {n} seeds of the last {k} evaluations; spread = the largest range over the seeds"},
+    "ko": {"yes": "측정 결과({how}): 더 깊은 일반 망의 훈련 오차가 더 높고({p2:.2f} 대 {p1:.2f}, 차이 {gap:.2f}로 "
+                  "편차 {spread:.2f}보다 큼) 더 깊은 잔차망은 그렇지 않습니다({r2:.2f} 대 {r1:.2f}): 성능 저하 현상이 나타납니다.",
+           "within": "측정 결과({how}): 더 깊은 일반 망의 훈련 오차가 얕은 망보다 {gap:.2f} 높지만({p2:.2f} 대 {p1:.2f}) "
+                     "측정 편차가 {spread:.2f}입니다. 차이가 잡음 범위 안에 있으므로, 이 실행으로는 성능 저하 현상이 "
+                     "나타난다고도 나타나지 않는다고도 할 수 없습니다. 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f}.",
+           "no": "측정 결과({how}): 훈련 오차 일반 망 {d1}층 {p1:.2f}, {d2}층 {p2:.2f}, 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f} "
+                 "(편차 {spread:.2f}). 이 작은 예산에서는 성능 저하 현상이 나타나지 않습니다.",
+           "how_points": "마지막 {k}회 평가의 평균, 편차 = 곡선마다 그 {k}회의 최댓값 − 최솟값 중 가장 큰 값",
+           "how_seeds": "시드 {n}개에 걸친 마지막 {k}회 평가 평균의 평균, 편차 = 시드 사이 범위 중 가장 큰 것"},
 }
 
 
+def final_errors(report: dict, last: int = LAST_EVALUATIONS) -> tuple[dict[tuple[int, bool], tuple[float, float]], int]:
+    """Per (depth, residual): (final training error, its spread), and the number of seeds.
+    Final = mean of the last `last` evaluations (mean over seeds when curves carry a "seed");
+    spread = the range over seeds when there are several, else the range of those last evaluations:
+    single points swing by ±0.2 at this batch size."""
+    tails: dict[tuple[int, bool], list[list[float]]] = {}
+    for c in report["curves"]:
+        tails.setdefault((c["depth"], c["residual"]), []).append([float(e) for e in c["train_error"][-last:]])
+    seeds = min(len(runs) for runs in tails.values())
+    result = {}
+    for key, runs in tails.items():
+        means = [float(np.mean(run)) for run in runs]
+        spread = float(np.ptp(means)) if len(runs) > 1 else float(np.ptp(runs[0]))
+        result[key] = (float(np.mean(means)), spread)
+    return result, seeds
+
+
 def verdict(report: dict, lang: str = "en") -> str:
-    """One sentence saying whether the measured curves show the degradation effect."""
+    """One sentence: does the deeper plain net end worse than the shallower one by more than the
+    measured spread, while the deeper residual net does not? It says what the spread was."""
     from ..i18n import pick
 
-    # The mean of the last four evaluations: single points jump by ±0.2 at this batch size.
-    final = {(c["depth"], c["residual"]): float(np.mean(c["train_error"][-4:])) for c in report["curves"]}
+    final, seeds = final_errors(report)
     d1, d2 = sorted({c["depth"] for c in report["curves"]})
-    p1, p2, r1, r2 = final[d1, False], final[d2, False], final[d1, True], final[d2, True]
-    shown = p2 > p1 and r2 <= r1
-    return pick(VERDICT, "yes" if shown else "no", lang, d1=d1, d2=d2, p1=p1, p2=p2, r1=r1, r2=r2)
+    (p1, sp1), (p2, sp2), (r1, sr1), (r2, sr2) = final[d1, False], final[d2, False], final[d1, True], final[d2, True]
+    spread = max(sp1, sp2)
+    gap = p2 - p1
+    if gap > spread and r2 - r1 <= max(sr1, sr2):
+        key = "yes"
+    elif gap > 0 and gap <= spread:
+        key = "within"
+    else:
+        key = "no"
+        spread = max(sp1, sp2, sr1, sr2)
+    how = (pick(VERDICT, "how_seeds", lang, n=seeds, k=LAST_EVALUATIONS) if seeds > 1
+           else pick(VERDICT, "how_points", lang, k=LAST_EVALUATIONS))
+    return pick(VERDICT, key, lang, how=how, d1=d1, d2=d2, p1=p1, p2=p2, r1=r1, r2=r2, gap=gap, spread=spread)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from torch import nn
+from torchvision.models.resnet import Bottleneck
 
 from ..i18n import pick
 from ..plotting import new_figure
@@ -13,10 +14,14 @@ from .blocks import RESIDUAL_STAGES
 
 TEXT = {
     "en": {"title": "{model}: the first block of each stage (×{counts} blocks)", "identity": "identity",
-           "projection": "projection", "blocks": "× {n} blocks"},
+           "projection": "projection", "blocks": "× {n} blocks",
+           "v15": "Stride 2 on the 3×3 conv: torchvision's “V1.5” (He et al. 2015 put it on the first 1×1)."},
     "ko": {"title": "{model}: 각 단계의 첫 블록 (블록 수 ×{counts})", "identity": "항등(identity)",
-           "projection": "프로젝션(projection)", "blocks": "× 블록 {n}개"},
+           "projection": "프로젝션(projection)", "blocks": "× 블록 {n}개",
+           "v15": "스트라이드 2는 3×3 합성곱에: torchvision의 “V1.5” (He 외 2015는 첫 1×1에 둡니다)."},
 }
+# Sizes for a 7-inch figure shown ~682 px wide at 1280×720: 10 pt is ~13 px on screen.
+FONT, SMALL = 10.5, 10.0
 
 
 def _conv_label(conv: nn.Conv2d) -> str:
@@ -26,46 +31,53 @@ def _conv_label(conv: nn.Conv2d) -> str:
 
 
 def _box(ax, x: float, y: float, text: str, colour: str) -> None:
-    ax.add_patch(FancyBboxPatch((x - 1.25, y - 0.28), 2.5, 0.56, boxstyle="round,pad=0.03", fc=colour, ec="#374151", lw=0.8))
-    ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
+    ax.add_patch(FancyBboxPatch((x - 1.6, y - 0.36), 3.2, 0.72, boxstyle="round,pad=0.03", fc=colour, ec="#374151", lw=0.8))
+    ax.text(x, y, text, ha="center", va="center", fontsize=FONT, linespacing=1.15)
 
 
-def _draw_block(ax, x: float, block: nn.Module, stage: str, n_blocks: int, lang: str) -> None:
+def _draw_block(ax, block: nn.Module, stage: str, n_blocks: int, lang: str) -> None:
+    """One stage's first block in its own axes: convs top to bottom, the skip path on the right."""
+    x = 1.9
     convs = [m for name, m in block.named_children() if name.startswith("conv")]
-    top = 0.8 * len(convs) + 0.6
-    ax.text(x, top + 0.55, f"{stage}.0", ha="center", fontsize=9, weight="bold")
-    ax.annotate("", (x, top - 0.25), (x, top + 0.3), arrowprops={"arrowstyle": "->", "lw": 0.8})
-    y = top - 0.55
+    top = 1.0 * len(convs) + 0.4
+    ax.text(x, top + 0.75, f"{stage}.0", ha="center", fontsize=FONT + 1, weight="bold")
+    ax.annotate("", (x, top - 0.05), (x, top + 0.5), arrowprops={"arrowstyle": "->", "lw": 0.8})
+    y = top - 0.45
     for i, conv in enumerate(convs):
-        _box(ax, x, y, _conv_label(conv) + " + BN" + (" + ReLU" if i < len(convs) - 1 else ""), "#e0e7ff")
+        _box(ax, x, y, _conv_label(conv) + "\nBN" + (" + ReLU" if i < len(convs) - 1 else ""), "#e0e7ff")
         if i < len(convs) - 1:
-            ax.annotate("", (x, y - 0.52), (x, y - 0.28), arrowprops={"arrowstyle": "->", "lw": 0.8})
-        y -= 0.8
-    plus_y = y + 0.1
-    ax.annotate("", (x, plus_y + 0.15), (x, y + 0.52), arrowprops={"arrowstyle": "->", "lw": 0.8})
-    ax.text(x, plus_y, "⊕", ha="center", va="center", fontsize=16)
-    side = x + 1.55
-    ax.plot([x, side, side], [top + 0.1, top + 0.1, plus_y], color="#b45309", lw=1.2)
-    ax.annotate("", (x + 0.15, plus_y), (side, plus_y), arrowprops={"arrowstyle": "->", "color": "#b45309", "lw": 1.2})
+            ax.annotate("", (x, y - 0.64), (x, y - 0.36), arrowprops={"arrowstyle": "->", "lw": 0.8})
+        y -= 1.0
+    plus_y = y + 0.2
+    ax.annotate("", (x, plus_y + 0.2), (x, y + 0.64), arrowprops={"arrowstyle": "->", "lw": 0.8})
+    ax.text(x, plus_y, "⊕", ha="center", va="center", fontsize=18)
+    side = x + 1.9
+    ax.plot([x, side, side], [top + 0.25, top + 0.25, plus_y], color="#b45309", lw=1.2)
+    ax.annotate("", (x + 0.2, plus_y), (side, plus_y), arrowprops={"arrowstyle": "->", "color": "#b45309", "lw": 1.2})
     if block.downsample is not None:
         label = pick(TEXT, "projection", lang) + "\n" + _conv_label(block.downsample[0]) + " + BN"
     else:
         label = pick(TEXT, "identity", lang)
-    ax.text(side + 0.05, (top + plus_y) / 2, label, rotation=90, ha="left", va="center", fontsize=7, color="#b45309")
-    ax.text(x, plus_y - 0.45, "ReLU  " + pick(TEXT, "blocks", lang, n=n_blocks), ha="center", fontsize=8)
+    ax.text(side + 0.1, (top + plus_y) / 2, label, rotation=90, ha="left", va="center", fontsize=SMALL,
+            color="#b45309", linespacing=1.1)
+    ax.text(x, plus_y - 0.6, "ReLU  " + pick(TEXT, "blocks", lang, n=n_blocks), ha="center", fontsize=FONT)
+    ax.set_xlim(0, 5.0)
+    ax.set_ylim(plus_y - 0.9, top + 1.15)
+    ax.axis("off")
 
 
 def block_diagram(model: nn.Module, name: str, lang: str = "en") -> Figure:
-    """One column per residual stage: its first block as the module really is."""
+    """Two rows of two stages, each its first block as the module really is; for bottleneck nets a
+    line says where torchvision puts the stride (V1.5), since the paper puts it elsewhere."""
     stages = [getattr(model, s) for s in RESIDUAL_STAGES]
-    fig = new_figure(11.0, 4.6)
-    ax = fig.subplots()
-    for i, (stage_name, stage) in enumerate(zip(RESIDUAL_STAGES, stages)):
-        _draw_block(ax, 1.6 + i * 3.6, stage[0], stage_name, len(stage), lang)
+    bottleneck = isinstance(stages[0][0], Bottleneck)
+    fig = new_figure(7.0, 8.2 if bottleneck else 6.6)
+    axes = fig.subplots(2, 2).ravel()
+    for ax, stage_name, stage in zip(axes, RESIDUAL_STAGES, stages):
+        _draw_block(ax, stage[0], stage_name, len(stage), lang)
     counts = "+".join(str(len(s)) for s in stages)
-    ax.set_title(pick(TEXT, "title", lang, model=name, counts=counts), fontsize=10)
-    ax.set_xlim(0, 14.6)
-    ax.set_ylim(-0.7, 3.9)
-    ax.axis("off")
-    fig.tight_layout()
+    fig.suptitle(pick(TEXT, "title", lang, model=name, counts=counts), fontsize=FONT + 1)
+    if bottleneck:
+        fig.text(0.5, 0.01, pick(TEXT, "v15", lang), ha="center", va="bottom", fontsize=SMALL, color="#374151")
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.05 if bottleneck else 0.01, wspace=0.05, hspace=0.08)
     return fig

@@ -15,14 +15,16 @@ from .blocks import Block, BlockInfo, head, residual_blocks, shortcut, walk
 
 
 class LesionedBlock(nn.Module):
-    """A block with its residual branch zeroed: relu(shortcut(x))."""
+    """A block with its residual branch zeroed: relu(shortcut(x)). Not the block's own ReLU, which
+    is in place: on an identity shortcut it would overwrite x, the previous block's ReLU output,
+    which autograd keeps for that ReLU's backward (Grad-CAM through a removed block)."""
 
     def __init__(self, block: Block) -> None:
         super().__init__()
         self.block = block
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.block.relu(shortcut(self.block, x))
+        return torch.relu(shortcut(self.block, x))
 
 
 @contextmanager
@@ -47,10 +49,22 @@ def lesioned(model: nn.Module, names: Iterable[str]) -> Iterator[nn.Module]:
             parent._modules[index] = block
 
 
+def _shared_weights_copy(model: nn.Module) -> nn.Module:
+    """A copy of the module tree that shares the parameter and buffer tensors: swapping its children
+    cannot touch the given model, and nothing here writes weights (eval mode, no optimiser), so
+    copying resnet152's 240 MB on every press would buy nothing."""
+    memo = {id(t): t for t in (*model.parameters(), *model.buffers())}
+    return copy.deepcopy(model, memo)
+
+
 def lesion_copy(model: nn.Module, names: Iterable[str]) -> nn.Module:
-    """A deep copy with the named blocks removed for good; the given model is untouched."""
-    clone = copy.deepcopy(model)
+    """A copy with the named blocks removed for good (weights shared, see _shared_weights_copy);
+    the given model is untouched."""
     wanted = set(names)
+    unknown = wanted - {info.name for info, _ in residual_blocks(model)}
+    if unknown:
+        raise KeyError(f"no such block: {', '.join(sorted(unknown))}")
+    clone = _shared_weights_copy(model)
     for info, block in residual_blocks(clone):
         if info.name in wanted:
             getattr(clone, info.stage)._modules[info.name.split(".")[1]] = LesionedBlock(block)
@@ -80,7 +94,7 @@ def lesion_sweep(model: nn.Module, batch: torch.Tensor, target: int,
         if progress is not None:
             progress(i, len(blocks), info.name)
         inner = getattr(block, "block", block)  # a wrapper (lesioned, plain) keeps the block inside
-        x = inner.relu(shortcut(inner, inputs[i]))
+        x = torch.relu(shortcut(inner, inputs[i]))  # not in place: inputs[i] is kept
         for _, later in blocks[i + 1:]:
             x = later(x)
         p = torch.softmax(head(model, x)[0].double(), 0)

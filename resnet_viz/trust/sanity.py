@@ -52,18 +52,49 @@ class SanityResult:
     steps: tuple[SanityStep, ...]
     image: object  # PIL image, as the network sees it
 
-    @property
-    def changed(self) -> bool:
-        """True when the fully randomised model's map no longer ranks pixels like the original."""
-        last = self.steps[-1].spearman
-        return bool(np.isnan(last) or last < CHANGED_BELOW)
+    def _below(self, step: SanityStep) -> bool:
+        return bool(np.isnan(step.spearman) or step.spearman < CHANGED_BELOW)
 
     @property
     def first_changed(self) -> str | None:
+        """The first step whose map no longer ranks pixels like the original (ρ below CHANGED_BELOW, or flat)."""
+        return next((s.randomized_up_to for s in self.steps if self._below(s)), None)
+
+    @property
+    def pattern(self) -> str:
+        """What the whole cascade says, every step read: "same" (ρ ≥ CHANGED_BELOW at every step),
+        "changed" (below from first_changed on, to the end) or "mixed" (below, then back above)."""
+        below = [self._below(s) for s in self.steps]
+        if not any(below):
+            return "same"
+        first = below.index(True)
+        return "changed" if all(below[first:]) else "mixed"
+
+    @property
+    def changed(self) -> bool:
+        """True when the map changed and stayed changed down the cascade (pattern "changed")."""
+        return self.pattern == "changed"
+
+    @property
+    def recovered(self) -> str | None:
+        """For a "mixed" cascade: the first step after first_changed whose map ranks like the original again."""
+        seen = False
         for step in self.steps:
-            if np.isnan(step.spearman) or step.spearman < CHANGED_BELOW:
+            seen = seen or self._below(step)
+            if seen and not self._below(step):
                 return step.randomized_up_to
         return None
+
+    @property
+    def lowest(self) -> SanityStep | None:
+        """The step with the lowest defined ρ (None when every map was flat)."""
+        defined = [s for s in self.steps if not np.isnan(s.spearman)]
+        return min(defined, key=lambda s: s.spearman) if defined else None
+
+    @property
+    def highest(self) -> SanityStep | None:
+        defined = [s for s in self.steps if not np.isnan(s.spearman)]
+        return max(defined, key=lambda s: s.spearman) if defined else None
 
 
 def check_stage(stage: str) -> str:

@@ -35,13 +35,17 @@ TEXT = {
                             "(lower area = more faithful); blurring can itself confuse the model.",
         "caption_rf": "Shows which input pixels can reach this unit (box) and how strongly they do on this image "
                       "(heat); it does not show what the unit detects.",
-        "verdict_changed": "✓ The map changes with the weights: its rank correlation with the original falls "
-                           "below {threshold} from “random up to {step}” on (lowest ρ {low}).",
+        "verdict_changed": "✓ The map changes with the weights: from “random up to {step}” on, ρ stays below "
+                           "{threshold} to the end (lowest {low} at “random up to {low_step}”). ρ per step: {steps}.",
         "verdict_flat": "✓ The map changes with the weights: from “random up to {step}” on it is flat (all zero): "
                         "the randomised model shows no evidence for this class at this stage.",
-        "verdict_same": "⚠ Warning: the map barely changes when the weights are randomised (ρ ≥ {threshold} even "
-                        "with every layer random, lowest ρ {low}): it may show the image's edges, not what the "
-                        "model learned.",
+        "verdict_same": "⚠ Warning: the map barely changes when the weights are randomised: ρ stays at or above "
+                        "{threshold} at every step ({low} to {high}). ρ per step: {steps}. It may show the image's "
+                        "edges, not what the model learned.",
+        "verdict_mixed": "◐ Mixed: ρ falls below {threshold} at “random up to {step}” (lowest {low} at “random up to "
+                         "{low_step}”) but is back at or above it from “random up to {back}” (highest {high}). "
+                         "ρ per step: {steps}. The map depends on the weights at some steps only: no clear verdict "
+                         "from this image.",
         "verdict_untrained": " The original weights are themselves untrained (random): this compares one random "
                              "model with another.",
         "cost": "{stages} stages · {passes} forward passes and {solves} sparse solves · {seconds:.1f} s",
@@ -82,12 +86,17 @@ TEXT = {
                             "충실함). 흐림 자체가 모델을 혼란스럽게 할 수 있습니다.",
         "caption_rf": "이 유닛에 닿을 수 있는 입력 픽셀(상자)과 이 이미지에서 실제 영향의 크기(히트맵)를 보여 "
                       "줍니다. 유닛이 무엇을 검출하는지는 보여 주지 않습니다.",
-        "verdict_changed": "✓ 히트맵이 가중치에 따라 바뀝니다: “{step}까지 무작위”부터 원본과의 순위 상관이 "
-                           "{threshold} 아래로 떨어집니다(최저 ρ {low}).",
+        "verdict_changed": "✓ 히트맵이 가중치에 따라 바뀝니다: “{step}까지 무작위”부터 끝까지 원본과의 순위 상관 ρ가 "
+                           "{threshold} 아래에 머뭅니다(최저 {low}, “{low_step}까지 무작위”). 단계별 ρ: {steps}.",
         "verdict_flat": "✓ 히트맵이 가중치에 따라 바뀝니다: “{step}까지 무작위”부터 히트맵이 평평합니다(모두 0). "
                         "무작위 모델은 이 단계에서 이 클래스의 근거를 보이지 않습니다.",
-        "verdict_same": "⚠ 경고: 가중치를 무작위로 바꿔도 히트맵이 거의 바뀌지 않습니다(모든 층이 무작위여도 "
-                        "ρ ≥ {threshold}, 최저 ρ {low}). 모델이 배운 것이 아니라 이미지의 윤곽을 보여 줄 수 있습니다.",
+        "verdict_same": "⚠ 경고: 가중치를 무작위로 바꿔도 히트맵이 거의 바뀌지 않습니다: 모든 단계에서 ρ가 "
+                        "{threshold} 이상입니다({low}~{high}). 단계별 ρ: {steps}. 모델이 배운 것이 아니라 이미지의 "
+                        "윤곽을 보여 줄 수 있습니다.",
+        "verdict_mixed": "◐ 엇갈림: “{step}까지 무작위”에서 ρ가 {threshold} 아래로 떨어지지만(최저 {low}, "
+                         "“{low_step}까지 무작위”) “{back}까지 무작위”부터 다시 그 이상입니다(최고 {high}). "
+                         "단계별 ρ: {steps}. 히트맵이 일부 단계에서만 가중치에 따라 바뀌므로, 이 이미지로는 "
+                         "분명한 판정을 내릴 수 없습니다.",
         "verdict_untrained": " 원래 가중치도 학습되지 않은(무작위) 가중치이므로, 무작위 모델끼리 비교한 것입니다.",
         "cost": "{stages}개 단계 · 순전파 {passes}회, 희소 선형계 풀이 {solves}회 · {seconds:.1f}초",
         "undefined": "없음(평평한 맵)",
@@ -108,14 +117,19 @@ def number(value: float, lang: str = "en") -> str:
     return pick(TEXT, "undefined", lang) if value is None or math.isnan(value) else f"{value:.2f}"
 
 
+def step_rhos(result: SanityResult, lang: str = "en") -> str:
+    """Every step's ρ, in cascade order: "fc 0.44 · layer4 0.53 · …"."""
+    return " · ".join(f"{s.randomized_up_to} {number(s.spearman, lang)}" for s in result.steps)
+
+
 def verdict(result: SanityResult, lang: str = "en", untrained: bool = False) -> str:
-    """One honest line: did the map change when the weights did?"""
-    defined = [s.spearman for s in result.steps if not math.isnan(s.spearman)]
-    low = number(min(defined) if defined else float("nan"), lang)
-    if result.changed and not defined:
-        line = pick(TEXT, "verdict_flat", lang, step=result.first_changed)
-    elif result.changed:
-        line = pick(TEXT, "verdict_changed", lang, threshold=CHANGED_BELOW, step=result.first_changed, low=low)
+    """One honest line that reads every step of the cascade, not only the last one."""
+    pattern, low, high = result.pattern, result.lowest, result.highest
+    values = dict(threshold=CHANGED_BELOW, step=result.first_changed, steps=step_rhos(result, lang),
+                  low=number(low.spearman if low else float("nan"), lang), low_step=low.randomized_up_to if low else "",
+                  high=number(high.spearman if high else float("nan"), lang), back=result.recovered)
+    if pattern != "same" and low is None:
+        line = pick(TEXT, "verdict_flat", lang, **values)
     else:
-        line = pick(TEXT, "verdict_same", lang, threshold=CHANGED_BELOW, low=low)
+        line = pick(TEXT, f"verdict_{pattern}", lang, **values)
     return line + (pick(TEXT, "verdict_untrained", lang) if untrained else "")

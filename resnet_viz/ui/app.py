@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import gradio as gr
@@ -17,7 +18,15 @@ from .errors import handles_errors
 from .gradio_speedups import quiet_monitoring
 from .widgets import SafeImage, TextDropdown
 
+log = logging.getLogger("resnet_viz")
 MAX_FILE_SIZE = "20mb"
+# System fonts only: Gradio's default theme fetches its web font from Google Fonts, and offline (a
+# lecture hall) the browser falls back to a face that draws "E" as "Ɛ". Hangul faces before the
+# generic family, so Korean never falls back to a random one.
+FONT = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Noto Sans", "DejaVu Sans", "Arial",
+        "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic", "NanumGothic", "sans-serif"]
+FONT_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans Mono", "Liberation Mono",
+             "Noto Sans Mono CJK KR", "monospace"]
 # Gradio keeps a copy of every component's config per browser session (the class dropdown alone
 # holds 1000 names): ~0.4 MB each, kept for 10000 sessions by default. Results are cached for far
 # fewer (16, service.Analyzer), so an evicted session loses nothing it still had: 128 caps this at ~50 MB.
@@ -46,7 +55,24 @@ footer {display:none !important;}
 .rv-blocks table {margin:6px 0; font-size:0.92em;}
 .rv-identity {background:#e0e7ff; color:#3730a3; border-radius:4px; padding:0 6px; font-weight:600;}
 .rv-projection {background:#fef3c7; color:#92400e; border-radius:4px; padding:0 6px; font-weight:600;}
+.rv-note {font-size:0.92em; color:#4b5563;}
+/* Tables break between words, never inside one ("resnet1/8", "GFLOP/s"): keep-all also keeps Korean
+   words whole; a table wider than its column scrolls instead of squeezing its cells. */
+.gradio-container table, .gradio-container th, .gradio-container td {word-break: keep-all; overflow-wrap: normal; hyphens: none;}
+.gradio-container .prose table {display: block; overflow-x: auto; max-width: 100%;}
 """
+
+
+def theme() -> gr.themes.Theme:
+    """The page's theme, on system fonts (nothing fetched from the internet)."""
+    return gr.themes.Soft(primary_hue="indigo", font=FONT, font_mono=FONT_MONO)
+
+
+def log_weights(loaded) -> None:
+    """Say in the terminal, at start, what the banner says on the page: these weights are untrained."""
+    if not loaded.is_pretrained:
+        log.warning("%s is running with RANDOM (untrained) weights: its predictions and heatmaps mean nothing. %s",
+                    loaded.name, loaded.weights_note)
 
 
 def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
@@ -74,6 +100,7 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
     checkpoint = weights if is_checkpoint(weights) else None
     analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names, gpu=gpu)
     initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
+    log_weights(initial)
     model = initial.name
 
     with gr.Blocks(title="resnet-viz: see inside a ResNet", delete_cache=(3600, 3600)) as app:
@@ -142,7 +169,7 @@ def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         share=share,
-        theme=gr.themes.Soft(primary_hue="indigo"),
+        theme=theme(),
         css=CSS,
         max_file_size=MAX_FILE_SIZE,
         state_session_capacity=SESSION_CAPACITY,

@@ -38,8 +38,9 @@ TEXT = {
                   "does (use the toggles below).",
         "gradients": "Gradient norm of the target logit at each block's input, residual vs the same weights made plain "
                      "(relu(F(x)), no shortcut). The plain copy was never trained as plain: this shows gradient flow, not accuracy.",
-        "shattering": "Correlation of input gradients along a short random line through the image (seeded): "
-                      "shortcuts keep gradients correlated for longer (Balduzzi et al. 2017). One line, one image.",
+        "shattering": "Correlation of input gradients along a short random line through the image (seeded). "
+                      "Balduzzi et al. 2017 found that shortcuts keep gradients correlated for longer, at initialisation; "
+                      "what this line measured is written on the chart. One line, one image.",
         "diagram": "The first block of each stage, read from the module's convs: kernel, channels, stride, shortcut, ⊕. "
                    "Later blocks of a stage repeat it with an identity shortcut.",
         "degradation": "Training error of plain vs residual CIFAR-style nets on drawn shapes, trained on this CPU (command in "
@@ -47,7 +48,7 @@ TEXT = {
         "untrained": "**Untrained (random) weights**: these charts describe an untrained network. Train one with "
                      "`resnet-viz train-demo --out demo` and start the app with `--weights demo/model.pt --class-names demo/classes.txt`.",
         "removed": "Top-5 with {n} block(s) removed",
-        "compare": "Compare depths (FLOPs counted by torch, acc@1 from torchvision's weights meta)", "cams": "Grad-CAM per stage with the blocks removed",
+        "compare": "Compare depths (GMACs = multiply-adds counted by torch; acc@1 of the IMAGENET1K_V1 weights, one recipe for all)", "cams": "Grad-CAM per stage with the blocks removed",
         "depths_run": "Gradient flow at 18…152 layers (random init, ~10 s)",
         "depths": "Gradient norm at each block's input for torchvision's ResNet-18…152 at one seeded random init "
                   "(not trained, not your model's weights), as is (solid) and made plain (dashed), on this image and class. "
@@ -70,7 +71,8 @@ TEXT = {
         "gradients": "각 블록 입력에서 잰 목표 로짓의 기울기 크기: 잔차망과, 같은 가중치로 만든 일반 망(relu(F(x)), 숏컷 없음). "
                      "일반 망 사본은 일반 망으로 학습한 것이 아니므로, 정확도가 아니라 기울기 흐름만 보여 줍니다.",
         "shattering": "이미지를 지나는 짧은 무작위 직선(고정 시드) 위에서 잰 입력 기울기의 상관입니다. "
-                      "숏컷이 있으면 기울기가 더 오래 상관을 유지합니다(Balduzzi 외 2017). 직선 하나, 이미지 한 장의 측정입니다.",
+                      "Balduzzi 외(2017)는 초기화 시점에 숏컷이 있으면 기울기가 더 오래 상관을 유지한다는 것을 발견했습니다. "
+                      "이 직선에서 잰 값은 차트에 적혀 있습니다. 직선 하나, 이미지 한 장의 측정입니다.",
         "diagram": "모듈의 실제 합성곱에서 읽은 각 단계의 첫 블록: 커널, 채널, 스트라이드, 숏컷, ⊕. "
                    "단계의 나머지 블록은 항등 숏컷으로 같은 구조를 반복합니다.",
         "degradation": "도형 이미지(원·사각형·삼각형)로 이 CPU에서 학습한 CIFAR식 일반 망과 잔차망의 훈련 오차입니다 "
@@ -78,7 +80,7 @@ TEXT = {
         "untrained": "**학습되지 않은(무작위) 가중치**: 이 차트는 학습되지 않은 네트워크를 보여 줍니다. "
                      "`resnet-viz train-demo --out demo`로 학습한 뒤 `--weights demo/model.pt --class-names demo/classes.txt`로 앱을 여세요.",
         "removed": "블록 {n}개를 제거한 상위 5개 예측",
-        "compare": "깊이 비교 (FLOPs는 torch가 세고, acc@1은 torchvision 가중치의 meta)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
+        "compare": "깊이 비교 (GMACs = torch가 센 곱셈-덧셈 수, acc@1은 모든 깊이에 같은 레시피인 IMAGENET1K_V1 가중치)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
         "depths_run": "18…152층의 기울기 흐름 (무작위 초기화, 약 10초)",
         "depths": "torchvision ResNet-18…152를 같은 시드로 무작위 초기화하고(학습 전이며, 선택한 모델의 가중치가 아님) "
                   "이 이미지와 클래스에서 잰 각 블록 입력의 기울기 크기: 그대로(실선)와 일반 망으로 바꾼 것(점선). "
@@ -146,7 +148,8 @@ def _layout() -> SimpleNamespace:
         page.rerun_button = gr.Button(_t("rerun", "en"))
         with gr.Row():
             page.removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0))
-            page.removed_cams = gr.Gallery(label=_t("cams", "en"), columns=4, height=260)
+            page.removed_cams = gr.Gallery(label=_t("cams", "en"), columns=2, height="auto", object_fit="contain",
+                                           elem_id="lab-removed-cams")  # 2 per row: layer4 is never cut off
     with gr.Accordion("ResNet-18 … 152", open=False):
         page.compare_button = gr.Button(_t("compare", "en"), size="sm")
         page.compare_table = gr.Markdown("", label="depth comparison")
