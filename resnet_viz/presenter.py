@@ -7,6 +7,7 @@ from .analysis import AnalysisResult
 from .cam import CAM_METHODS
 import re
 
+from . import freshness
 from .i18n import Table, pick
 from .models import LoadedModel
 from .service import Subject
@@ -270,14 +271,8 @@ def summary(result: AnalysisResult, subject: Subject, lang: str | None = "en") -
 
 
 def stale_notice(shown: Subject | None, current: Subject | None, lang: str | None = "en") -> str:
-    """'' when the results on screen are of what the controls say; else which choices changed."""
-    if shown is None:
-        return ""
-    fields = shown.differences(current)
-    if not fields:
-        return ""
-    words = [text("f_" + ("image" if f == "digest" else f), lang) for f in fields]
-    return text("stale", lang, fields=text("and", lang).join(dict.fromkeys(words)))
+    """The stages view's notice: freshness.stale_notice, the one check every tab makes."""
+    return freshness.stale_notice(shown, current, lang)
 
 
 # The messages users meet most, written in English by the modules that check the input (models.py,
