@@ -151,7 +151,8 @@ def _layout(blocks: list[str]) -> SimpleNamespace:
         page.rerun_button = gr.Button(_t("rerun", "en"), elem_id="lab-rerun")
         with gr.Row():
             page.removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0), elem_id="lab-removed-top")
-            page.removed_cams = gr.Gallery(label=_t("cams", "en", method="Grad-CAM"), columns=4, height=260)
+            page.removed_cams = gr.Gallery(label=_t("cams", "en", method="Grad-CAM"), columns=4, height=260,
+                                         elem_id="lab-removed-cams")
     with gr.Accordion("ResNet-18 … 152", open=False):
         page.compare_button = gr.Button(_t("compare", "en"), size="sm")
         page.compare_table = gr.Markdown("", label="depth comparison")
@@ -189,12 +190,11 @@ def removal_subject(image, model, weights, method, target, names, lang):
     return subject_of(image, model, weights, method, target, lang=lang or "en", extra=tuple(sorted(names or [])))
 
 
-def removal_labels(record, lang: str) -> tuple:
+def removal_labels(record, lang: str) -> tuple[str, str]:
     """The removal result's two labels, from what it recorded: its CAM method and its blocks."""
     _, _, method, names = record
     label = CAM_METHODS[method].label if method in CAM_METHODS else method
-    return (gr.Label(label=_t("removed", lang, n=len(names))),
-            gr.Gallery(label=_t("cams_n", lang, method=label, n=len(names))))
+    return _t("removed", lang, n=len(names)), _t("cams_n", lang, method=label, n=len(names))
 
 
 def lab_notice(run, removal, depths, image, model, weights, method, target, names, lang) -> str:
@@ -314,7 +314,7 @@ def build(ctx: ViewContext) -> None:
         cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]
         record = (subject, dict(result.predictions), method, tuple(names))
         top, gallery = removal_labels(record, lang)
-        return gr.Label(value=record[1], label=top.label), gr.Gallery(value=cams, label=gallery.label), record
+        return gr.Label(value=record[1], label=top), gr.Gallery(value=cams, label=gallery), record
 
     @handles_errors
     def redraw(record, lang):
@@ -333,7 +333,8 @@ def build(ctx: ViewContext) -> None:
         if not record:  # nothing removed yet: the gallery will show the method in the sidebar
             label = CAM_METHODS[method].label if method in CAM_METHODS else "CAM"
             return gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang, method=label)), record
-        return (*removal_labels(record, lang), (replace(record[0], lang=lang), *record[1:]))
+        top, gallery = removal_labels(record, lang)
+        return gr.Label(label=top), gr.Gallery(label=gallery), (replace(record[0], lang=lang), *record[1:])
 
     @handles_errors
     def blocks_of(model_name, weights_name, names):
