@@ -190,9 +190,15 @@ def removal_subject(image, model, weights, method, target, names, lang):
     return subject_of(image, model, weights, method, target, lang=lang or "en", extra=tuple(sorted(names or [])))
 
 
+def removal_values(record, lang: str) -> tuple[gr.Label, gr.Gallery]:
+    """The removal result shown again, labelled from what it recorded."""
+    top, gallery = removal_labels(record, lang)
+    return gr.Label(value=record[1], label=top), gr.Gallery(value=record[4], label=gallery)
+
+
 def removal_labels(record, lang: str) -> tuple[str, str]:
     """The removal result's two labels, from what it recorded: its CAM method and its blocks."""
-    _, _, method, names = record
+    _, _, method, names = record[:4]
     label = CAM_METHODS[method].label if method in CAM_METHODS else method
     return _t("removed", lang, n=len(names)), _t("cams_n", lang, method=label, n=len(names))
 
@@ -312,9 +318,8 @@ def build(ctx: ViewContext) -> None:
         method = method or "gradcam"
         result = analyze_without(loaded, image_path, names, target or None, method)
         cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]
-        record = (subject, dict(result.predictions), method, tuple(names))
-        top, gallery = removal_labels(record, lang)
-        return gr.Label(value=record[1], label=top), gr.Gallery(value=cams, label=gallery), record
+        record = (subject, dict(result.predictions), method, tuple(names), cams)
+        return (*removal_values(record, lang), record)
 
     @handles_errors
     def redraw(record, lang):
@@ -333,8 +338,7 @@ def build(ctx: ViewContext) -> None:
         if not record:  # nothing removed yet: the gallery will show the method in the sidebar
             label = CAM_METHODS[method].label if method in CAM_METHODS else "CAM"
             return gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang, method=label)), record
-        top, gallery = removal_labels(record, lang)
-        return gr.Label(label=top), gr.Gallery(label=gallery), (replace(record[0], lang=lang), *record[1:])
+        return (*removal_values(record, lang), (replace(record[0], lang=lang), *record[1:]))
 
     @handles_errors
     def blocks_of(model_name, weights_name, names):
