@@ -157,7 +157,10 @@ def comparison_figure(comparison: Comparison, lang: str = "en", alpha: float = 0
     """One column per model: name, size, time, layer4 CAM, top-3; one colour bar."""
     lang = figure_lang(lang)
     method = CAM_METHODS[comparison.method].label
-    target = pick(TEXT, "class", lang, label=comparison.target) if comparison.target else pick(TEXT, "top1", lang)
+    # The class by its name, as the models resolved it ("281" -> "tabby (281)"), not as it was typed.
+    named = next((row.target for row in comparison.rows if row.target), None)
+    label = comparison.target if named is None or named == comparison.target else f"{named} ({comparison.target})"
+    target = pick(TEXT, "class", lang, label=label) if comparison.target else pick(TEXT, "top1", lang)
     fg, alert = ("#f3f4f6", "#fca5a5") if dark else ("#111827", "#b91c1c")
     with style(lang, dark):
         n = len(comparison.rows)

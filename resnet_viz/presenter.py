@@ -6,6 +6,8 @@ from __future__ import annotations
 from .analysis import AnalysisResult
 from .cam import CAM_METHODS
 from .errors import message_in
+
+from . import freshness
 from .i18n import Table, pick
 from .models import LoadedModel
 from .service import Subject
@@ -368,14 +370,8 @@ def summary(result: AnalysisResult, subject: Subject, lang: str | None = "en") -
 
 
 def stale_notice(shown: Subject | None, current: Subject | None, lang: str | None = "en") -> str:
-    """'' when the results on screen are of what the controls say; else which choices changed."""
-    if shown is None:
-        return ""
-    fields = shown.differences(current)
-    if not fields:
-        return ""
-    words = [text("f_" + ("image" if f == "digest" else f), lang) for f in fields]
-    return text("stale", lang, fields=text("and", lang).join(dict.fromkeys(words)))
+    """The stages view's notice: freshness.stale_notice, the one check every tab makes."""
+    return freshness.stale_notice(shown, current, lang)
 
 
 def weights_banner(loaded: LoadedModel, lang: str | None = "en") -> str:

@@ -28,9 +28,16 @@ AUTO_TARGET = "top-1 (automatic)"
 UI_PHOTO_FORMAT = BROWSER_PHOTO_FORMAT
 
 
+# Every field a result's subject can have, in the order a notice names them.
+SUBJECT_FIELDS = ("digest", "model", "weights", "method", "target", "contrast", "stage", "display", "lang", "extra")
+
+
 @dataclass(frozen=True)
 class Subject:
-    """What one analysis is of: the page shows results only together with the subject they belong to."""
+    """What one result is of: the page shows results only together with the subject they belong to.
+    A view leaves the fields its results do not depend on at their defaults, both in the subject it
+    records with a result and in the one it builds from the controls (e.g. the lab's charts use no
+    CAM method; the stages view redraws itself for a new display or language instead)."""
     image: str  # the file's name, as the user knows it
     digest: str  # sha1 of the file's bytes: the same photo uploaded twice is the same subject
     model: str
@@ -38,23 +45,26 @@ class Subject:
     method: str
     target: str  # "" = automatic (the top-1 class); else what the user picked
     contrast: str = ""  # "" = none; else the class B of "why A, not B"
+    stage: str = ""  # the stage a result is of, for views that show one stage
+    display: tuple = ()  # display settings that went into the pictures, where a view does not redraw for them
+    lang: str = ""  # the language its words and charts were made in, where a view does not redraw for it
+    extra: tuple = ()  # a tab's own choices (e.g. the blocks removed)
 
     def differences(self, other: "Subject | None") -> list[str]:
-        """The fields in which `other` differs ("image", "model", ...); all of them when it is None."""
+        """The fields in which `other` differs ("digest" for the photo, "model", ...); "digest" when it is None."""
         if other is None:  # no photo any more
             return ["digest"]
-        return [name for name in ("digest", "model", "weights", "method", "target", "contrast")
-                if getattr(self, name) != getattr(other, name)]
+        return [name for name in SUBJECT_FIELDS if getattr(self, name) != getattr(other, name)]
 
 
 def subject_of(image_path: str | None, model: str, weights: str, method: str, target: str | None,
-               contrast: str | None = None) -> Subject | None:
-    """The subject the controls describe now; None without a photo."""
+               contrast: str | None = None, **more) -> Subject | None:
+    """The subject the controls describe now; None without a photo. `more`: stage, display, lang, extra."""
     if not image_path or not Path(image_path).is_file():
         return None
     digest = hashlib.sha1(Path(image_path).read_bytes()).hexdigest()
     return Subject(Path(image_path).name, digest, model or "", weights or "", method or "", normal_target(target),
-                   normal_target(contrast))
+                   normal_target(contrast), **more)
 
 
 def normal_target(target: str | None) -> str:
@@ -110,6 +120,13 @@ class Analyzer:
     def weights_options(self, model_name: str) -> list[str]:
         options = weights_choices(model_name) + ["random"]
         return options + [self.checkpoint] if self.checkpoint else options
+
+    def default_weights(self, model_name: str) -> str:
+        """The weights a switch to `model_name` selects: the app's checkpoint for the architecture it
+        holds (switching away and back must not lose it), else DEFAULT."""
+        if self.checkpoint is not None and load_model(None, self.checkpoint, self.device, self.class_names).name == model_name:
+            return self.checkpoint
+        return "DEFAULT"
 
     def model(self, model_name: str | None, weights: str) -> LoadedModel:
         """model_name None: the architecture the checkpoint holds, or resnet50."""

@@ -31,16 +31,33 @@ class SanityPanel:
     class_line: str
 
 
-def sanity_panel(loaded: LoadedModel, image: ImageSource, stage: str, target: int | str | None, method: str,
-                 lang: str = "en", progress: Progress | None = None) -> SanityPanel:
+@dataclass(frozen=True)
+class SanityRaw:
+    """The sanity checks' numbers, kept so the panel can be redrawn in another language."""
+    cascade: object  # sanity.SanityResult
+    check: object  # sanity.ClassCheck
+    untrained: bool
+
+
+def sanity_raw(loaded: LoadedModel, image: ImageSource, stage: str, target: int | str | None, method: str,
+               progress: Progress | None = None) -> SanityRaw:
     picture = load_image(image)
     result = cascading_randomization(loaded, picture, stage, target, method, progress=progress)
-    check = class_check(loaded, picture, stage, method)
-    files = figures(result, check, None, lang)
+    return SanityRaw(result, class_check(loaded, picture, stage, method), not loaded.is_pretrained)
+
+
+def draw_sanity(raw: SanityRaw, lang: str = "en") -> SanityPanel:
+    check = raw.check
+    files = figures(raw.cascade, check, None, lang)
     line = pick(TEXT, "class_line", lang, random=check.labels[1], rho_random=number(check.spearman_random, lang),
                 least=check.labels[2], rho_least=number(check.spearman_least, lang))
     return SanityPanel(files["trust-sanity.png"], files["trust-class-check.png"],
-                       verdict(result, lang, untrained=not loaded.is_pretrained), line)
+                       verdict(raw.cascade, lang, untrained=raw.untrained), line)
+
+
+def sanity_panel(loaded: LoadedModel, image: ImageSource, stage: str, target: int | str | None, method: str,
+                 lang: str = "en", progress: Progress | None = None) -> SanityPanel:
+    return draw_sanity(sanity_raw(loaded, image, stage, target, method, progress), lang)
 
 
 @dataclass(frozen=True)
@@ -50,17 +67,33 @@ class FaithfulnessPanel:
     table: str  # markdown: per stage ROAD and deletion AUC, and the cost
 
 
-def faithfulness_panel(loaded: LoadedModel, image: ImageSource, target: int | str | None, method: str,
-                       lang: str = "en", progress: Progress | None = None) -> FaithfulnessPanel:
-    result = faithfulness(loaded, load_image(image), target, method, progress=progress)
+@dataclass(frozen=True)
+class FaithfulnessRaw:
+    result: object  # faithfulness.FaithfulnessResult
+    untrained: bool
+
+
+def faithfulness_raw(loaded: LoadedModel, image: ImageSource, target: int | str | None, method: str,
+                     progress: Progress | None = None) -> FaithfulnessRaw:
+    return FaithfulnessRaw(faithfulness(loaded, load_image(image), target, method, progress=progress),
+                           not loaded.is_pretrained)
+
+
+def draw_faithfulness(raw: FaithfulnessRaw, lang: str = "en") -> FaithfulnessPanel:
+    result = raw.result
     files = figures(faith=result, lang=lang)
     rows = [pick(TEXT, "faith_head", lang), "|---|---|---|---|"]
     rows += [f"| {s.stage} | {s.road_combined:+.3f} | {s.road_morf:+.3f} / {s.road_lerf:+.3f} | {s.deletion_auc:.3f} |"
              for s in result.stages]
     cost = pick(TEXT, "cost", lang, stages=len(result.stages), passes=result.forward_passes,
                 solves=result.sparse_solves, seconds=result.seconds)
-    note = "" if loaded.is_pretrained else "\n\n" + pick(TEXT, "faith_untrained", lang)
+    note = "\n\n" + pick(TEXT, "faith_untrained", lang) if raw.untrained else ""
     return FaithfulnessPanel(files["trust-road.png"], files["trust-deletion.png"], "\n".join(rows) + f"\n\n{cost}{note}")
+
+
+def faithfulness_panel(loaded: LoadedModel, image: ImageSource, target: int | str | None, method: str,
+                       lang: str = "en", progress: Progress | None = None) -> FaithfulnessPanel:
+    return draw_faithfulness(faithfulness_raw(loaded, image, target, method, progress), lang)
 
 
 @dataclass(frozen=True)
@@ -91,16 +124,34 @@ class FieldPanel:
     text: str
 
 
-def field_panel(loaded: LoadedModel, image: ImageSource, stage: str, row: int, col: int,
-                lang: str = "en") -> FieldPanel:
+@dataclass(frozen=True)
+class FieldRaw:
+    shown: Image.Image  # the input as the network sees it
+    field: ReceptiveField
+    effective: object  # np.ndarray: the effective receptive field over the input
+    row: int
+    col: int
+
+
+def field_raw(loaded: LoadedModel, image: ImageSource, stage: str, row: int, col: int) -> FieldRaw:
     picture = load_image(image)
     field = receptive_field(loaded, stage, row, col)
     effective = effective_field(loaded, picture, stage, row, col)
     shown, _ = preprocess(loaded.transforms, picture)
+    return FieldRaw(shown, field, effective, row, col)
+
+
+def draw_field(raw: FieldRaw, lang: str = "en") -> FieldPanel:
+    field, effective = raw.field, raw.effective
     code = figure_lang(lang)
     with style(code):
-        png = figure_bytes(charts.receptive_field_figure(shown, field, effective, code))
+        png = figure_bytes(charts.receptive_field_figure(raw.shown, field, effective, code))
     inside = float(effective[field.box[1]:field.box[3], field.box[0]:field.box[2]].sum() / max(effective.sum(), 1e-30))
-    text = pick(TEXT, "field_line", lang, stage=field.stage, row=row, col=col, size=field.size,
+    text = pick(TEXT, "field_line", lang, stage=field.stage, row=raw.row, col=raw.col, size=field.size,
                 box=field.box, inside=inside)
     return FieldPanel(png, field, text)
+
+
+def field_panel(loaded: LoadedModel, image: ImageSource, stage: str, row: int, col: int,
+                lang: str = "en") -> FieldPanel:
+    return draw_field(field_raw(loaded, image, stage, row, col), lang)

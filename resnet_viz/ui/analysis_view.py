@@ -255,7 +255,8 @@ class Handlers:
 
     def model_changed(self, model, lang):
         options = self.analyzer.weights_options(model)
-        return self._model_values(model, "DEFAULT", lang) | {self.ctx.weights: gr.Dropdown(choices=options, value="DEFAULT")}
+        weights = self.analyzer.default_weights(model)  # back to the checkpoint's model: its checkpoint again
+        return self._model_values(model, weights, lang) | {self.ctx.weights: gr.Dropdown(choices=options, value=weights)}
 
     def weights_changed(self, model, weights, lang):
         return self._model_values(model, weights, lang)
@@ -338,6 +339,7 @@ def build(ctx: ViewContext) -> None:
     with ctx.sidebar:
         page = StagesPage(**_display_controls(relabel))
     page.relabel = relabel
+    ctx.display = page.display
     _results(page)
     _inspector(page)
     _theory(page, ctx)

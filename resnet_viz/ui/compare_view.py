@@ -4,17 +4,22 @@ with a progress bar, a table, a figure and downloads."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import gradio as gr
+from torchvision import models as tv_models
 
 from ..compare import comparison_figure, compare_depths
 from ..errors import ImageInputError
+from ..freshness import stale_notice
 from ..i18n import pick
-from ..service import AUTO_TARGET
+from ..service import AUTO_TARGET, subject_of
 from .context import ViewContext
 from .errors import handles_errors
 
 
+# torchvision's five depths all predict these; a class index means one of them.
+IMAGENET_CLASSES = tuple(tv_models.ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
 FIGURE_LABEL = "depth comparison figure"  # not shown: it names the output in the HTTP API
 
 TEXT = {
@@ -32,6 +37,9 @@ TEXT = {
         "col_time": "time (ms)", "col_top": "top-3", "col_note": "note",
         "status_untrained": "UNTRAINED", "status_checkpoint": "checkpoint",
         "short_note": "weights not cached: `resnet-viz weights fetch {model}` while online (full reason in the JSON)",
+        "other_labels": "The class {target} was picked from {model}'s own classes ({weights}), not ImageNet's: "
+                        "resnet18…152 here are ImageNet models, so their maps cannot be drawn for it. Set the class "
+                        "to automatic: each depth then shows its own top-1 class.",
     },
     "ko": {
         "intro": "사이드바의 사진을 **resnet18, 34, 50, 101, 152**에 차례로 넣습니다: 상위 3개 예측, layer4의 Grad-CAM, "
@@ -47,6 +55,9 @@ TEXT = {
         "col_time": "시간 (ms)", "col_top": "상위 3개", "col_note": "비고",
         "status_untrained": "학습되지 않음", "status_checkpoint": "체크포인트",
         "short_note": "가중치가 캐시에 없음: 온라인에서 `resnet-viz weights fetch {model}` (자세한 이유는 JSON에)",
+        "other_labels": "클래스 {target}은(는) ImageNet이 아니라 {model}({weights}) 자체의 클래스에서 고른 것입니다. "
+                        "여기의 resnet18…152는 ImageNet 모델이라 그 클래스에 대한 히트맵을 그릴 수 없습니다. 클래스를 "
+                        "자동으로 두면 깊이마다 자기 top-1 클래스를 보여 줍니다.",
     },
 }
 
@@ -76,11 +87,37 @@ def table_rows(comparison, lang: str = "en") -> list[list]:
     return rows
 
 
+def compare_subject(image, method, target, pretrained_only, lang):
+    """What a comparison is of: the photo, the CAM method, the class (an ImageNet index or name) and
+    which models ran. Not the sidebar's model: every depth here is torchvision's own."""
+    return subject_of(image, "", "", method, target, lang=lang or "en", extra=(bool(pretrained_only),))
+
+
+def check_label_set(loaded, target, lang: str) -> None:
+    """A class picked for a model with other classes than ImageNet's means nothing to these models: refused."""
+    if target in (None, "", AUTO_TARGET) or tuple(loaded.categories) == IMAGENET_CLASSES:
+        return
+    name = target
+    if str(target).isdigit() and int(target) < len(loaded.categories):
+        name = f"“{loaded.categories[int(target)]}” ({target})"
+    raise gr.Error(pick(TEXT, "other_labels", lang, target=name, model=loaded.name, weights=loaded.weights_label))
+
+
 def build(ctx: ViewContext) -> None:
+    def drawn(comparison, lang):
+        png = comparison_figure(comparison, lang)
+        numbers = json.dumps(comparison.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
+        png_path, json_path = ctx.store.write(png, "png", "compare"), ctx.store.write(numbers, "json", "compare")
+        table = gr.Dataframe(value={"headers": pick_columns(lang), "data": table_rows(comparison, lang)},
+                             label=pick(TEXT, "table", lang))
+        return table, png_path, [png_path, json_path]
+
     @handles_errors
-    def run(image_path, method, target, pretrained_only, lang, progress=gr.Progress()):
+    def run(image_path, model, weights, method, target, pretrained_only, lang, progress=gr.Progress()):
+        subject = compare_subject(image_path, method, target, pretrained_only, lang)  # as the run starts
         if not image_path:
             raise ImageInputError("no_image")
+        check_label_set(ctx.analyzer.model(model, weights), target, lang)
         target = None if target in (None, "", AUTO_TARGET) else target
 
         def report(done: int, total: int, name: str) -> None:
@@ -88,22 +125,33 @@ def build(ctx: ViewContext) -> None:
 
         comparison = compare_depths(image_path, method=method, target=target, pretrained_only=pretrained_only,
                                     lang=lang, progress=report)
-        png = comparison_figure(comparison, lang)
-        numbers = json.dumps(comparison.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
-        png_path, json_path = ctx.store.write(png, "png", "compare"), ctx.store.write(numbers, "json", "compare")
-        table = gr.Dataframe(value=table_rows(comparison, lang), headers=pick_columns(lang))
-        return table, png_path, [png_path, json_path]
+        return (*drawn(comparison, lang), (subject, comparison))
+
+    @handles_errors
+    def redraw(record, lang):
+        """The language changed: table, figure and files again from the kept comparison, no recompute."""
+        if not record:
+            return (gr.skip(),) * 4
+        return (*drawn(record[1], lang), (replace(record[0], lang=lang), record[1]))
+
+    @handles_errors
+    def freshness(record, image, method, target, pretrained_only, lang):
+        current = compare_subject(image, method, target, pretrained_only, lang)
+        notice = stale_notice(record[0] if record else None, current, lang, redo="run", extra="models")
+        return gr.Markdown(notice, visible=bool(notice))
 
     intro = gr.Markdown(pick(TEXT, "intro", "en"))
     with gr.Row():
         pretrained_only = gr.Checkbox(False, label=pick(TEXT, "pretrained_only", "en"))
         button = gr.Button(pick(TEXT, "button", "en"), variant="primary", elem_id="compare-button")
+    stale = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="compare-stale")
     # Fixed widths, so the long notes wrap inside the table instead of scrolling it sideways at 1280 px.
     table = gr.Dataframe(headers=pick_columns("en"), label=pick(TEXT, "table", "en"), interactive=False, wrap=True,
                          elem_id="compare-table", column_widths=["9%", "13%", "8%", "7%", "7%", "30%", "26%"])
     figure = gr.Image(label=FIGURE_LABEL, show_label=False, interactive=False, elem_id="compare-figure")
     caption = gr.Markdown(pick(TEXT, "figure", "en"))
     files = gr.File(label=pick(TEXT, "files", "en"), file_count="multiple", interactive=False, height=90)
+    record = gr.State(None)
 
     @handles_errors
     def reheader(current, lang):
@@ -112,9 +160,18 @@ def build(ctx: ViewContext) -> None:
         rows = [] if current is None or current.empty else current.astype(object).where(current.notna(), None).values.tolist()
         return gr.Dataframe(value={"headers": pick_columns(lang), "data": rows}, label=pick(TEXT, "table", lang))
 
-    ctx.lang.change(reheader, [table, ctx.lang], [table], api_visibility="private", show_progress="hidden")
-    button.click(run, [ctx.image, ctx.method, ctx.target, pretrained_only, ctx.lang], [table, figure, files],
-                 api_name="compare", concurrency_id="compare", concurrency_limit=1)
+    private = dict(api_visibility="private", show_progress="hidden")
+    notice_inputs = [record, ctx.image, ctx.method, ctx.target, pretrained_only, ctx.lang]
+    # Without a kept comparison the headers still switch; with one, redraw replaces the whole table.
+    ctx.lang.change(lambda kept, current, lang: gr.skip() if kept else reheader(current, lang),
+                    [record, table, ctx.lang], [table], **private)
+    ctx.lang.change(redraw, [record, ctx.lang], [table, figure, files, record], concurrency_id="compare", **private) \
+        .then(freshness, notice_inputs, [stale], **private)
+    button.click(run, [ctx.image, ctx.model, ctx.weights, ctx.method, ctx.target, pretrained_only, ctx.lang],
+                 [table, figure, files, record], api_name="compare", concurrency_id="compare", concurrency_limit=1) \
+        .then(freshness, notice_inputs, [stale], **private)
+    for control in [ctx.image, ctx.method, ctx.target, pretrained_only]:
+        control.change(freshness, notice_inputs, [stale], **private)
     ctx.on_language.append((
         [intro, pretrained_only, button, figure, caption, files],
         lambda lang: [pick(TEXT, "intro", lang), gr.Checkbox(label=pick(TEXT, "pretrained_only", lang)),

@@ -72,6 +72,9 @@ class ViewContext:
     # The class B of "why A, not B" ("" = none). Not in `subject`, whose five inputs views take
     # positionally; views that honour a contrast add it as their last input.
     contrast: gr.Dropdown | None = None
+    # The stages view's display settings (channels, normalization, colormap, opacity), in that order:
+    # views that draw the same analysis honour them too. Set by analysis_view.build.
+    display: list = field(default_factory=list)
 
     @property
     def subject(self) -> list[gr.components.Component]:

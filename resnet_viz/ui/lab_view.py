@@ -4,11 +4,14 @@ diagram and the degradation curves, for the sidebar's image, model, weights and 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import gradio as gr
 
 from ..errors import ImageInputError
+from ..cam import CAM_METHODS
+from ..freshness import stale_notice
 from ..i18n import pick
 from ..lab.arch import compare_markdown
 from ..lab.blockrows import block_table, block_table_html
@@ -19,6 +22,7 @@ from ..lab.removal import analyze_without
 from ..lab.charts import chart_png, depth_flow_chart
 from ..lab.run import iter_lab, run_depth_flow
 from ..render import cam_overlay
+from ..service import subject_of
 from .context import ASSETS, ViewContext
 from .errors import handles_errors
 
@@ -48,7 +52,10 @@ TEXT = {
         "untrained": "**Untrained (random) weights**: these charts describe an untrained network. Train one with "
                      "`resnet-viz train-demo --out demo` and start the app with `--weights demo/model.pt --class-names demo/classes.txt`.",
         "removed": "Top-5 with {n} block(s) removed",
-        "compare": "Compare depths (GMACs = multiply-adds counted by torch; acc@1 of the IMAGENET1K_V1 weights, one recipe for all)", "cams": "Grad-CAM per stage with the blocks removed",
+        "compare": "Compare depths (GMACs = multiply-adds counted by torch; acc@1 of the IMAGENET1K_V1 weights, one recipe for all)",
+        "cams": "{method} per stage with the blocks removed", "cams_n": "{method} per stage with {n} block(s) removed",
+        "no_image": "Upload an image first (or pick one of the examples).",
+        "no_block": "{model} has no block {names}: its blocks are {blocks}.",
         "depths_run": "Gradient flow at 18…152 layers (random init, ~10 s)",
         "depths": "Gradient norm at each block's input for torchvision's ResNet-18…152 at one seeded random init "
                   "(not trained, not your model's weights), as is (solid) and made plain (dashed), on this image and class. "
@@ -80,7 +87,10 @@ TEXT = {
         "untrained": "**학습되지 않은(무작위) 가중치**: 이 차트는 학습되지 않은 네트워크를 보여 줍니다. "
                      "`resnet-viz train-demo --out demo`로 학습한 뒤 `--weights demo/model.pt --class-names demo/classes.txt`로 앱을 여세요.",
         "removed": "블록 {n}개를 제거한 상위 5개 예측",
-        "compare": "깊이 비교 (GMACs = torch가 센 곱셈-덧셈 수, acc@1은 모든 깊이에 같은 레시피인 IMAGENET1K_V1 가중치)", "cams": "블록을 제거한 채 단계별 Grad-CAM",
+        "compare": "깊이 비교 (GMACs = torch가 센 곱셈-덧셈 수, acc@1은 모든 깊이에 같은 레시피인 IMAGENET1K_V1 가중치)",
+        "cams": "블록을 제거한 채 단계별 {method}", "cams_n": "블록 {n}개를 제거한 채 단계별 {method}",
+        "no_image": "먼저 이미지를 올리세요(또는 예시 중 하나를 고르세요).",
+        "no_block": "{model}에는 {names} 블록이 없습니다. 이 모델의 블록: {blocks}.",
         "depths_run": "18…152층의 기울기 흐름 (무작위 초기화, 약 10초)",
         "depths": "torchvision ResNet-18…152를 같은 시드로 무작위 초기화하고(학습 전이며, 선택한 모델의 가중치가 아님) "
                   "이 이미지와 클래스에서 잰 각 블록 입력의 기울기 크기: 그대로(실선)와 일반 망으로 바꾼 것(점선). "
@@ -117,12 +127,13 @@ def depth_flow_found(result, lang: str) -> str:
     return _t("depths_found", lang, res=growth(deepest.residual), plain=growth(deepest.plain), depth=deepest.depth)
 
 
-def _layout() -> SimpleNamespace:
+def _layout(blocks: list[str]) -> SimpleNamespace:
     """The tab's components, labelled in English (relabel switches them); labels name API outputs."""
     page = SimpleNamespace(images={}, downloads={}, captions={})
     page.intro = gr.Markdown(_t("intro", "en"))
     page.run_button = gr.Button(_t("run", "en"), variant="primary")
-    page.status = gr.Markdown("", label="status")
+    page.stale = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="lab-stale")
+    page.status = gr.Markdown("", label="status", elem_id="lab-status")
     for name in CHARTS:
         with gr.Row(equal_height=False):
             with gr.Column(scale=4):
@@ -133,7 +144,6 @@ def _layout() -> SimpleNamespace:
                 page.downloads[name] = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
     with gr.Accordion(_t("blocks_title", "en"), open=True) as page.blocks_accordion:
         page.block_rows = gr.HTML("", label="block rows", show_label=False, elem_id="lab-blocks")
-        page.block_data = gr.State(None)  # the rows as data, so a language switch redraws them
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
             page.depths_button = gr.Button(_t("depths_run", "en"), size="sm")
@@ -144,15 +154,16 @@ def _layout() -> SimpleNamespace:
             page.depths_found = gr.Markdown("", label="depth gradients measured")
             page.depths_download = gr.DownloadButton(_t("download", "en"), visible=False, size="sm")
     with gr.Accordion(_t("remove_title", "en"), open=True) as page.remove_accordion:
-        page.removed = gr.CheckboxGroup([], label=_t("remove", "en"), elem_id="lab-remove")
-        page.rerun_button = gr.Button(_t("rerun", "en"))
+        page.removed = gr.CheckboxGroup(blocks, label=_t("remove", "en"), elem_id="lab-remove")
+        page.rerun_button = gr.Button(_t("rerun", "en"), elem_id="lab-rerun")
         with gr.Row():
-            page.removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0))
-            page.removed_cams = gr.Gallery(label=_t("cams", "en"), columns=2, height="auto", object_fit="contain",
-                                           elem_id="lab-removed-cams")  # 2 per row: layer4 is never cut off
+            page.removed_top = gr.Label(num_top_classes=5, label=_t("removed", "en", n=0), elem_id="lab-removed-top")
+            page.removed_cams = gr.Gallery(label=_t("cams", "en", method="Grad-CAM"), columns=2, height="auto",
+                                           object_fit="contain", elem_id="lab-removed-cams")  # 2 a row: layer4 is never cut off
     with gr.Accordion("ResNet-18 … 152", open=False):
         page.compare_button = gr.Button(_t("compare", "en"), size="sm")
         page.compare_table = gr.Markdown("", label="depth comparison")
+        page.compare_shown = gr.State(False)
     with gr.Row():
         page.degradation_image = gr.Image(_degradation_png("en"), show_label=False, interactive=False, type="filepath",
                                           elem_id="lab-degradation")
@@ -166,7 +177,7 @@ def _relabel(lang: str) -> list:
     """Updates for _relabelled(page)'s components, in its order."""
     return [_t("intro", lang), gr.Button(_t("run", lang)), *[_t(name, lang) for name in CHARTS],
             *[gr.DownloadButton(_t("download", lang)) for _ in CHARTS], gr.CheckboxGroup(label=_t("remove", lang)),
-            gr.Button(_t("rerun", lang)), gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang)),
+            gr.Button(_t("rerun", lang)),
             _degradation_caption(lang), gr.Image(_degradation_png(lang)), gr.Button(_t("compare", lang)),
             gr.Button(_t("depths_run", lang)), _t("depths", lang), gr.DownloadButton(_t("download", lang)),
             gr.Accordion(label=_t("blocks_title", lang)), gr.Accordion(label=_t("remove_title", lang))]
@@ -174,62 +185,125 @@ def _relabel(lang: str) -> list:
 
 def _relabelled(page: SimpleNamespace) -> list:
     return [page.intro, page.run_button, *page.captions.values(), *page.downloads.values(), page.removed,
-            page.rerun_button, page.removed_top, page.removed_cams, page.degradation_caption, page.degradation_image,
+            page.rerun_button, page.degradation_caption, page.degradation_image,
             page.compare_button, page.depths_button, page.depths_caption, page.depths_download,
             page.blocks_accordion, page.remove_accordion]
+
+
+def lab_subject(image, model, weights, target, lang):
+    """A lab run's subject: its charts use no CAM method; their language is recorded (a switch redraws them)."""
+    return subject_of(image, model, weights, "", target, lang=lang or "en")
+
+
+def removal_subject(image, model, weights, method, target, names, lang):
+    return subject_of(image, model, weights, method, target, lang=lang or "en", extra=tuple(sorted(names or [])))
+
+
+def removal_values(record, lang: str) -> tuple[gr.Label, gr.Gallery]:
+    """The removal result shown again, labelled from what it recorded."""
+    top, gallery = removal_labels(record, lang)
+    return gr.Label(value=record[1], label=top), gr.Gallery(value=record[4], label=gallery)
+
+
+def removal_labels(record, lang: str) -> tuple[str, str]:
+    """The removal result's two labels, from what it recorded: its CAM method and its blocks."""
+    _, _, method, names = record[:4]
+    label = CAM_METHODS[method].label if method in CAM_METHODS else method
+    return _t("removed", lang, n=len(names)), _t("cams_n", lang, method=label, n=len(names))
+
+
+def lab_notice(run, removal, depths, image, model, weights, method, target, names, lang) -> str:
+    """One notice for the tab's three results, each against the controls as it reads them."""
+    recorded = [record[0] if record else None for record in (run, removal, depths)]
+    current = [lab_subject(image, model, weights, target, lang),
+               removal_subject(image, model, weights, method, target, names, lang),
+               lab_subject(image, model, weights, target, lang)]
+    return stale_notice(recorded, current, lang, redo="run", extra="removed")
+
+
+def check_blocks(module, model_name: str, names, lang: str) -> list[str]:
+    """The blocks asked for, or a refusal naming those this model does not have."""
+    blocks = block_names(module)
+    missing = [name for name in names or [] if name not in blocks]
+    if missing:
+        raise gr.Error(_t("no_block", lang, model=model_name, names=", ".join(missing), blocks=", ".join(blocks)))
+    return list(names or [])
 
 
 def _wire_depths_and_compare(ctx: ViewContext, page: SimpleNamespace) -> None:
     """The two buttons that do not depend on a lab run: the depth comparison and the 18…152 table."""
 
-    @handles_errors
-    def depths(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
-        if not image_path:
-            raise ImageInputError("no_image")
-        loaded = ctx.analyzer.model(model_name, weights_name)
-        result = run_depth_flow(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
+    def depth_values(result, lang):
         png = ctx.store.write(chart_png(depth_flow_chart, result, lang=lang), "png", "lab-depth-gradients")
         return png, depth_flow_found(result, lang), gr.DownloadButton(value=png, visible=True)
 
     @handles_errors
-    def compare(lang):
-        return compare_markdown(lang)
+    def depths(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
+        subject = lab_subject(image_path, model_name, weights_name, target, lang)
+        if not image_path:
+            raise ImageInputError("no_image")
+        loaded = ctx.analyzer.model(model_name, weights_name)
+        result = run_depth_flow(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
+        return (*depth_values(result, lang), (subject, result))
 
-    page.compare_button.click(compare, [ctx.lang], [page.compare_table], api_name="lab_compare")
-    page.depths_button.click(depths, [*ctx.subject, ctx.lang], [page.depths_image, page.depths_found, page.depths_download],
-                             api_name="lab_depths")
+    @handles_errors
+    def redraw_depths(record, lang):
+        if not record:
+            return (gr.skip(),) * 4
+        return (*depth_values(record[1], lang), (replace(record[0], lang=lang), record[1]))
+
+    @handles_errors
+    def compare(lang):
+        return compare_markdown(lang), True
+
+    page.depths_state = gr.State(None)
+    depth_outputs = [page.depths_image, page.depths_found, page.depths_download, page.depths_state]
+    page.compare_button.click(compare, [ctx.lang], [page.compare_table, page.compare_shown], api_name="lab_compare")
+    page.depths_event = page.depths_button.click(depths, [*ctx.subject, ctx.lang], depth_outputs, api_name="lab_depths")
+    ctx.lang.change(redraw_depths, [page.depths_state, ctx.lang], depth_outputs, api_visibility="private",
+                    show_progress="hidden", concurrency_id="render")
+    ctx.lang.change(lambda shown, lang: compare_markdown(lang) if shown else gr.skip(), [page.compare_shown, ctx.lang],
+                    [page.compare_table], api_visibility="private", show_progress="hidden")
 
 
 def build(ctx: ViewContext) -> None:
     analyzer = ctx.analyzer
-    page = _layout()
+    page = _layout(block_names(analyzer.model(ctx.default_model, ctx.default_weights).module))
     images, downloads, status, removed = page.images, page.downloads, page.status, page.removed
+    run_state, removal_state = gr.State(None), gr.State(None)
+
+    def heading(result, loaded, lang) -> str:
+        note = "" if loaded.is_pretrained else _t("untrained", lang)
+        head = (f"**{result.model}** · {result.weights} · {result.target_label} ({result.target}) · "
+                f"p = {result.intact_prob:.3f}")
+        return f"{head}\n\n{note}"
+
+    def chart_values(result, loaded, charts, lang) -> dict:
+        outputs = {}
+        for name in charts:
+            png = ctx.store.write(lab_chart_png(result, loaded.module, name, lang), "png", f"lab-{name}")
+            outputs[id(images[name])] = png
+            outputs[id(downloads[name])] = gr.DownloadButton(value=png, visible=True)
+        return outputs
 
     def lab_parts(image_path, model_name, weights_name, target, lang, progress):
         """Cheap charts first: diagram and norms (~1 s), then the lesion sweep, gradient flow, shattering."""
+        subject = lab_subject(image_path, model_name, weights_name, target, lang)  # as the run starts
         if not image_path:
             raise ImageInputError("no_image")
         loaded = analyzer.model(model_name, weights_name)
-        note = "" if loaded.is_pretrained else _t("untrained", lang)
         parts = iter_lab(loaded, image_path, target or None, progress=lambda f, text: progress(f, desc=text))
+        drawn: tuple = ()
         for part, result in parts:
-            head = (f"**{result.model}** · {result.weights} · {result.target_label} ({result.target}) · "
-                    f"p = {result.intact_prob:.3f}")
             charts = PARTS[part]
-            pngs = {name: ctx.store.write(lab_chart_png(result, loaded.module, name, lang), "png", f"lab-{name}")
-                    for name in charts}
-            outputs = {id(status): f"{head}\n\n{note}"}
-            for name, png in pngs.items():
-                outputs[id(images[name])] = png
-                outputs[id(downloads[name])] = gr.DownloadButton(value=png, visible=True)
+            drawn += charts
+            outputs = {id(status): heading(result, loaded, lang)} | chart_values(result, loaded, charts, lang)
+            outputs[id(run_state)] = (subject, result, drawn, model_name, weights_name)
             if part == "norms":  # the first yield: clear the previous run's later charts, not yet redrawn
-                for name in set(CHARTS) - set(pngs):
+                for name in set(CHARTS) - set(charts):
                     outputs[id(images[name])] = None
                     outputs[id(downloads[name])] = gr.DownloadButton(value=None, visible=False)
-                outputs[id(removed)] = gr.CheckboxGroup(choices=block_names(loaded.module), value=[])
-                rows = block_table(loaded.module)
-                outputs[id(page.block_rows)] = block_table_html(rows, lang)
-                outputs[id(page.block_data)] = rows
+                outputs[id(page.block_rows)] = block_table_html(block_table(loaded.module), lang)
             yield [outputs.get(id(component), gr.skip()) for component in chart_outputs]
 
     @handles_errors
@@ -245,24 +319,70 @@ def build(ctx: ViewContext) -> None:
 
     @handles_errors
     def rerun(image_path, model_name, weights_name, method, target, names, lang):
+        subject = removal_subject(image_path, model_name, weights_name, method, target, names, lang)
         if not image_path:
             raise ImageInputError("no_image")
         loaded = analyzer.model(model_name, weights_name)
-        result = analyze_without(loaded, image_path, names or [], target or None, method or "gradcam")
+        names = check_blocks(loaded.module, loaded.name, names, lang)
+        method = method or "gradcam"
+        result = analyze_without(loaded, image_path, names, target or None, method)
         cams = [(cam_overlay(result.image, s.cam), s.label) for s in result.stages if s.cam is not None]
-        return gr.Label(value=dict(result.predictions), label=_t("removed", lang, n=len(names or []))), cams
-
-    _wire_depths_and_compare(ctx, page)
-    chart_outputs = [status, *images.values(), *downloads.values(), removed, page.block_rows, page.block_data]
-    # The progress bar goes on the status line only, so the charts already drawn stay visible below it.
-    page.run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
-    page.rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang], [page.removed_top, page.removed_cams],
-                            api_name="lab_remove")
-    ctx.on_language.append((_relabelled(page), _relabel))
+        record = (subject, dict(result.predictions), method, tuple(names), cams)
+        return (*removal_values(record, lang), record)
 
     @handles_errors
-    def block_rows_in(rows, lang):
-        return gr.skip() if rows is None else block_table_html(rows, lang)
+    def redraw(record, lang):
+        """The language changed: the lab's charts drawn again from the kept result, no recompute."""
+        if not record:
+            return [gr.skip()] * len(chart_outputs)
+        subject, result, drawn, model_name, weights_name = record
+        loaded = analyzer.model(model_name, weights_name)
+        outputs = {id(status): heading(result, loaded, lang)} | chart_values(result, loaded, drawn, lang)
+        outputs[id(page.block_rows)] = block_table_html(block_table(loaded.module), lang)
+        outputs[id(run_state)] = (replace(subject, lang=lang), *record[1:])
+        return [outputs.get(id(component), gr.skip()) for component in chart_outputs]
 
-    ctx.lang.change(block_rows_in, [page.block_data, ctx.lang], [page.block_rows], api_visibility="private",
-                    show_progress="hidden")
+    @handles_errors
+    def relabel_removal(record, method, lang):
+        if not record:  # nothing removed yet: the gallery will show the method in the sidebar
+            label = CAM_METHODS[method].label if method in CAM_METHODS else "CAM"
+            return gr.Label(label=_t("removed", lang, n=0)), gr.Gallery(label=_t("cams", lang, method=label)), record
+        return (*removal_values(record, lang), (replace(record[0], lang=lang), *record[1:]))
+
+    @handles_errors
+    def blocks_of(model_name, weights_name, names):
+        """The remove list follows the model in the sidebar; ticked blocks it also has stay ticked."""
+        try:
+            module = analyzer.model(model_name, weights_name).module
+        except Exception:  # weights of the previous model, while the switch is under way
+            module = analyzer.model(model_name, "random").module
+        blocks = block_names(module)
+        return gr.CheckboxGroup(choices=blocks, value=[name for name in names or [] if name in blocks])
+
+    @handles_errors
+    def freshness(*values):
+        notice = lab_notice(*values)
+        return gr.Markdown(notice, visible=bool(notice))
+
+    _wire_depths_and_compare(ctx, page)
+    chart_outputs = [status, *images.values(), *downloads.values(), page.block_rows, run_state]
+    private = dict(api_visibility="private", show_progress="hidden")
+    notice_inputs = [run_state, removal_state, page.depths_state, *ctx.subject, removed, ctx.lang]
+    # The progress bar goes on the status line only, so the charts already drawn stay visible below it.
+    ran = page.run_button.click(run, [*ctx.subject, ctx.lang], chart_outputs, api_name="lab", show_progress_on=[status])
+    reran = page.rerun_button.click(rerun, [*ctx.subject, removed, ctx.lang],
+                                    [page.removed_top, page.removed_cams, removal_state], api_name="lab_remove")
+    for event in (ran, reran, page.depths_event):
+        event.then(freshness, notice_inputs, [page.stale], **private)  # the controls at the finish
+    for control in [*ctx.subject, removed, ctx.lang]:
+        control.change(freshness, notice_inputs, [page.stale], **private)
+    ctx.model.change(blocks_of, [ctx.model, ctx.weights, removed], [removed], **private)
+    ctx.weights.change(blocks_of, [ctx.model, ctx.weights, removed], [removed], **private)
+    ctx.lang.change(redraw, [run_state, ctx.lang], chart_outputs, concurrency_id="render", **private) \
+        .then(freshness, notice_inputs, [page.stale], **private)
+    ctx.lang.change(relabel_removal, [removal_state, ctx.method, ctx.lang],
+                    [page.removed_top, page.removed_cams, removal_state], **private) \
+        .then(freshness, notice_inputs, [page.stale], **private)
+    ctx.method.change(lambda record, method, lang: relabel_removal(record, method, lang) if not record else (gr.skip(),) * 3,
+                      [removal_state, ctx.method, ctx.lang], [page.removed_top, page.removed_cams, removal_state], **private)
+    ctx.on_language.append((_relabelled(page), _relabel))

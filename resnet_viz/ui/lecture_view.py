@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..analysis import renormalized
 from ..figure import FigureOptions
+from ..freshness import stale_notice
 from ..i18n import pick
 from ..lecture import figure_files
 from ..onescreen import one_screen_html
-from ..presenter import stale_notice
 from ..service import subject_of
 from .context import ViewContext
 from .errors import handles_errors
@@ -36,18 +37,24 @@ TEXT = {
 
 def build(ctx: ViewContext) -> None:
     analyzer = ctx.analyzer
+    display = list(ctx.display)  # channels, normalization, colormap, opacity (the stages view's)
+
+    def result_for(key: str, normalization: str):
+        entry = analyzer.cached(key) if key else None
+        return renormalized(entry[0], normalization) if entry else None
 
     @handles_errors
-    def show(key: str, lang: str):
-        entry = analyzer.cached(key) if key else None
-        return one_screen_html(entry[0] if entry else None, lang)
+    def show(key: str, channels, normalization: str, colormap: str, alpha: float, lang: str):
+        """The analysis on screen, drawn with the display settings in the sidebar."""
+        return one_screen_html(result_for(key, normalization), lang, colormap, float(alpha))
 
     @handles_errors
-    def make_figure(key: str, lang: str, dark: bool):
-        entry = analyzer.cached(key) if key else None
-        if entry is None:
+    def make_figure(key: str, lang: str, dark: bool, channels, normalization: str, colormap: str, alpha: float):
+        result = result_for(key, normalization)
+        if result is None:
             raise gr.Error(pick(TEXT, "none", lang))
-        return figure_files(entry[0], FigureOptions(lang=lang, dark=dark), ctx.store)
+        options = FigureOptions(lang=lang, dark=dark, channels=int(channels), colormap=colormap, alpha=float(alpha))
+        return figure_files(result, options, ctx.store)
 
     @handles_errors
     def freshness(shown, image, model, weights, method, target, lang, contrast=""):
@@ -64,14 +71,18 @@ def build(ctx: ViewContext) -> None:
     files = gr.File(label=pick(TEXT, "files", "en"), file_count="multiple", interactive=False, height=90,
                     elem_id="figure-files")
 
+    private = dict(api_visibility="private", show_progress="hidden")
     freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang, ctx.contrast]
-    ctx.result_key.change(show, [ctx.result_key, ctx.lang], [screen], api_visibility="private",
-                          concurrency_id="render", show_progress="hidden")
+    show_inputs = [ctx.result_key, *display, ctx.lang]
+    for control in [ctx.result_key, *display, ctx.lang]:
+        control.change(show, show_inputs, [screen], concurrency_id="render", **private)
+    # Figure files belong to one analysis drawn one way: a new analysis or display leaves none behind.
+    for control in [ctx.result_key, *display]:
+        control.change(lambda: None, None, [files], **private)
     for control in [ctx.shown, *ctx.subject, ctx.contrast, ctx.lang]:
-        control.change(freshness, freshness_inputs, [stale], api_visibility="private", show_progress="hidden")
-    ctx.lang.change(show, [ctx.result_key, ctx.lang], [screen], api_visibility="private",
-                    concurrency_id="render", show_progress="hidden")
-    button.click(make_figure, [ctx.result_key, ctx.lang, dark], [files], api_name="figure", concurrency_id="render")
+        control.change(freshness, freshness_inputs, [stale], **private)
+    button.click(make_figure, [ctx.result_key, ctx.lang, dark, *display], [files], api_name="figure",
+                 concurrency_id="render")
     ctx.on_language.append((
         [hint, dark, button, files],
         lambda lang: [pick(TEXT, "hint", lang), gr.Checkbox(label=pick(TEXT, "dark", lang)),

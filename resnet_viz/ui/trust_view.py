@@ -3,20 +3,21 @@ image, model, method and class chosen in the sidebar. The numbers come from resn
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 from PIL import Image
 
-from .. import presenter as say
 from ..errors import ImageInputError
 from ..filestore import FileStore
+from ..freshness import stale_notice
 from ..i18n import pick
 from ..images import load_image
 from ..service import subject_of
 from ..stages import CAM_STAGES
-from ..trust.receptive import receptive_field
-from ..trust.panels import faithfulness_panel, field_panel, sanity_panel, stage_picture, unit_at
+from ..trust.panels import (draw_faithfulness, draw_field, draw_sanity, faithfulness_raw, field_raw, sanity_raw,
+                            stage_picture, unit_at)
 from ..trust.text import TEXT as CHART_TEXT
 from .context import ViewContext
 from .errors import handles_errors
@@ -39,10 +40,7 @@ TEXT = {
         "strip": "Cascading randomisation", "class": "Class check", "road": "ROAD per stage",
         "deletion": "Deletion curves", "rf": "Receptive field",
         "progress_sanity": "Randomising a copy: {what}", "progress_faith": "Faithfulness: {what}",
-        "stale": "⚠️ **Not up to date:** the checks below were run for the previous {fields}. Run them again to "
-                 "update them.",
-        "other_lang": "ℹ️ The checks below were run in Korean: run them again to see their charts and verdicts "
-                      "in English.",
+        "no_map": "Press **Receptive field** first: a click picks a unit on the map drawn there.",
     },
     "ko": {
         "intro": "### 이 히트맵을 믿을 수 있을까?\n히트맵은 *네트워크가 여기를 보았다*는 주장입니다. 이 점검들은 **여러분의** "
@@ -60,8 +58,7 @@ TEXT = {
         "strip": "단계적 무작위화", "class": "클래스 점검", "road": "단계별 ROAD",
         "deletion": "삭제 곡선", "rf": "수용 영역",
         "progress_sanity": "모델 사본을 무작위화하는 중: {what}", "progress_faith": "충실도: {what}",
-        "stale": "⚠️ **최신이 아닙니다:** 아래 점검은 이전 {fields} 기준으로 실행되었습니다. 다시 실행하면 갱신됩니다.",
-        "other_lang": "ℹ️ 아래 점검은 영어로 실행되었습니다: 다시 실행하면 그래프와 판정을 한국어로 볼 수 있습니다.",
+        "no_map": "먼저 **수용 영역**을 누르세요: 클릭은 거기 그려진 히트맵에서 유닛을 고릅니다.",
     },
 }
 
@@ -78,57 +75,100 @@ def _target(value: str | None) -> str | None:
     return None if value in (None, "") else value
 
 
+def check_subject(image, model, weights, method, target, lang, stage: str = ""):
+    """A check's subject: what it was run on, its stage ("" for faithfulness, which covers all four)
+    and the language of its charts (a switch redraws them and records the new one)."""
+    return subject_of(image, model, weights, method, target, stage=stage or "", lang=lang or "en")
+
+
+def sanity_values(raw, lang: str, store: FileStore) -> tuple:
+    panel = draw_sanity(raw, lang)
+    strip = store.write(panel.strip_png, "png", "trust-sanity")
+    check = store.write(panel.class_png, "png", "trust-class-check")
+    return (f"{panel.verdict}\n\n{panel.class_line}", strip, strip, pick(CHART_TEXT, "caption_sanity", lang),
+            check, check, pick(CHART_TEXT, "caption_class", lang))
+
+
+def faith_values(raw, lang: str, store: FileStore) -> tuple:
+    panel = draw_faithfulness(raw, lang)
+    road = store.write(panel.road_png, "png", "trust-road")
+    deletion = store.write(panel.deletion_png, "png", "trust-deletion")
+    return (panel.table, road, road, pick(CHART_TEXT, "caption_road", lang),
+            deletion, deletion, pick(CHART_TEXT, "caption_deletion", lang))
+
+
+def field_values(raw, stage: str, lang: str, store: FileStore) -> tuple:
+    panel = draw_field(raw, lang)
+    path = store.write(panel.png, "png", f"trust-rf-{stage}-{raw.row}-{raw.col}")
+    return path, path, f"{panel.text}\n\n{pick(CHART_TEXT, 'caption_rf', lang)}"
+
+
+def _relang(run, lang):
+    """The same run's record, its charts now in `lang`."""
+    subject, *rest = run
+    return (replace(subject, lang=lang), *rest)
+
+
 def _handlers(analyzer, store: FileStore) -> dict:
-    """The tab's event handlers; each calls resnet_viz.trust and only turns its answer into files and text."""
+    """The tab's event handlers; each calls resnet_viz.trust and only turns its answer into files and
+    text. Each check returns its record, (subject, raw numbers[, ...]), taken from the controls as
+    they were when it started: a change made while it ran then shows as 'not up to date'."""
 
     def inputs(image_path, model_name, weights_name, lang):
         if not image_path:
             raise ImageInputError("no_image")
         return analyzer.model(model_name, weights_name), load_image(Path(image_path).read_bytes())
 
-    def field_outputs(loaded, picture, stage, row, col, lang):
-        panel = field_panel(loaded, picture, stage, row, col, lang)
-        path = store.write(panel.png, "png", f"trust-rf-{stage}-{row}-{col}")
-        return path, path, f"{panel.text}\n\n{pick(CHART_TEXT, 'caption_rf', lang)}"
-
-    @handles_errors(fallback=lambda message, *_: (f"⚠️ **{message}**", None, None, "", None, None, ""))
+    @handles_errors(fallback=lambda message, *_: (f"⚠️ **{message}**", None, None, "", None, None, "", None, ""))
     def run_sanity(image_path, model_name, weights_name, method, target, stage, lang, progress=gr.Progress()):
+        subject = check_subject(image_path, model_name, weights_name, method, target, lang, stage)
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_sanity", lang, what=what))  # noqa: E731
-        panel = sanity_panel(loaded, picture, stage, _target(target), method, lang, report)
-        strip = store.write(panel.strip_png, "png", "trust-sanity")
-        check = store.write(panel.class_png, "png", "trust-class-check")
-        return (f"{panel.verdict}\n\n{panel.class_line}", strip, strip, pick(CHART_TEXT, "caption_sanity", lang),
-                check, check, pick(CHART_TEXT, "caption_class", lang))
+        raw = sanity_raw(loaded, picture, stage, _target(target), method, report)
+        return (*sanity_values(raw, lang, store), (subject, raw), "")
 
-    @handles_errors(fallback=lambda message, *_: (f"⚠️ **{message}**", None, None, "", None, None, ""))
+    @handles_errors(fallback=lambda message, *_: (f"⚠️ **{message}**", None, None, "", None, None, "", None, ""))
     def run_faithfulness(image_path, model_name, weights_name, method, target, lang, progress=gr.Progress()):
+        subject = check_subject(image_path, model_name, weights_name, method, target, lang)
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         report = lambda fraction, what: progress(fraction, desc=pick(TEXT, "progress_faith", lang, what=what))  # noqa: E731
-        panel = faithfulness_panel(loaded, picture, _target(target), method, lang, report)
-        road = store.write(panel.road_png, "png", "trust-road")
-        deletion = store.write(panel.deletion_png, "png", "trust-deletion")
-        return (panel.table, road, road, pick(CHART_TEXT, "caption_road", lang),
-                deletion, deletion, pick(CHART_TEXT, "caption_deletion", lang))
+        raw = faithfulness_raw(loaded, picture, _target(target), method, report)
+        return (*faith_values(raw, lang, store), (subject, raw), "")
 
-    @handles_errors(fallback=lambda message, *_: (None, None, None, f"⚠️ **{message}**"))
+    @handles_errors(fallback=lambda message, *_: (None, None, None, f"⚠️ **{message}**", None, ""))
     def show_stage(image_path, model_name, weights_name, method, target, stage, lang):
+        subject = check_subject(image_path, model_name, weights_name, method, target, lang, stage)
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         shown = stage_picture(loaded, picture, stage, _target(target), method)
         row, col = shown.grid[0] // 2, shown.grid[1] // 2  # the centre unit until the user clicks
         # Sent larger than it is displayed: Gradio reports click positions right only on a downscaled picture.
         big = shown.overlay.resize((shown.overlay.width * ZOOM, shown.overlay.height * ZOOM), Image.NEAREST)
-        return (big, *field_outputs(loaded, picture, stage, row, col, lang))
+        raw = field_raw(loaded, picture, stage, row, col)
+        # The drawn map's own stage, photo and model: a click on it means a unit of this map.
+        record = (subject, raw, stage, shown.grid, image_path, model_name, weights_name)
+        return (big, *field_values(raw, stage, lang, store), record, "")
 
-    @handles_errors(fallback=lambda message, *_: (None, None, f"⚠️ **{message}**"))
-    def clicked(image_path, model_name, weights_name, stage, lang, evt: gr.SelectData):
+    @handles_errors(fallback=lambda message, run, *_: (None, None, f"⚠️ **{message}**", run))
+    def clicked(run, lang, evt: gr.SelectData):
+        if not run:
+            raise gr.Error(pick(TEXT, "no_map", lang))
+        subject, _, stage, grid, image_path, model_name, weights_name = run
         loaded, picture = inputs(image_path, model_name, weights_name, lang)
         size = int(loaded.transforms.crop_size[0]) * ZOOM
-        grid = receptive_field(loaded, stage, 0, 0).grid
         row, col = unit_at((size, size), grid, float(evt.index[0]), float(evt.index[1]))
-        return field_outputs(loaded, picture, stage, row, col, lang)
+        raw = field_raw(loaded, picture, stage, row, col)
+        return (*field_values(raw, stage, lang, store), (subject, raw, *run[2:]))
 
-    return dict(sanity=run_sanity, faithfulness=run_faithfulness, stage=show_stage, clicked=clicked)
+    @handles_errors
+    def redraw(sanity, faith, field, lang):
+        """The language changed: every chart and text shown again from its kept numbers, no recompute."""
+        skip = lambda n: (gr.skip(),) * n  # noqa: E731
+        values = (*sanity_values(sanity[1], lang, store), _relang(sanity, lang)) if sanity else skip(8)
+        values += (*faith_values(faith[1], lang, store), _relang(faith, lang)) if faith else skip(8)
+        values += (*field_values(field[1], field[2], lang, store), _relang(field, lang)) if field else skip(4)
+        return values
+
+    return dict(sanity=run_sanity, faithfulness=run_faithfulness, stage=show_stage, clicked=clicked, redraw=redraw)
 
 
 def _layout() -> dict:
@@ -140,6 +180,7 @@ def _layout() -> dict:
         c["sanity_button"] = gr.Button(t("sanity"), variant="primary", scale=1)
         c["faith_button"] = gr.Button(t("faith"), scale=1)
         c["field_button"] = gr.Button(t("field"), scale=1)
+    c["progress"] = gr.Markdown("", label="progress", elem_id="trust-progress", min_height=0)
     c["stale"] = gr.Markdown(visible=False, elem_classes=["stale"], elem_id="trust-stale")
     c["sanity_head"] = gr.Markdown(t("sanity_head"))
     c["verdict"] = gr.Markdown(label="verdict", elem_id="trust-verdict")
@@ -182,46 +223,45 @@ def _static(c: dict) -> list:
             c["clickable"], *(c[key][0] for key in CHARTS), *(c[key][1] for key in CHARTS)]
 
 
-def _ran(image, model, weights, method, target, lang):
-    """What a check that has just answered was run for: its subject and its language."""
-    return subject_of(image, model, weights, method, target), lang
-
-
-def freshness(sanity, faith, field, image, model, weights, method, target, lang) -> gr.Markdown:
-    """Says when the sidebar has moved on since a check shown below was run, or the language has."""
-    runs = [run for run in (sanity, faith, field) if run]
-    current = subject_of(image, model, weights, method, target)
-    changed = [f for subject, _ in runs if subject is not None for f in subject.differences(current)]
-    if changed:
-        words = dict.fromkeys(say.text("f_" + ("image" if f == "digest" else f), lang) for f in changed)
-        return gr.Markdown(pick(TEXT, "stale", lang, fields=say.text("and", lang).join(words)), visible=True)
-    if any(run_lang != lang for _, run_lang in runs):
-        return gr.Markdown(pick(TEXT, "other_lang", lang), visible=True)
-    return gr.Markdown("", visible=False)
-
-
-def _wire_freshness(ctx: ViewContext, c: dict, events: list) -> None:
-    runs = [gr.State(None) for _ in events]
-    private = dict(api_visibility="private", show_progress="hidden")
-    for event, run in zip(events, runs):
-        event.success(_ran, [*ctx.subject, ctx.lang], [run], **private)
-    inputs = [*runs, *ctx.subject, ctx.lang]
-    for control in [*runs, *ctx.subject, ctx.lang]:
-        control.change(handles_errors(freshness), inputs, [c["stale"]], **private)
+def freshness(sanity, faith, field, image, model, weights, method, target, stage, lang) -> gr.Markdown:
+    """Says which checks below no longer match the sidebar, the stage radio or the language."""
+    runs = [sanity, faith, field]
+    recorded = [run[0] if run else None for run in runs]
+    current = [check_subject(image, model, weights, method, target, lang, stage),
+               check_subject(image, model, weights, method, target, lang),
+               check_subject(image, model, weights, method, target, lang, stage)]
+    notice = stale_notice(recorded, current, lang, redo="run", what="checks")
+    return gr.Markdown(notice, visible=bool(notice))
 
 
 def build(ctx: ViewContext) -> None:
     handlers = _handlers(ctx.analyzer, ctx.store)
     c = _layout()
+    runs = [gr.State(None) for _ in range(3)]  # sanity, faithfulness, field: (subject, raw, ...)
+    sanity_state, faith_state, field_state = runs
+    # The progress of all three runs shows right under their buttons, not beside charts below the fold.
+    near = dict(show_progress_on=[c["progress"]], concurrency_id="model")
     sanity = c["sanity_button"].click(handlers["sanity"], [*ctx.subject, c["stage"], ctx.lang],
-                                      [c["verdict"], *c["strip"], *c["check"]], api_name="trust_sanity",
-                                      concurrency_id="model")
+                                      [c["verdict"], *c["strip"], *c["check"], sanity_state, c["progress"]],
+                                      api_name="trust_sanity", **near)
     faith = c["faith_button"].click(handlers["faithfulness"], [*ctx.subject, ctx.lang],
-                                    [c["faith_table"], *c["road"], *c["deletion"]], api_name="trust_faithfulness",
-                                    concurrency_id="model")
-    field = c["field_button"].click(handlers["stage"], [*ctx.subject, c["stage"], ctx.lang], [c["clickable"], *c["field"]],
-                                    api_name="trust_stage", concurrency_id="model")
-    _wire_freshness(ctx, c, [sanity, faith, field])
-    c["clickable"].select(handlers["clicked"], [ctx.image, ctx.model, ctx.weights, c["stage"], ctx.lang], list(c["field"]),
-                          api_visibility="private", concurrency_id="model")
+                                    [c["faith_table"], *c["road"], *c["deletion"], faith_state, c["progress"]],
+                                    api_name="trust_faithfulness", **near)
+    field = c["field_button"].click(handlers["stage"], [*ctx.subject, c["stage"], ctx.lang],
+                                    [c["clickable"], *c["field"], field_state, c["progress"]],
+                                    api_name="trust_stage", **near)
+    private = dict(api_visibility="private", show_progress="hidden")
+    check = handles_errors(freshness)
+    inputs = [*runs, *ctx.subject, c["stage"], ctx.lang]
+    for event in (sanity, faith, field):
+        event.then(check, inputs, [c["stale"]], **private)  # the controls at the finish against those at the start
+    for control in [*ctx.subject, c["stage"], ctx.lang]:
+        control.change(check, inputs, [c["stale"]], **private)
+    clicked = c["clickable"].select(handlers["clicked"], [field_state, ctx.lang], [*c["field"], field_state],
+                                    api_visibility="private", concurrency_id="model")
+    clicked.then(check, inputs, [c["stale"]], **private)
+    ctx.lang.change(handlers["redraw"], [*runs, ctx.lang],
+                    [c["verdict"], *c["strip"], *c["check"], sanity_state, c["faith_table"], *c["road"], *c["deletion"],
+                     faith_state, *c["field"], field_state], concurrency_id="render", **private) \
+        .then(check, inputs, [c["stale"]], **private)
     ctx.on_language.append((_static(c), _relabel))
