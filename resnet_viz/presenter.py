@@ -292,6 +292,14 @@ _KOREAN = [
      r"Run `resnet-viz weights fetch (\S+)` while online\.",
      r"\1이(가) torch hub 캐시(\2)에 없고 내려받을 수도 없었습니다(\3). 온라인 상태에서 "
      r"`resnet-viz weights fetch \4` 명령을 실행하세요."),
+    (r"(\S+) is not in the Hugging Face hub cache \((.+)\) and (\w+) is set\. "
+     r"Run `resnet-viz weights fetch (\S+)` while online\.",
+     r"\1이(가) Hugging Face hub 캐시(\2)에 없고 \3이(가) 설정되어 있습니다. 온라인 상태에서 "
+     r"`resnet-viz weights fetch \4` 명령을 실행하세요."),
+    (r"(\S+) is not in the Hugging Face hub cache \((.+)\) and could not be downloaded \((.+)\)\. "
+     r"Run `resnet-viz weights fetch (\S+)` while online\.",
+     r"\1이(가) Hugging Face hub 캐시(\2)에 없고 내려받을 수도 없었습니다(\3). 온라인 상태에서 "
+     r"`resnet-viz weights fetch \4` 명령을 실행하세요."),
     (r"Random weights were asked for\.", "무작위 가중치를 요청했습니다."),
     (r"Upload a photo first \(or pick one of the examples\)\.", "먼저 사진을 올리세요 (또는 예시를 고르세요)."),
     (r"(.+) is not an image that can be read \((.+)\)\.", r"\1은(는) 읽을 수 있는 이미지가 아닙니다 (\2)."),
