@@ -11,7 +11,7 @@ from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .lecture import register as register_lecture
 from .lab.cli import register as register_lab
-from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
+from .models import MODEL_NAMES, cached_weights_path, check_model_name, fetch_weights, is_timm_name, resolve_weights
 from .trust.command import register as register_trust
 
 
@@ -81,6 +81,12 @@ def _weights(args: argparse.Namespace) -> int:
     names = args.models or list(MODEL_NAMES)
     if args.action == "list":
         for name in names:
+            if is_timm_name(name):
+                from . import timm_models
+
+                state = "offline ✓" if timm_models.is_cached(name) else "not cached"
+                print(f"{name:10s} {'DEFAULT':14s} {state:11s} {timm_models.cache_hint(name)}")
+                continue
             weights = resolve_weights(name, args.weights)
             where = cached_weights_path(weights)
             state = "offline ✓" if where.is_file() else "not cached"
@@ -89,9 +95,14 @@ def _weights(args: argparse.Namespace) -> int:
     failures = 0
     for name in names:
         try:
-            path = fetch_weights(name, args.weights)
+            if is_timm_name(name):
+                from . import timm_models
+
+                path = timm_models.fetch(name)
+            else:
+                path = fetch_weights(name, args.weights)
             print(f"{name}: {path}")
-        except OSError as err:
+        except Exception as err:  # torch hub's URLError/OSError; huggingface_hub's HTTP errors
             failures += 1
             print(f"{name}: download failed ({err}). Check the network and try again.", file=sys.stderr)
     return 1 if failures else 0
@@ -111,8 +122,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_name(value: str) -> str:
+    """--model's check: a torchvision name, or timm/NAME when timm is installed (else what to install)."""
+    try:
+        return check_model_name(value)
+    except ResnetVizError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def add_model_options(parser: argparse.ArgumentParser, model_default: str | None = "resnet50") -> None:
-    parser.add_argument("--model", default=model_default, choices=MODEL_NAMES, help="ResNet depth (default: %(default)s)")
+    parser.add_argument("--model", default=model_default, type=model_name,
+                        help=f"{', '.join(MODEL_NAMES)}, or timm/NAME with the timm extra (default: %(default)s)")
     parser.add_argument("--weights", default="DEFAULT",
                         help="DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2, random, or a checkpoint file (.pt/.pth)")
     parser.add_argument("--class-names", default=None, help="text file, one class name per line, for a checkpoint")
@@ -148,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     weights = commands.add_parser("weights", help="prefetch or list pretrained weights in the torch hub cache")
     weights.add_argument("action", choices=["fetch", "list"])
-    weights.add_argument("models", nargs="*", choices=[[], *MODEL_NAMES], metavar="MODEL")
+    weights.add_argument("models", nargs="*", type=model_name, metavar="MODEL")
     weights.add_argument("--weights", default="DEFAULT", help="which torchvision weights (default: %(default)s)")
     weights.set_defaults(handler=_weights)
 

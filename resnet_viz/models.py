@@ -345,9 +345,10 @@ def checkpoint_categories(num_classes: int, path: Path, class_names: str | None)
 def _torchvision_from_state(arch: str, state: dict, path: Path, class_names: str | None
                             ) -> tuple[nn.Module, tuple[str, ...], ImageClassification]:
     num_classes = state["fc.weight"].shape[0]
-    module = tv_models.get_model(arch, weights=None, num_classes=num_classes)
+    with torch.device("meta"):  # no random initialisation to throw away: the checkpoint sets every tensor
+        module = tv_models.get_model(arch, weights=None, num_classes=num_classes)
     try:
-        module.load_state_dict(state, strict=True)
+        module.load_state_dict(state, strict=True, assign=True)
     except RuntimeError as err:
         raise CheckpointError(
             f"Checkpoint {path.name} does not fit {arch}: it holds {describe_state(state)} ({_first_line(err)})"

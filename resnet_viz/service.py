@@ -83,7 +83,10 @@ def compute_analysis(model_name: str | None, weights: str, device: str, class_na
 
 def model_choices() -> list[tuple[str, str]]:
     """(label, value) pairs that say which models' default weights are cached for offline use."""
-    return [(f"{name}  ✓ offline" if is_available_offline(name) else name, name) for name in MODEL_NAMES]
+    from . import timm_models
+
+    names = list(MODEL_NAMES) + (list(timm_models.SUGGESTED) if timm_models.available() else [])
+    return [(f"{name}  ✓ offline" if is_available_offline(name) else name, name) for name in names]
 
 
 class Analyzer:
