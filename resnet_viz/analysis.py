@@ -80,6 +80,10 @@ class AnalysisResult:
         for stage in self.stages:
             if name in (stage.name, stage.paper_name, stage.level):
                 return stage
+        # torchvision's names for a timm model's stages ('layer4' is timm ResNetV2's 'stages.3')
+        aliases = ("maxpool", "layer1", "layer2", "layer3", "layer4")
+        if name in aliases and len(self.stages) == len(aliases):
+            return self.stages[aliases.index(name)]
         raise KeyError(name)
 
 

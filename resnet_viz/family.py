@@ -250,6 +250,20 @@ def table_lines(comparison: FamilyComparison, lang: str = "en") -> list[str]:
     return lines
 
 
+def table_rows(comparison: FamilyComparison, lang: str = "en") -> list[list]:
+    """The Compare tab's seven columns (model, weights, params, GMACs in the GFLOPs column, ms, top-3,
+    note), the note naming acc@1 and its recipe; the recipe note is the last row's note."""
+    rows = []
+    for row in comparison.rows:
+        weights = row.weights_label + ("" if row.weights_status == "pretrained" else f" ({pick(TEXT, 'untrained', lang)})")
+        top = "; ".join(f"{p:.1%} {label}" for label, p in row.top)
+        note = pick(TEXT, "acc", lang, acc=_acc_text(row, lang), recipe=row.recipe)
+        rows.append([row.paper_name, weights, round(row.params / 1e6, 1), round(row.gmacs, 2),
+                     round(row.seconds * 1000), top, note])
+    rows.append(["", "", None, None, None, "", " ".join([comparison.recipe_note(lang), *comparison.left_out])])
+    return rows
+
+
 def family_command(args: argparse.Namespace) -> int:
     """`resnet-viz compare --family IMAGE`: table on stdout, family.json/png/svg in --out."""
     lang = check_lang(args.lang)

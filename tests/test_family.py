@@ -1,7 +1,6 @@
 """The ResNet family: torchvision's ResNeXt and Wide ResNet, and timm's ResNets (the [timm] extra),
 through every path resnet50 takes. Random weights, 64×64 inputs, all offline."""
 
-import copy
 import sys
 import threading
 from dataclasses import replace
@@ -47,11 +46,14 @@ def _reference_features(name, loaded, batch):
             return extractor(batch)
     import timm
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)  # the same draw as the loaded model's random initialisation
-        features = timm.create_model(name.removeprefix("timm/"), pretrained=False, features_only=True).eval()
-    torch.testing.assert_close(sum(p.sum() for p in features.parameters()),
-                               sum(p.sum() for n, p in loaded.module.named_parameters() if "fc" not in n))
+    features = timm.create_model(name.removeprefix("timm/"), pretrained=False, features_only=True).eval()
+    own = loaded.module.state_dict()
+
+    def own_key(key):  # features_only flattens the nesting it cuts at: 'stages_0.…' is 'stages.0.…'
+        top, _, rest = key.partition(".")
+        return key if top in own or hasattr(loaded.module, top) else f"{top.replace('_', '.')}.{rest}"
+
+    features.load_state_dict({k: own[own_key(k)] for k in features.state_dict()})
     assert [i["module"] for i in features.feature_info] == names
     with torch.no_grad():
         return dict(zip(names, features(batch)))
@@ -75,13 +77,16 @@ def test_every_family_member_through_stages_cams_lab_and_checkpoints(name, chels
         torch.testing.assert_close(stage.activation, expected[stage.name][0], rtol=1e-4, atol=1e-4)
 
     # each stage CAM equals grad-cam's single-layer GradCAM on the same module
-    reference_model = copy.deepcopy(loaded.module).requires_grad_(True).eval()  # grad-cam needs trainable weights
-    for spec in loaded.stages[1:]:
-        with GradCAM(reference_model, target_layers=[reference_model.get_submodule(spec.name)]) as cam:
-            want = cam(batch, targets=[ClassifierOutputTarget(target)])[0]
-        got = result.stage(spec.name).cam
-        assert got.shape == want.shape == (SIZE, SIZE)
-        np.testing.assert_allclose(got, want, atol=1e-4, err_msg=f"{name} {spec.name}")
+    reference_model = loaded.module.requires_grad_(True)  # grad-cam needs trainable weights (no copy: 500 MB)
+    try:
+        for spec in loaded.stages[1:]:
+            with GradCAM(reference_model, target_layers=[reference_model.get_submodule(spec.name)]) as cam:
+                want = cam(batch, targets=[ClassifierOutputTarget(target)])[0]
+            got = result.stage(spec.name).cam
+            assert got.shape == want.shape == (SIZE, SIZE)
+            np.testing.assert_allclose(got, want, atol=1e-4, err_msg=f"{name} {spec.name}")
+    finally:
+        loaded.module.requires_grad_(False).eval()
 
     # the lab's decomposition: after_addition(F(x) + shortcut(x)) is each block's own output
     def decomposed(info, block, x):

@@ -31,6 +31,7 @@ TEXT = {
         "columns": ["model", "weights", "params (M)", "GFLOPs", "time (ms)", "top-3", "note"],
         "status": {"untrained": "UNTRAINED", "checkpoint": "checkpoint"},
         "short_note": "weights not cached: `resnet-viz weights fetch {model}` while online (full reason in the JSON)",
+        "family_button": "Compare the family (ResNet-50, ResNeXt-50, Wide ResNet-50-2, ResNetV2-50)",
     },
     "ko": {
         "intro": "사이드바의 사진을 **resnet18, 34, 50, 101, 152**에 차례로 넣습니다: 상위 3개 예측, layer4의 Grad-CAM, "
@@ -46,6 +47,7 @@ TEXT = {
         "columns": ["모델", "가중치", "매개변수 (M)", "GFLOPs", "시간 (ms)", "상위 3개", "비고"],
         "status": {"untrained": "학습되지 않음", "checkpoint": "체크포인트"},
         "short_note": "가중치가 캐시에 없음: 온라인에서 `resnet-viz weights fetch {model}` (자세한 이유는 JSON에)",
+        "family_button": "ResNet 계열 비교 (ResNet-50, ResNeXt-50, Wide ResNet-50-2, ResNetV2-50)",
     },
 }
 
@@ -103,6 +105,23 @@ def build(ctx: ViewContext) -> None:
         rows = [] if current is None or current.empty else current.astype(object).where(current.notna(), None).values.tolist()
         return gr.Dataframe(value={"headers": pick_columns(lang), "data": rows}, label=pick(TEXT, "table", lang))
 
+    @handles_errors
+    def run_family(image_path, method, lang, progress=gr.Progress()):
+        from .. import family
+
+        if not image_path:
+            raise gr.Error(pick(TEXT, "no_image", lang))
+        comparison = family.compare_family(image_path, method=method, progress=lambda done, total, name: progress(
+            done / total, desc=pick(TEXT, "loading", lang, model=name) if name else ""))
+        png = family.family_figure(comparison, lang)
+        numbers = json.dumps(comparison.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
+        png_path, json_path = ctx.store.write(png, "png", "family"), ctx.store.write(numbers, "json", "family")
+        return gr.Dataframe(value=family.table_rows(comparison, lang), headers=pick_columns(lang)), png_path, [png_path, json_path]
+
+    family_button = gr.Button(TEXT["en"]["family_button"], elem_id="family-button")
+    family_button.click(run_family, [ctx.image, ctx.method, ctx.lang], [table, figure, files],
+                        api_name="compare_family", concurrency_id="compare", concurrency_limit=1)
+    ctx.on_language.append(([family_button], lambda lang: [gr.Button(pick(TEXT, "family_button", lang))]))
     ctx.lang.change(reheader, [table, ctx.lang], [table], api_visibility="private", show_progress="hidden")
     button.click(run, [ctx.image, ctx.method, ctx.target, pretrained_only, ctx.lang], [table, figure, files],
                  api_name="compare", concurrency_id="compare", concurrency_limit=1)
