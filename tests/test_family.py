@@ -206,3 +206,25 @@ def test_without_timm_the_message_names_the_extra(monkeypatch):
         assert [v for _, v in model_choices()] == list(resnet_viz.MODEL_NAMES)
     finally:
         timm_models.check_name.cache_clear()
+
+
+def test_family_comparison_names_recipes_and_counts_macs(chelsea, tmp_path):
+    pytest.importorskip("timm")
+    from torchvision import models as tv_models
+
+    from resnet_viz.family import compare_family, family_figure, table_lines
+
+    comparison = compare_family(chelsea, ["resnext50_32x4d", "timm/resnetv2_50"], device="cpu")
+    resnext, v2 = comparison.rows
+    meta = tv_models.ResNeXt50_32X4D_Weights.DEFAULT.meta
+    assert resnext.acc1 == meta["_metrics"]["ImageNet-1K"]["acc@1"] and meta["recipe"] in resnext.recipe
+    assert resnext.gmacs == pytest.approx(meta["_ops"], rel=0.02)  # our count against torchvision's own
+    assert resnext.params == meta["num_params"]
+    assert v2.acc1 is None and "a1h_in1k" in v2.recipe  # timm's config carries no accuracy: none is made up
+    assert comparison.spans_recipes and "spans training recipes" in comparison.recipe_note()
+    assert "서로 다른 학습 레시피" in comparison.recipe_note("ko")
+    for row in comparison.rows:
+        assert row.weights_status == "untrained" and "weights fetch" in row.note
+        assert row.cam.shape == (row.image.height, row.image.width) == (224, 224) and len(row.top) == 3
+    assert "UNTRAINED" in "\n".join(table_lines(comparison))
+    assert family_figure(comparison, fmt="png").startswith(b"\x89PNG")
