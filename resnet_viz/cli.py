@@ -11,7 +11,7 @@ from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .lecture import register as register_lecture
 from .lab.cli import register as register_lab
-from .models import MODEL_NAMES, cached_weights_path, check_model_name, fetch_weights, is_timm_name, resolve_weights
+from .models import DEPTH_NAMES, MODEL_NAMES, cached_weights_path, check_model_name, fetch_weights, is_timm_name, resolve_weights
 from .trust.command import register as register_trust
 
 
@@ -78,7 +78,9 @@ def _analyze_many(args: argparse.Namespace) -> int:
 
 
 def _weights(args: argparse.Namespace) -> int:
-    names = args.models or list(MODEL_NAMES)
+    # fetch with no names: the five depths, as before the family came (ResNeXt-101 and Wide ResNet-101
+    # are 340 and 500 MB more); list shows every torchvision model
+    names = args.models or list(MODEL_NAMES if args.action == "list" else DEPTH_NAMES)
     if args.action == "list":
         for name in names:
             if is_timm_name(name):
