@@ -16,7 +16,7 @@ from .capture import capture_stage_outputs
 from .errors import ModelChoiceError
 from .images import ImageSource, load_image
 from .models import ImageClassification, LoadedModel
-from .stages import CAM_STAGES, STAGES, StageSpec, stage_label
+from .stages import StageSpec, cam_stage_names, stage_label
 
 ClassChoice = int | str | None
 
@@ -80,6 +80,10 @@ class AnalysisResult:
         for stage in self.stages:
             if name in (stage.name, stage.paper_name, stage.level):
                 return stage
+        # torchvision's names for a timm model's stages ('layer4' is timm ResNetV2's 'stages.3')
+        aliases = ("maxpool", "layer1", "layer2", "layer3", "layer4")
+        if name in aliases and len(self.stages) == len(aliases):
+            return self.stages[aliases.index(name)]
         raise KeyError(name)
 
 
@@ -154,7 +158,7 @@ def _forward_backward(loaded: LoadedModel, batch: torch.Tensor, targets: Sequenc
     the images do not interact (batch norm uses its running statistics), so each image's gradients
     are exactly its own."""
     model = loaded.module
-    with loaded.lock, capture_stage_outputs(model) as stage_outputs:
+    with loaded.lock, capture_stage_outputs(model, [s.name for s in loaded.stages]) as stage_outputs:
         # Parameters are frozen, so autograd tracks activations only: the backward computes
         # gradients w.r.t. the stage outputs and nothing else.
         logits = model(batch.to(loaded.device).requires_grad_(True))
@@ -172,7 +176,7 @@ def _forward_backward(loaded: LoadedModel, batch: torch.Tensor, targets: Sequenc
             contrasted = [i for i, c in enumerate(contrast_ids) if c is not None]
             if contrasted:
                 objective = objective - logits[contrasted, [contrast_ids[i] for i in contrasted]].sum()
-            gradients = list(torch.autograd.grad(objective, [stage_outputs[name] for name in CAM_STAGES]))
+            gradients = list(torch.autograd.grad(objective, [stage_outputs[name] for name in cam_stage_names(loaded.stages)]))
         activations = {name: out.detach() for name, out in stage_outputs.items()}
         del logits, stage_outputs  # free the graph before leaving the lock
     return _Pass(probabilities, target_ids, contrast_ids, activations, gradients)
@@ -224,7 +228,7 @@ def analyze_prepared(
     for contrast in contrasts:
         check_contrast(cam_method.key, loaded.categories, contrast)
     done = _forward_backward(loaded, batch, targets, contrasts, cam_method.uses_gradients)
-    raw = raw_stage_cams([done.activations[name] for name in CAM_STAGES], done.gradients, cam_method.key)
+    raw = raw_stage_cams([done.activations[name] for name in cam_stage_names(loaded.stages)], done.gradients, cam_method.key)
     cams = scaled_stage_cams(raw, shown[0].size, normalization)  # (B, stages, H, W), on the device
     # One copy to the host after all device work is queued.
     host = to_host([*done.activations.values(), *raw, cams, done.probabilities])
@@ -235,8 +239,8 @@ def analyze_prepared(
     results = []
     for i, image in enumerate(shown):
         top = torch.topk(probabilities[i], k)
-        maps = {name: (cams_host[i, s], raw_host[s][i].numpy()) for s, name in enumerate(CAM_STAGES)}
-        stages = tuple(StageResult(spec, activations[spec.name][i], *maps.get(spec.name, (None, None))) for spec in STAGES)
+        maps = {name: (cams_host[i, s], raw_host[s][i].numpy()) for s, name in enumerate(cam_stage_names(loaded.stages))}
+        stages = tuple(StageResult(spec, activations[spec.name][i], *maps.get(spec.name, (None, None))) for spec in loaded.stages)
         results.append(AnalysisResult(
             model_name=loaded.name, weights_status=loaded.weights_status, weights_label=loaded.weights_label,
             device=str(loaded.device), method=cam_method.key, normalization=normalization, image=image,

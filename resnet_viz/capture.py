@@ -9,12 +9,12 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from .stages import STAGES
+from .stages import model_stages
 
 
 @contextmanager
 def capture_stage_outputs(
-    model: nn.Module, stage_names: Sequence[str] = tuple(s.name for s in STAGES)
+    model: nn.Module, stage_names: Sequence[str] | None = None
 ) -> Iterator[dict[str, torch.Tensor]]:
     """Yield a dict that fills with each stage's output during a forward pass in this thread.
 
@@ -22,6 +22,8 @@ def capture_stage_outputs(
     The outputs keep their autograd graph so Grad-CAM can differentiate with respect to them.
     """
     stage_outputs: dict[str, torch.Tensor] = {}
+    if stage_names is None:  # a stage may be nested ('stages.0' in timm's ResNetV2): named_modules() names
+        stage_names = [s.name for s in model_stages(model)]
     owner = threading.get_ident()
 
     def hook_for(name: str):
@@ -35,7 +37,7 @@ def capture_stage_outputs(
     handles = []
     try:
         for name in stage_names:
-            handles.append(getattr(model, name).register_forward_hook(hook_for(name)))
+            handles.append(model.get_submodule(name).register_forward_hook(hook_for(name)))
         yield stage_outputs
     finally:
         for handle in handles:

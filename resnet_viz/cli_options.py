@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import argparse
 
-from .hub_cache import MODEL_NAMES
+from .hub_cache import MODEL_NAMES, is_timm_name
 
 # The keys of cam.CAM_METHODS (which needs torch and grad-cam to import).
 CAM_METHOD_NAMES: tuple[str, ...] = ("gradcam", "gradcam++", "xgradcam", "hirescam", "layercam", "eigencam")
 
 
+def model_name(value: str) -> str:
+    """--model's check, torch-free: a torchvision name, or timm/NAME (whether timm has it, and is
+    installed, is checked when the model loads, with a message that names the extra)."""
+    if value in MODEL_NAMES or (is_timm_name(value) and len(value) > len("timm/")):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"unknown model {value!r}: choose one of {', '.join(MODEL_NAMES)}, or timm/NAME "
+        '(e.g. timm/resnet50.a1_in1k, timm/resnetv2_50; needs pip install "resnet-viz[timm]")'
+    )
+
+
 def add_model_options(parser: argparse.ArgumentParser, model_default: str | None = "resnet50") -> None:
     parser.add_argument(
-        "--model", default=model_default, choices=MODEL_NAMES, help="ResNet depth (default: %(default)s)"
+        "--model",
+        default=model_default,
+        type=model_name,
+        help=f"{', '.join(MODEL_NAMES)}, or timm/NAME with the timm extra (default: %(default)s)",
     )
     parser.add_argument(
         "--weights",

@@ -27,7 +27,7 @@ from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .i18n import check_lang, pick
 from .images import ImageSource, load_image
-from .models import MODEL_NAMES, _load_uncached, cached_weights_path, is_available_offline, resolve_device, resolve_weights
+from .models import DEPTH_NAMES, MODEL_NAMES, _load_uncached, cached_weights_path, is_available_offline, resolve_device, resolve_weights
 from .plotting import figure_bytes, figure_lang, new_figure, style
 from .render import cam_overlay
 
@@ -131,7 +131,7 @@ def _run_one(name: str, image: Image.Image, device: str, method: str, target: st
     return row, result.image
 
 
-def compare_depths(image: ImageSource, models: Sequence[str] = MODEL_NAMES, device: str = "cpu",
+def compare_depths(image: ImageSource, models: Sequence[str] = DEPTH_NAMES, device: str = "cpu",
                    method: str = "gradcam", target: str | None = None, pretrained_only: bool = False,
                    lang: str = "en", progress: Progress | None = None) -> Comparison:
     """Each model in turn on the same image; one loaded at a time."""
@@ -230,6 +230,12 @@ def table_lines(comparison: Comparison, lang: str = "en") -> list[str]:
 def _compare_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    if args.family:  # ResNet-50, ResNeXt-50, Wide ResNet-50-2, ResNetV2-50 (issue 22)
+        from .family import family_command
+
+        args.models_given = args.models != ",".join(DEPTH_NAMES)
+        return family_command(args)
+
     lang = check_lang(args.lang)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for name in models:
@@ -261,12 +267,14 @@ def register(commands) -> None:
     compare = commands.add_parser("compare", help="the same image through resnet18/34/50/101/152, side by side")
     compare.add_argument("image")
     compare.add_argument("--out", default="compare", help="output folder (default: %(default)s)")
-    compare.add_argument("--models", default=",".join(MODEL_NAMES), help="comma-separated (default: all five)")
+    compare.add_argument("--models", default=",".join(DEPTH_NAMES), help="comma-separated (default: all five)")
     compare.add_argument("--method", default="gradcam", choices=list(CAM_METHODS))
     compare.add_argument("--target", default=None, help="one class for every model (default: each model's top-1)")
     compare.add_argument("--device", default="cpu", help="cpu (default, fair timing), cuda or auto")
     compare.add_argument("--pretrained-only", action="store_true",
                          help="list models without cached pretrained weights instead of running them untrained")
     compare.add_argument("--lang", default="en", choices=["en", "ko"])
+    compare.add_argument("--family", action="store_true",
+                         help="the family instead: resnet50, resnext50_32x4d, wide_resnet50_2 and timm/resnetv2_50 (with timm)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     compare.set_defaults(handler=_compare_command)

@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from .cli_options import add_method_option, add_model_options
+from .cli_options import add_method_option, add_model_options, model_name
 from .errors import ModelChoiceError
-from .hub_cache import MODEL_NAMES, weights_name, weights_path
+from .hub_cache import DEPTH_NAMES, MODEL_NAMES, is_timm_name, weights_name, weights_path
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -103,9 +103,17 @@ def _analyze_many(args: argparse.Namespace) -> int:
 
 
 def _weights(args: argparse.Namespace) -> int:
-    names = args.models or list(MODEL_NAMES)
+    # fetch with no names: the five depths (ResNeXt-101 and Wide ResNet-101 are 340 and 500 MB more);
+    # list shows every torchvision model
+    names = args.models or list(MODEL_NAMES if args.action == "list" else DEPTH_NAMES)
     if args.action == "list":  # torch-free (hub_cache): listing must not take seconds
         for name in names:
+            if is_timm_name(name):
+                from . import timm_models
+
+                state = "offline ✓" if timm_models.is_cached(name) else "not cached"
+                print(f"{name:10s} {'DEFAULT':14s} {state:11s} {timm_models.cache_hint(name)}")
+                continue
             try:
                 label, where = weights_name(name, args.weights), weights_path(name, args.weights)
             except ValueError as err:
@@ -118,9 +126,14 @@ def _weights(args: argparse.Namespace) -> int:
     failures = 0
     for name in names:
         try:
-            path = fetch_weights(name, args.weights)
+            if is_timm_name(name):
+                from . import timm_models
+
+                path = timm_models.fetch(name)
+            else:
+                path = fetch_weights(name, args.weights)
             print(f"{name}: {path}")
-        except OSError as err:
+        except Exception as err:  # torch hub's URLError/OSError; huggingface_hub's HTTP errors
             failures += 1
             print(f"{name}: download failed ({err}). Check the network and try again.", file=sys.stderr)
     return 1 if failures else 0
@@ -197,7 +210,7 @@ def register(commands) -> None:
 
     weights = commands.add_parser("weights", help="prefetch or list pretrained weights in the torch hub cache")
     weights.add_argument("action", choices=["fetch", "list"])
-    weights.add_argument("models", nargs="*", choices=[[], *MODEL_NAMES], metavar="MODEL")
+    weights.add_argument("models", nargs="*", type=model_name, metavar="MODEL")
     weights.add_argument("--weights", default="DEFAULT", help="which torchvision weights (default: %(default)s)")
     weights.set_defaults(handler=_weights)
 

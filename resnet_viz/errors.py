@@ -31,7 +31,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         # models.py
         "unknown_device": "Unknown device {device!r}: use auto, cpu or cuda.",
         "no_cuda": "Device 'cuda' was asked for, but no CUDA GPU is available here.",
-        "unknown_model": "Unknown model {name!r}: choose one of {choices}.",
+        "unknown_model": "Unknown model {name!r}: choose one of {choices}, or timm/NAME (e.g. timm/resnet50.a1_in1k, "
+                         "timm/resnetv2_50; needs pip install \"resnet-viz[timm]\").",
         "unknown_model_compare": "Unknown model {name!r}: choose from {choices}.",
         "unknown_weights": "{name} has no weights {weights!r}: choose one of {choices}, 'random', or a checkpoint file.",
         "weights_not_offered": "Weights {weights!r} are not offered for {model}: choose one of {choices}.",
@@ -42,7 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ckpt_not_pickle": "Checkpoint {name} is not a readable PyTorch file (not a tensor pickle).",
         "ckpt_unreadable": "Checkpoint {name} is not a readable PyTorch file ({reason}).",
         "ckpt_not_state_dict": "Checkpoint {name} is not a state_dict (a dict of tensors).",
-        "ckpt_not_resnet": "Checkpoint {name} is not a torchvision ResNet: it has no {missing}.",
+        "ckpt_not_resnet": "Checkpoint {name} is not a torchvision ResNet: it has no {missing}; it holds {holds}.",
         "ckpt_no_layout": "Checkpoint {name} has a ResNet layout that matches none of {choices}.",
         "ckpt_other_arch": "Checkpoint {name} holds a {arch}, not a {model}: choose {arch}.",
         "ckpt_misfit": "Checkpoint {name} does not fit {arch}: {reason}",
@@ -107,7 +108,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_images": "{inputs}에 이미지({suffixes})가 없습니다.",
         "unknown_device": "알 수 없는 장치 {device!r}: auto, cpu, cuda 중에서 고르세요.",
         "no_cuda": "'cuda' 장치를 요청했지만 이 컴퓨터에는 CUDA GPU가 없습니다.",
-        "unknown_model": "알 수 없는 모델 {name!r}: {choices} 중에서 고르세요.",
+        "unknown_model": "알 수 없는 모델 {name!r}: {choices} 중에서, 또는 timm/NAME(예: timm/resnet50.a1_in1k, "
+                         "timm/resnetv2_50; pip install \"resnet-viz[timm]\" 필요)으로 고르세요.",
         "unknown_model_compare": "알 수 없는 모델 {name!r}: {choices} 중에서 고르세요.",
         "unknown_weights": "{name}에는 가중치 {weights!r}이(가) 없습니다: {choices}, 'random' 또는 체크포인트 파일 중에서 고르세요.",
         "weights_not_offered": "{model}에는 가중치 {weights!r}을(를) 쓸 수 없습니다: {choices} 중에서 고르세요.",
@@ -118,7 +120,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ckpt_not_pickle": "체크포인트 {name}은(는) 읽을 수 있는 PyTorch 파일이 아닙니다 (텐서 pickle이 아님).",
         "ckpt_unreadable": "체크포인트 {name}은(는) 읽을 수 있는 PyTorch 파일이 아닙니다 ({reason}).",
         "ckpt_not_state_dict": "체크포인트 {name}은(는) state_dict(텐서의 dict)가 아닙니다.",
-        "ckpt_not_resnet": "체크포인트 {name}은(는) torchvision ResNet이 아닙니다: {missing}이(가) 없습니다.",
+        "ckpt_not_resnet": "체크포인트 {name}은(는) torchvision ResNet이 아닙니다: {missing}이(가) 없습니다. 들어 있는 것: {holds}.",
         "ckpt_no_layout": "체크포인트 {name}의 ResNet 구조가 {choices} 중 어느 것과도 맞지 않습니다.",
         "ckpt_other_arch": "체크포인트 {name}은(는) {model}이 아니라 {arch}입니다: {arch}을(를) 고르세요.",
         "ckpt_misfit": "체크포인트 {name}이(가) {arch}에 맞지 않습니다: {reason}",

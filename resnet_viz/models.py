@@ -20,17 +20,25 @@ from torchvision.models import WeightsEnum
 from torchvision.transforms import InterpolationMode
 
 from .errors import CheckpointError, Message, ModelChoiceError
-from .hub_cache import MODEL_NAMES  # the CLI reads it from there without torch
+from .hub_cache import DEPTH_NAMES, FAMILY_NAMES, MODEL_NAMES, TIMM_PREFIX, is_timm_name  # torch-free, for the CLI
+from .stages import StageSpec, model_stages
 
+__all__ = ["DEPTH_NAMES", "FAMILY_NAMES", "MODEL_NAMES", "TIMM_PREFIX", "is_timm_name"]
 WeightsStatus = Literal["pretrained", "untrained", "checkpoint"]
 
-# (block type, blocks per stage) -> name; the table of He et al. 2015.
-_LAYOUTS: dict[tuple[str, tuple[int, ...]], str] = {
-    ("BasicBlock", (2, 2, 2, 2)): "resnet18",
-    ("BasicBlock", (3, 4, 6, 3)): "resnet34",
-    ("Bottleneck", (3, 4, 6, 3)): "resnet50",
-    ("Bottleneck", (3, 4, 23, 3)): "resnet101",
-    ("Bottleneck", (3, 8, 36, 3)): "resnet152",
+# (block type, blocks per stage, layer1.0.conv2's (out, in per group) channels) -> name: the depths
+# are He et al. 2015's table; the 3×3 conv's shape tells ResNeXt (groups) and Wide ResNet (width) apart.
+_LAYOUTS: dict[tuple[str, tuple[int, ...], tuple[int, int]], str] = {
+    ("BasicBlock", (2, 2, 2, 2), (64, 64)): "resnet18",
+    ("BasicBlock", (3, 4, 6, 3), (64, 64)): "resnet34",
+    ("Bottleneck", (3, 4, 6, 3), (64, 64)): "resnet50",
+    ("Bottleneck", (3, 4, 23, 3), (64, 64)): "resnet101",
+    ("Bottleneck", (3, 8, 36, 3), (64, 64)): "resnet152",
+    ("Bottleneck", (3, 4, 6, 3), (128, 4)): "resnext50_32x4d",
+    ("Bottleneck", (3, 4, 23, 3), (256, 8)): "resnext101_32x8d",
+    ("Bottleneck", (3, 4, 23, 3), (256, 4)): "resnext101_64x4d",
+    ("Bottleneck", (3, 4, 6, 3), (128, 128)): "wide_resnet50_2",
+    ("Bottleneck", (3, 4, 23, 3), (128, 128)): "wide_resnet101_2",
 }
 _MODEL_CACHE_SIZE = 3  # resnet152 alone is 240 MB; three models fit any laptop
 OFFLINE_ENV = "RESNET_VIZ_OFFLINE"
@@ -74,6 +82,11 @@ class LoadedModel:
     def num_classes(self) -> int:
         return len(self.categories)
 
+    @property
+    def stages(self) -> tuple[StageSpec, ...]:
+        """Stem and four stages, by module name (timm's feature_info for a timm model)."""
+        return model_stages(self.module)
+
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """'auto' is CUDA when available, else the CPU."""
@@ -89,14 +102,21 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def check_model_name(name: str) -> str:
+    if is_timm_name(name):
+        from . import timm_models  # timm is an optional extra: imported only when asked for
+
+        return timm_models.check_name(name)
     if name not in MODEL_NAMES:
         raise ModelChoiceError("unknown_model", name=name, choices=", ".join(MODEL_NAMES))
     return name
 
 
 def weights_choices(name: str) -> list[str]:
-    """The torchvision weights of a model, DEFAULT first (e.g. DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2)."""
-    return ["DEFAULT"] + [w.name for w in tv_models.get_model_weights(check_model_name(name))]
+    """The torchvision weights of a model, DEFAULT first (e.g. DEFAULT, IMAGENET1K_V1, IMAGENET1K_V2);
+    a timm model has one: DEFAULT, its pretrained tag's weights from the Hugging Face hub."""
+    if is_timm_name(check_model_name(name)):
+        return ["DEFAULT"]
+    return ["DEFAULT"] + [w.name for w in tv_models.get_model_weights(name)]
 
 
 def resolve_weights(name: str, weights: str) -> WeightsEnum:
@@ -115,6 +135,10 @@ def cached_weights_path(weights: WeightsEnum) -> Path:
 
 
 def is_available_offline(name: str, weights: str = "DEFAULT") -> bool:
+    if is_timm_name(name):
+        from . import timm_models
+
+        return timm_models.is_cached(name)
     return cached_weights_path(resolve_weights(name, weights)).is_file()
 
 
@@ -173,11 +197,46 @@ def _architecture_of(state_dict: dict[str, torch.Tensor]) -> str | None:
         prefix = f"layer{stage}."
         indices = {k[len(prefix):].split(".", 1)[0] for k in state_dict if k.startswith(prefix)}
         depths.append(len(indices))
-    return _LAYOUTS.get((block, tuple(depths)))
+    conv2 = state_dict.get("layer1.0.conv2.weight")
+    if conv2 is None or conv2.dim() != 4:
+        return None
+    return _LAYOUTS.get((block, tuple(depths), (int(conv2.shape[0]), int(conv2.shape[1]))))
+
+
+def _depths(state: dict[str, torch.Tensor], stage_prefix: str) -> tuple[int, ...]:
+    depths = []
+    for stage in range(4):
+        prefix = stage_prefix.format(stage)
+        depths.append(len({k[len(prefix):].split(".", 1)[0] for k in state if k.startswith(prefix)}))
+    return tuple(depths)
+
+
+def describe_state(state: dict[str, torch.Tensor]) -> str:
+    """What kind of ResNet a state dict holds, in words, for a refusal that says what to choose."""
+    arch = _architecture_of(state) if "conv1.weight" in state or "conv1.0.weight" in state else None
+    if arch is not None and "conv1.weight" in state:
+        se = any(".se." in k for k in state)
+        return f"a {arch}" + (" with squeeze-excitation (timm seresnet)" if se else "")
+    if any(k.startswith("stages.0.blocks.0.norm1.") for k in state):
+        depths = "-".join(map(str, _depths(state, "stages.{}.blocks.")))
+        return f"a timm ResNetV2 (pre-activation, {depths} blocks, e.g. timm/resnetv2_50 for 3-4-6-3)"
+    if any(k.startswith("layer1.0.") for k in state):
+        depths = "-".join(str(len({k.split(".")[1] for k in state if k.startswith(f"layer{i}.")})) for i in range(1, 5))
+        stem = "deep 3-conv stem (timm ResNet-D, e.g. resnet50d)" if "conv1.0.weight" in state else "ResNet stem"
+        se = ", squeeze-excitation" if any(".se." in k for k in state) else ""
+        return f"a timm-style ResNet ({stem}{se}, {depths} blocks)"
+    return "no ResNet this app knows (no conv1/layer1 or stem/stages keys)"
 
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[str, dict[str, torch.Tensor]]:
     """(architecture name, state dict) of a torchvision-format ResNet checkpoint."""
+    path = Path(path)
+    state = read_state_dict(path)
+    return _torchvision_checkpoint(path, state)
+
+
+def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """The state dict a checkpoint file holds (weights_only: tensors and plain containers only)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError("ckpt_missing", path=str(path))
@@ -201,10 +260,13 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[str, dict[str, torch.Tenso
                 break
     if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
         raise CheckpointError("ckpt_not_state_dict", name=path.name)
-    state = {k.removeprefix("module."): v for k, v in loaded.items()}
+    return {k.removeprefix("module."): v for k, v in loaded.items()}
+
+
+def _torchvision_checkpoint(path: Path, state: dict[str, torch.Tensor]) -> tuple[str, dict[str, torch.Tensor]]:
     missing = [k for k in ("conv1.weight", "fc.weight", "layer4.0.conv1.weight") if k not in state]
     if missing:
-        raise CheckpointError("ckpt_not_resnet", name=path.name, missing=", ".join(missing))
+        raise CheckpointError("ckpt_not_resnet", name=path.name, missing=", ".join(missing), holds=describe_state(state))
     arch = _architecture_of(state)
     if arch is None:
         raise CheckpointError("ckpt_no_layout", name=path.name, choices=", ".join(MODEL_NAMES))
@@ -229,26 +291,41 @@ def _imagenet_defaults() -> tuple[tuple[str, ...], ImageClassification]:
 
 
 def _build_from_checkpoint(name: str | None, path: Path, class_names: str | None) -> tuple[str, nn.Module, tuple[str, ...], ImageClassification]:
+    if is_timm_name(name):
+        from . import timm_models
+
+        return timm_models.build_from_checkpoint(name, path, class_names)
     arch, state = read_checkpoint(path)
     if name is not None and name != arch:
         raise CheckpointError("ckpt_other_arch", name=path.name, arch=arch, model=name)
-    num_classes = state["fc.weight"].shape[0]
-    module = tv_models.get_model(arch, weights=None, num_classes=num_classes)
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise CheckpointError("ckpt_misfit", name=path.name, arch=arch, reason=_first_line(err)) from None
-    imagenet_categories, transforms = _imagenet_defaults()
+    return (arch, *_torchvision_from_state(arch, state, path, class_names))
+
+
+def checkpoint_categories(num_classes: int, path: Path, class_names: str | None) -> tuple[str, ...]:
+    """--class-names where given (checked against the checkpoint), else ImageNet's, else 'class i'."""
+    imagenet_categories, _ = _imagenet_defaults()
     if class_names is not None:
         categories = tuple(read_class_names(class_names))
         if len(categories) != num_classes:
             raise CheckpointError("names_count", name=Path(class_names).name, count=len(categories),
                                   checkpoint=path.name, classes=num_classes)
-    elif num_classes == len(imagenet_categories):
-        categories = imagenet_categories
-    else:
-        categories = tuple(f"class {i}" for i in range(num_classes))
-    return arch, module, categories, transforms
+        return categories
+    if num_classes == len(imagenet_categories):
+        return imagenet_categories
+    return tuple(f"class {i}" for i in range(num_classes))
+
+
+def _torchvision_from_state(arch: str, state: dict, path: Path, class_names: str | None
+                            ) -> tuple[nn.Module, tuple[str, ...], ImageClassification]:
+    num_classes = state["fc.weight"].shape[0]
+    with torch.device("meta"):  # no random initialisation to throw away: the checkpoint sets every tensor
+        module = tv_models.get_model(arch, weights=None, num_classes=num_classes)
+    try:
+        module.load_state_dict(state, strict=True, assign=True)
+    except RuntimeError as err:
+        raise CheckpointError("ckpt_misfit", name=path.name, arch=arch,
+                              reason=f"it holds {describe_state(state)} ({_first_line(err)})") from None
+    return module, checkpoint_categories(num_classes, path, class_names), _imagenet_defaults()[1]
 
 
 def is_checkpoint(weights: str) -> bool:
@@ -264,6 +341,11 @@ def _load_uncached(name: str | None, weights: str, device: torch.device, class_n
         arch, module, categories, transforms = _build_from_checkpoint(name, path, class_names)
         status: WeightsStatus = "checkpoint"
         label, note = path.name, Message("note_loaded", {"path": str(path)})
+    elif is_timm_name(name):
+        from . import timm_models
+
+        arch, module, categories, transforms, status, label, note = timm_models.load_pretrained_or_random(
+            check_model_name(name), weights)
     else:
         arch = check_model_name(name or "resnet50")
         if weights in ("random", "none"):

@@ -300,6 +300,8 @@ def stage_label(spec: StageSpec, lang: str | None = "en") -> str:
     """'layer1 · conv2_x (C2)': both names, because lectures use the paper's."""
     if spec.name == "maxpool":
         return f"conv1 · {text('stem', lang)} ({spec.level})"
+    if spec.paper_name == "conv1":  # a timm stem: its module's name, then the paper's
+        return f"{spec.name} · conv1 {text('stem', lang)} ({spec.level})"
     return f"{spec.name} · {spec.paper_name} ({spec.level})"
 
 
@@ -307,14 +309,15 @@ def stage_title(spec: StageSpec, lang: str | None = "en", shape_text: str | None
     """A stage row's heading: its names, then its output shape once analysed, else what it is."""
     detail = f"`{shape_text}` (C×H×W)" if shape_text else text(f"stage_{spec.name}", lang)
     title = f"### {stage_label(spec, lang)}\n{detail}"
-    if shape_text and spec.name == "maxpool":
+    if shape_text and spec.paper_name == "conv1":
         title += "\n\n" + text("no_cam", lang)
     return title
 
 
 def stage_titles(result: AnalysisResult | None, lang: str | None = "en") -> list[str]:
-    shapes = {s.name: s.shape_text for s in result.stages} if result else {}
-    return [stage_title(spec, lang, shapes.get(spec.name)) for spec in STAGES]
+    if result is not None and len(result.stages) == len(STAGES):  # the model's own names (timm's modules)
+        return [stage_title(s.spec, lang, s.shape_text) for s in result.stages]
+    return [stage_title(spec, lang) for spec in STAGES]
 
 
 def is_class_agnostic(method: str) -> bool:

@@ -97,7 +97,10 @@ TEXT = {"en": {"offline": "{name}  ✓ offline"}, "ko": {"offline": "{name}  ✓
 
 def model_choices(lang: str = "en") -> list[tuple[str, str]]:
     """(label, value) pairs that say which models' default weights are cached for offline use."""
-    return [(pick(TEXT, "offline", lang, name=name) if is_available_offline(name) else name, name) for name in MODEL_NAMES]
+    from . import timm_models
+
+    names = list(MODEL_NAMES) + (list(timm_models.SUGGESTED) if timm_models.available() else [])
+    return [(pick(TEXT, "offline", lang, name=name) if is_available_offline(name) else name, name) for name in names]
 
 
 class Analyzer:

@@ -54,7 +54,7 @@ REQUEST_CASES = [
                 {"target": "1000"}, "Class 1000 is out of range: this model has classes 0 to 999"),
     RequestCase("class-unknown-name", ["--target", "dragon"], "No class is named 'dragon'",
                 {"target": "dragon"}, "No class is named 'dragon'"),
-    RequestCase("unknown-model", ["--model", "resnet999"], "invalid choice: 'resnet999'",
+    RequestCase("unknown-model", ["--model", "resnet999"], "argument --model: Unknown model 'resnet999'",
                 {"model": "resnet999"}, "Unknown model 'resnet999': choose one of resnet18, resnet34"),
     RequestCase("unknown-method", ["--method", "scorecam"], "invalid choice: 'scorecam'",
                 {"method": "scorecam"}, "Unknown CAM method 'scorecam'"),

@@ -9,11 +9,11 @@ import html
 from dataclasses import dataclass
 
 from torch import nn
-from torchvision.models.resnet import Bottleneck
+from torchvision.models.resnet import BasicBlock, Bottleneck
 
 from ..i18n import pick
-from ..stages import STAGES
-from .blocks import RESIDUAL_STAGES
+from ..stages import model_stages
+from .blocks import residual_blocks
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _conv_macs(conv: nn.Conv2d, out_size: int) -> int:
 
 
 def _convs(block: nn.Module) -> list[nn.Conv2d]:
-    names = ("conv1", "conv2", "conv3") if isinstance(block, Bottleneck) else ("conv1", "conv2")
+    names = ("conv1", "conv2", "conv3") if isinstance(getattr(block, "conv3", None), nn.Conv2d) else ("conv1", "conv2")
     return [getattr(block, name) for name in names]
 
 
@@ -63,13 +63,18 @@ def _block_row(name: str, block: nn.Module, size: int) -> tuple[BlockRow, int]:
         out = _conv_out(out, conv)
         macs += _conv_macs(conv, out)
         stride = conv.stride[0]
-        parts.append(f"{conv.kernel_size[0]}×{conv.kernel_size[1]}, {conv.out_channels}" + (f", stride {stride}" if stride > 1 else ""))
+        parts.append(f"{conv.kernel_size[0]}×{conv.kernel_size[1]}, {conv.out_channels}" + (f", stride {stride}" if stride > 1 else "")
+                     + (f", {conv.groups} groups" if conv.groups > 1 else ""))  # ResNeXt's grouped 3×3
     stride = max(conv.stride[0] for conv in _convs(block))
     projection = ""
     if block.downsample is not None:
-        conv = block.downsample[0]
+        conv = next(m for m in block.downsample.modules() if isinstance(m, nn.Conv2d))  # timm: after an avg-pool
         macs += _conv_macs(conv, _conv_out(size, conv))
         projection = f"1×1 conv {conv.in_channels}→{conv.out_channels}, stride {conv.stride[0]} + BN"
+        if not any(isinstance(m, nn.BatchNorm2d) for m in block.downsample.modules()):  # ResNetV2: BN-ReLU comes first
+            projection = projection.removesuffix(" + BN")
+        if any(isinstance(m, nn.AvgPool2d) for m in block.downsample.modules()):  # ResNet-D: the stride is the pool's
+            projection = "2×2 avg-pool, stride 2 + " + projection
     channels = _convs(block)[-1].out_channels
     row = BlockRow(name, " → ".join(parts), "projection" if projection else "identity", projection, stride,
                    (channels, out, out), sum(p.numel() for p in block.parameters()), macs)
@@ -78,16 +83,29 @@ def _block_row(name: str, block: nn.Module, size: int) -> tuple[BlockRow, int]:
 
 def block_table(model: nn.Module, size: int = 224) -> list[StageRows]:
     """One entry per residual stage (conv2_x…conv5_x), each with its blocks, for a size×size input."""
-    out = _conv_out(_conv_out(size, model.conv1), model.maxpool)
-    papers = {spec.name: spec.paper_name for spec in STAGES}
+    from ..architecture import block_kind
+
+    specs = model_stages(model)
+    out = size
+    for name, module in model.named_modules():  # the stem's convs and pool, in order (timm's deep stem too)
+        if name.startswith(specs[1].name):
+            break
+        if isinstance(module, (nn.Conv2d, nn.MaxPool2d)):
+            out = _conv_out(out, module)
+    papers = {spec.name: spec.paper_name for spec in specs}
+    found = residual_blocks(model)
     stages = []
-    for stage_name in RESIDUAL_STAGES:
+    for stage_name in [spec.name for spec in specs[1:]]:
         rows = []
-        for index, block in enumerate(getattr(model, stage_name).children()):
-            row, out = _block_row(f"{stage_name}.{index}", block, out)
+        blocks = [(info, block) for info, block in found if info.stage == stage_name]
+        for info, block in blocks:
+            row, out = _block_row(info.name, block, out)
             rows.append(row)
-        first = next(iter(getattr(model, stage_name).children()))
-        kind = ("Bottleneck 1×1-3×3-1×1, expansion 4" if isinstance(first, Bottleneck) else "BasicBlock 3×3-3×3")
+        first = blocks[0][1]
+        kind = ("Bottleneck 1×1-3×3-1×1, expansion 4" if isinstance(first, Bottleneck) else
+                "BasicBlock 3×3-3×3" if isinstance(first, BasicBlock) else block_kind(first))
+        if isinstance(first, Bottleneck) and ("cardinality" in block_kind(first) or "ResNet's" in block_kind(first)):
+            kind += " · " + block_kind(first).split(" · ", 1)[1]  # cardinality × group width, or the wider bottleneck
         stages.append(StageRows(papers[stage_name], stage_name, kind, rows, rows[-1].out_shape,
                                 sum(r.parameters for r in rows), sum(r.macs for r in rows)))
     return stages

@@ -10,25 +10,26 @@ import numpy as np
 import torch
 from torch import nn
 
-from .blocks import Block, residual_blocks, residual_branch, walk
+from .blocks import Block, after_addition, replace_block, residual_blocks, residual_branch, walk
 
 
 class PlainBlock(nn.Module):
-    """relu(F(x)): the block's own convs and BNs without the addition."""
+    """relu(F(x)): the block's own convs and BNs without the addition (pre-activation: F(x), whose
+    next BN-ReLU is the next block's own)."""
 
     def __init__(self, block: Block) -> None:
         super().__init__()
         self.block = block
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.block.relu(residual_branch(self.block, x))
+        return after_addition(self.block, residual_branch(self.block, x))
 
 
 def plain_copy(model: nn.Module) -> nn.Module:
     """A deep copy in which every residual block is a PlainBlock; the given model is untouched."""
     clone = copy.deepcopy(model)
     for info, block in residual_blocks(clone):
-        getattr(clone, info.stage)._modules[info.name.split(".")[1]] = PlainBlock(block)
+        replace_block(clone, info, PlainBlock(block))
     return clone
 
 

@@ -11,20 +11,21 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .blocks import Block, BlockInfo, head, residual_blocks, shortcut, walk
+from .blocks import Block, BlockInfo, after_addition, head, replace_block, residual_blocks, shortcut, walk
 
 
 class LesionedBlock(nn.Module):
-    """A block with its residual branch zeroed: relu(shortcut(x)). Not the block's own ReLU, which
-    is in place: on an identity shortcut it would overwrite x, the previous block's ReLU output,
-    which autograd keeps for that ReLU's backward (Grad-CAM through a removed block)."""
+    """A block with its residual branch zeroed: relu(shortcut(x)) (pre-activation: shortcut(x)). Never
+    the block's own ReLU, which is in place: on an identity shortcut it would overwrite x, the previous
+    block's ReLU output, which autograd keeps for that ReLU's backward (Grad-CAM through a removed
+    block); blocks.after_addition applies it out of place."""
 
     def __init__(self, block: Block) -> None:
         super().__init__()
         self.block = block
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(shortcut(self.block, x))
+        return after_addition(self.block, shortcut(self.block, x))
 
 
 @contextmanager
@@ -36,17 +37,16 @@ def lesioned(model: nn.Module, names: Iterable[str]) -> Iterator[nn.Module]:
     unknown = wanted - known
     if unknown:
         raise KeyError(f"no such block: {', '.join(sorted(unknown))}")
-    swapped: list[tuple[nn.Module, str, nn.Module]] = []
+    swapped: list[tuple[BlockInfo, nn.Module]] = []
     try:
         for info, block in residual_blocks(model):
             if info.name in wanted:
-                parent, index = getattr(model, info.stage), info.name.split(".")[1]
-                swapped.append((parent, index, block))
-                parent._modules[index] = LesionedBlock(block)
+                swapped.append((info, block))
+                replace_block(model, info, LesionedBlock(block))
         yield model
     finally:
-        for parent, index, block in swapped:
-            parent._modules[index] = block
+        for info, block in swapped:
+            replace_block(model, info, block)
 
 
 def _shared_weights_copy(model: nn.Module) -> nn.Module:
@@ -67,7 +67,7 @@ def lesion_copy(model: nn.Module, names: Iterable[str]) -> nn.Module:
     clone = _shared_weights_copy(model)
     for info, block in residual_blocks(clone):
         if info.name in wanted:
-            getattr(clone, info.stage)._modules[info.name.split(".")[1]] = LesionedBlock(block)
+            replace_block(clone, info, LesionedBlock(block))
     return clone
 
 
@@ -94,7 +94,7 @@ def lesion_sweep(model: nn.Module, batch: torch.Tensor, target: int,
         if progress is not None:
             progress(i, len(blocks), info.name)
         inner = getattr(block, "block", block)  # a wrapper (lesioned, plain) keeps the block inside
-        x = torch.relu(shortcut(inner, inputs[i]))  # not in place: inputs[i] is kept
+        x = after_addition(inner, shortcut(inner, inputs[i]))
         for _, later in blocks[i + 1:]:
             x = later(x)
         p = torch.softmax(head(model, x)[0].double(), 0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .blocks import BlockInfo, residual_branch, shortcut, walk
+from .blocks import BlockInfo, after_addition, residual_branch, shortcut, walk
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def block_norms(model: nn.Module, batch: torch.Tensor) -> list[BlockNorms]:
         r_norm, s_norm = float(r.norm()), float(s.norm())
         cosine = float(r @ s / (r_norm * s_norm)) if r_norm and s_norm else 0.0
         found.append(BlockNorms(info, r_norm, s_norm, r_norm / s_norm if s_norm else float("inf"), cosine))
-        return block.relu(residual + skip)
+        return after_addition(block, residual + skip)
 
     walk(model, batch, measure)
     return found

@@ -44,6 +44,8 @@ def _geometry(layer: nn.Module) -> tuple[tuple[int, int], ...]:
 def stage_path(model: nn.Module, stage: str) -> list[object]:
     """The spatial operations from the input to the stage's output, in order: a layer, or for a
     residual block a pair of branches (main path, shortcut: its 1×1 projection or nothing)."""
+    if hasattr(model, "feature_info"):  # timm: deep stems, SE's global pooling, ResNetV2's nested stages
+        raise ModelChoiceError("Receptive fields are computed for torchvision's ResNets; timm models are not covered yet.")
     names = [s.name for s in STAGES]
     path: list[object] = [model.conv1, model.maxpool]
     for name in names[1 : names.index(stage) + 1]:

@@ -126,7 +126,25 @@ def randomize_step(model: nn.Module, step: int, seed: int = DEFAULT_SEED) -> Non
     """Re-initialise the modules of step `step` (0 = fc) of `model` in place, with a seed per step."""
     generator = torch.Generator().manual_seed(seed * 1000 + step)
     for name in RANDOMIZATION_STEPS[step][1]:
-        reinitialize(getattr(model, name), generator)
+        module = _step_module(model, name)
+        if module is not None:
+            reinitialize(module, generator)
+
+
+def _step_module(model: nn.Module, name: str) -> nn.Module | None:
+    """The module a step names, in any ResNet: timm's classifier and stage modules (ResNetV2's
+    'head.fc', 'stages.3', 'stem'); None for a part the model has not (ResNetV2's stem has no BN)."""
+    from ..stages import model_stages
+
+    if not hasattr(model, "feature_info"):
+        return getattr(model, name)
+    if name == "fc":
+        return model.get_classifier()
+    if name.startswith("layer"):
+        return model.get_submodule(model_stages(model)[int(name[5:])].name)
+    if hasattr(model, name):
+        return getattr(model, name)
+    return model.stem if name == "conv1" and hasattr(model, "stem") else None
 
 
 def private_copy(loaded: LoadedModel) -> LoadedModel:

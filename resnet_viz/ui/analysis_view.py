@@ -224,7 +224,7 @@ class Handlers:
     def _channel_values(self, result, stage, channel, opacity, lang) -> dict:
         inspector = self.page.inspector
         picture = channel_picture(result, self.store, stage, channel, opacity)
-        found = next(s for s in STAGES if s.name == find_stage(result, stage).name)
+        found = find_stage(result, stage).spec  # the model's own stage (timm: its module's name)
         note = say.text("channel_caption", lang, channel=int(float(channel)), stage=say.stage_label(found, lang),
                         method=say.method_label(result.method))
         return {inspector["image"]: picture, inspector["note"]: _hidden(note), inspector["state"]: (stage, channel)}

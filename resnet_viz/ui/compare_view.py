@@ -40,6 +40,7 @@ TEXT = {
         "other_labels": "The class {target} was picked from {model}'s own classes ({weights}), not ImageNet's: "
                         "resnet18…152 here are ImageNet models, so their maps cannot be drawn for it. Set the class "
                         "to automatic: each depth then shows its own top-1 class.",
+        "family_button": "Compare the family (ResNet-50, ResNeXt-50, Wide ResNet-50-2, ResNetV2-50)",
     },
     "ko": {
         "intro": "사이드바의 사진을 **resnet18, 34, 50, 101, 152**에 차례로 넣습니다: 상위 3개 예측, layer4의 Grad-CAM, "
@@ -58,6 +59,7 @@ TEXT = {
         "other_labels": "클래스 {target}은(는) ImageNet이 아니라 {model}({weights}) 자체의 클래스에서 고른 것입니다. "
                         "여기의 resnet18…152는 ImageNet 모델이라 그 클래스에 대한 히트맵을 그릴 수 없습니다. 클래스를 "
                         "자동으로 두면 깊이마다 자기 top-1 클래스를 보여 줍니다.",
+        "family_button": "ResNet 계열 비교 (ResNet-50, ResNeXt-50, Wide ResNet-50-2, ResNetV2-50)",
     },
 }
 
@@ -105,11 +107,16 @@ def check_label_set(loaded, target, lang: str) -> None:
 
 def build(ctx: ViewContext) -> None:
     def drawn(comparison, lang):
-        png = comparison_figure(comparison, lang)
+        """Table, figure and files of a depth comparison or a family comparison (same seven columns)."""
+        from .. import family
+
+        is_family = isinstance(comparison, family.FamilyComparison)
+        png = (family.family_figure if is_family else comparison_figure)(comparison, lang)
+        rows = (family.table_rows if is_family else table_rows)(comparison, lang)
         numbers = json.dumps(comparison.as_json(), indent=2, ensure_ascii=False).encode("utf-8")
-        png_path, json_path = ctx.store.write(png, "png", "compare"), ctx.store.write(numbers, "json", "compare")
-        table = gr.Dataframe(value={"headers": pick_columns(lang), "data": table_rows(comparison, lang)},
-                             label=pick(TEXT, "table", lang))
+        prefix = "family" if is_family else "compare"
+        png_path, json_path = ctx.store.write(png, "png", prefix), ctx.store.write(numbers, "json", prefix)
+        table = gr.Dataframe(value={"headers": pick_columns(lang), "data": rows}, label=pick(TEXT, "table", lang))
         return table, png_path, [png_path, json_path]
 
     @handles_errors
@@ -172,6 +179,23 @@ def build(ctx: ViewContext) -> None:
         .then(freshness, notice_inputs, [stale], **private)
     for control in [ctx.image, ctx.method, ctx.target, pretrained_only]:
         control.change(freshness, notice_inputs, [stale], **private)
+    @handles_errors
+    def run_family(image_path, method, pretrained_only, lang, progress=gr.Progress()):
+        from .. import family
+
+        # The family's maps are each model's own top-1 class: the sidebar's class is not part of it.
+        subject = compare_subject(image_path, method, AUTO_TARGET, pretrained_only, lang)
+        if not image_path:
+            raise ImageInputError("no_image")
+        comparison = family.compare_family(image_path, method=method, progress=lambda done, total, name: progress(
+            done / total, desc=pick(TEXT, "loading", lang, model=name) if name else ""))
+        return (*drawn(comparison, lang), (subject, comparison))
+
+    family_button = gr.Button(pick(TEXT, "family_button", "en"), elem_id="family-button")
+    family_button.click(run_family, [ctx.image, ctx.method, pretrained_only, ctx.lang], [table, figure, files, record],
+                        api_name="compare_family", concurrency_id="compare", concurrency_limit=1) \
+        .then(freshness, notice_inputs, [stale], **private)
+    ctx.on_language.append(([family_button], lambda lang: [gr.Button(pick(TEXT, "family_button", lang))]))
     ctx.on_language.append((
         [intro, pretrained_only, button, figure, caption, files],
         lambda lang: [pick(TEXT, "intro", lang), gr.Checkbox(label=pick(TEXT, "pretrained_only", lang)),
