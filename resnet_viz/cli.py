@@ -13,6 +13,7 @@ from .lecture import register as register_lecture
 from .lab.cli import register as register_lab
 from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
 from .trust.command import register as register_trust
+from .study.cli import register as register_study
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_lecture(commands)  # figure, compare
     register_trust(commands)
     register_lab(commands)
+    register_study(commands)  # depth-study, lesion-study, landscape
     return parser
 
 
