@@ -21,5 +21,16 @@ __all__ = [
     "AnalysisResult", "StageResult", "Target", "analyze", "preprocess", "CAM_METHODS",
     "CheckpointError", "ImageInputError", "ModelChoiceError", "ResnetVizError", "load_image",
     "MODEL_NAMES", "LoadedModel", "fetch_weights", "is_available_offline", "load_model", "STAGES",
-    "receptive_field",
+    "receptive_field", "make_study_data", "load_study_model",
 ]
+
+# The paper study (resnet_viz.study) is imported on first use, so `import resnet_viz` stays light.
+_STUDY = {"make_study_data": ".study.data", "load_study_model": ".study.models"}
+
+
+def __getattr__(name: str):
+    if name in _STUDY:
+        import importlib
+
+        return getattr(importlib.import_module(_STUDY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -100,3 +100,34 @@ def register(commands) -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="landscape-out")
     parser.set_defaults(handler=_run)
+
+
+def shipped_checkpoints(root: Path) -> list[Path]:
+    """The seed-0 checkpoints shipped with the study, residual and plain 56 first."""
+    found = sorted((root / "checkpoints").glob("*.pt"))
+    first = [p for p in found if p.stem in ("residual-56-s0", "plain-56-s0")]
+    return first + [p for p in found if p not in first]
+
+
+def live_landscape(checkpoint: str | Path, grid: int = 11, batch: int = 256, progress=None) -> dict:
+    """The coarse landscape the app computes on request: same directions and batch as the command."""
+    from .lesions import held_out_for
+
+    model = load_study_model(checkpoint)
+    images, labels = _held_out_cached(str(checkpoint), batch)
+    result = landscape(model, images, labels, grid, progress=progress)
+    return {"checkpoint": Path(checkpoint).name, **result}
+
+
+_HELD_OUT: dict = {}
+
+
+def _held_out_cached(checkpoint: str, batch: int):
+    from .lesions import held_out_for
+
+    meta = torch.load(checkpoint, map_location="cpu", weights_only=True).get("meta", {})
+    key = (json.dumps(meta.get("data"), sort_keys=True), batch)
+    if key not in _HELD_OUT:
+        _HELD_OUT.clear()
+        _HELD_OUT[key] = held_out_for(checkpoint, batch)
+    return _HELD_OUT[key]

@@ -50,6 +50,7 @@ TEXT = {
         "run_note": "Shipped run: {completed} runs complete, {partial} stopped at the deadline, {not_run} not run; wall time {minutes:.0f} min on {cpus} shared CPU cores, {workers} worker(s), started {started}.",
         "no_study": "No shipped study results were found in {path}.",
         "read_off": "≈ {value} (read off Fig. 6)",
+        "with_partial": "all seeds incl. runs the deadline stopped, at an earlier iteration",
     },
     "ko": {
         "appears": "**나타남**", "not_seen": "**보이지 않음**", "reversed": "**반대로 나타남** (논문과 반대)",
@@ -86,6 +87,7 @@ TEXT = {
         "run_note": "배포한 실행: 완료 {completed}개, 마감 시간에 멈춤 {partial}개, 실행 못 함 {not_run}개; 공유 CPU 코어 {cpus}개에서 워커 {workers}개로 {minutes:.0f}분, 시작 {started}.",
         "no_study": "{path}에서 배포된 실험 결과를 찾지 못했습니다.",
         "read_off": "≈ {value} (그림 6에서 읽음)",
+        "with_partial": "마감 시간에 멈춘 실행까지 포함한 모든 시드, 더 이른 반복 시점",
     },
 }
 
@@ -134,7 +136,11 @@ def _pair_section(key: str, document: dict, worse: tuple[str, int], better: tupl
         label = "test" if metric == "test_error" else "train"
         measured += [f"{label}: " + _stat_line(a, lang, *worse), f"{label}: " + _stat_line(b, lang, *better)]
         verdicts.append(f"{label}: " + _verdict_line(summary.compare(a, b), lang))
-    return Section(key, _t(f"{key}_title", lang), _t(f"{key}_claim", lang), measured, " ".join(verdicts), charts)
+        extra = summary.stat_all_seeds(document, [worse, better], metric)
+        if extra and all(extra) and min(s.seeds for s in extra) > min(a.seeds if a else 0, b.seeds if b else 0):
+            measured += [f"{label}, " + _t("with_partial", lang) + ": " + _stat_line(s, lang, s.kind, s.depth) for s in extra]
+            verdicts.append(f"{label}, " + _t("with_partial", lang) + ": " + _verdict_line(summary.compare(*extra), lang))
+    return Section(key, _t(f"{key}_title", lang), _t(f"{key}_claim", lang), measured, "\n\n".join(verdicts), charts)
 
 
 def study_sections(lang: str = "en", root: Path = ASSETS) -> list[Section]:

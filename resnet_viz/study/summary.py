@@ -102,3 +102,20 @@ def finished_runs(runs: list[dict]) -> list[dict]:
     """The completed runs of a group; only if none completed, the partial ones (marked by the caller)."""
     done = [r for r in runs if r.get("completed")]
     return done or runs
+
+
+def stat_all_seeds(document: dict, pairs: list[tuple[str, int]], key: str = "test_error") -> list[GroupStat | None] | None:
+    """Each group over *all* its runs, partial ones included, at the last iteration all of them reached.
+
+    None when that adds no seed to what the completed runs give (then there is nothing more to say)."""
+    grouped = groups(document)
+    runs = [grouped.get(pair, []) for pair in pairs]
+    if not all(runs) or all(len(r) == len(finished_runs(r)) for r in runs):
+        return None
+    iteration = min(run["iterations"][-1] for group in runs for run in group)
+    out = []
+    for (kind, depth), group in zip(pairs, runs):
+        values = [r[key][r["iterations"].index(iteration)] for r in group if iteration in r["iterations"]]
+        out.append(GroupStat(kind, depth, len(values), iteration, float(np.mean(values)), float(np.std(values)),
+                             float(np.min(values)), float(np.max(values))) if values else None)
+    return out

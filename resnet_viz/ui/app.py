@@ -11,7 +11,7 @@ from ..malloc import tune_for_server
 from ..models import is_checkpoint
 from ..presenter import text, weights_banner
 from ..service import Analyzer, model_choices, target_choices
-from . import analysis_view, compare_view, lab_view, lecture_view, trust_view
+from . import analysis_view, compare_view, lab_view, lecture_view, paper_view, trust_view
 from .context import ASSETS, ViewContext, cache_examples  # noqa: F401 (exported by the package)
 from .errors import handles_errors
 from .widgets import SafeImage, TextDropdown
@@ -30,6 +30,7 @@ VIEWS = [
     ("Residual lab", "잔차 실험실", lab_view),
     ("Trust checks", "신뢰도 점검", trust_view),
     ("Compare depths", "깊이 비교", compare_view),
+    ("Paper", "논문 재현", paper_view),
 ]
 
 CSS = """
