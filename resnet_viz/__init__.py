@@ -30,6 +30,8 @@ _PUBLIC: dict[str, str] = {
     "load_model": "models",
     "STAGES": "stages",
     "receptive_field": "trust",
+    "make_study_data": "study.data",
+    "load_study_model": "study.models",
 }
 
 __all__ = [
@@ -51,6 +53,8 @@ __all__ = [
     "load_model",
     "STAGES",
     "receptive_field",
+    "make_study_data",
+    "load_study_model",
 ]
 assert set(__all__) == set(_PUBLIC)
 
@@ -61,6 +65,8 @@ if TYPE_CHECKING:
     from .images import load_image
     from .models import MODEL_NAMES, LoadedModel, fetch_weights, is_available_offline, load_model
     from .stages import STAGES
+    from .study.data import make_study_data
+    from .study.models import load_study_model
     from .trust import receptive_field
 
 

@@ -31,6 +31,9 @@ COMMANDS: list[tuple[str, str, str]] = [
         "resnet_viz.lab.cli",
         "train plain and residual CIFAR-style nets at two depths; plot training error",
     ),
+    ("depth-study", "resnet_viz.study.cli", "He et al. 2015 Fig. 6: train plain/residual/pre-activation 6n+2 nets"),
+    ("lesion-study", "resnet_viz.study.cli", "Veit et al. 2016: delete blocks of a study checkpoint (lesions.json)"),
+    ("landscape", "resnet_viz.study.cli", "Li et al. 2018: a filter-normalised loss landscape (landscape.json)"),
 ]
 
 

@@ -170,7 +170,7 @@ TEXT: Table = {
     "en": {
         "title": "# resnet-viz — see inside a ResNet",
         "tab_stages": "Stages", "tab_one_screen": "One screen", "tab_lab": "Residual lab", "tab_trust": "Trust checks",
-        "tab_compare": "Compare depths",
+        "tab_compare": "Compare depths", "tab_paper": "Paper",
         "intro": "Upload a photo: it runs once through a torchvision ResNet. Each row below is one **stage** — what "
                  "that stage computes (its strongest feature maps) and where it looks for the chosen class (its CAM).",
         "theory": _THEORY_EN + _MISCONCEPTIONS_EN, "misconceptions": _MISCONCEPTIONS_EN,
@@ -229,7 +229,7 @@ TEXT: Table = {
     "ko": {
         "title": "# resnet-viz — ResNet의 속을 들여다보기",
         "tab_stages": "단계별 보기", "tab_one_screen": "한 화면", "tab_lab": "잔차 실험실", "tab_trust": "신뢰도 점검",
-        "tab_compare": "깊이 비교",
+        "tab_compare": "깊이 비교", "tab_paper": "논문 재현",
         "intro": "사진을 올리면 torchvision ResNet을 한 번 통과합니다. 아래 각 행은 하나의 **단계(stage)** 입니다 — "
                  "그 단계가 계산하는 것(가장 강한 특징 맵)과 선택한 클래스의 근거를 어디에서 찾는지(CAM)를 보여 줍니다.",
         "theory": _THEORY_KO + _MISCONCEPTIONS_KO, "misconceptions": _MISCONCEPTIONS_KO,

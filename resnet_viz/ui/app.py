@@ -12,7 +12,7 @@ from ..models import is_checkpoint, resolve_device
 from ..presenter import text, weights_banner
 from ..server_settings import configure_server_runtime
 from ..service import Analyzer, model_choices, target_choices
-from . import analysis_view, compare_view, lab_view, lecture_view, trust_view
+from . import analysis_view, compare_view, lab_view, lecture_view, paper_view, trust_view
 from .context import ASSETS, ViewContext, cache_examples  # noqa: F401 (exported by the package)
 from .errors import handles_errors
 from .gradio_speedups import quiet_monitoring
@@ -40,6 +40,7 @@ VIEWS = [
     ("tab_lab", lab_view),
     ("tab_trust", trust_view),
     ("tab_compare", compare_view),
+    ("tab_paper", paper_view),
 ]
 
 CSS = """
