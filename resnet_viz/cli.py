@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .cam import CAM_METHODS
+from .channel_command import register as register_channel
 from .errors import ResnetVizError
 from .lecture import register as register_lecture
 from .lab.cli import register as register_lab
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_lecture(commands)  # figure, compare
     register_trust(commands)
     register_lab(commands)
+    register_channel(commands)
     return parser
 
 
