@@ -108,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     spaces = sys.modules.get("spaces")
     launch(model=model, weights=weights, device=args.device, port=args.port, share=args.share, host=args.host,
            class_names=args.class_names, concurrency=args.concurrency or DEFAULT_CONCURRENCY,
-           gpu=spaces.GPU if spaces is not None else None)
+           gpu=spaces.GPU if spaces is not None else None, reference=args.reference)
     return 0
 
 
@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--share", action="store_true", help="a public gradio.live link")
     serve.add_argument("--concurrency", type=int, default=None,
                        help="requests processed at once per event group (default 2; the model itself runs one at a time)")
+    serve.add_argument("--reference", default=None, metavar="DIR",
+                       help="more reference images for the channel inspector's dataset examples")
     serve.set_defaults(handler=_serve)
     register_lecture(commands)  # figure, compare
     register_trust(commands)

@@ -83,6 +83,8 @@ class ViewContext:
     # The class B of "why A, not B" ("" = none). Not in `subject`, whose five inputs views take
     # positionally; views that honour a contrast add it as their last input.
     contrast: gr.Dropdown | None = None
+    # `--reference DIR`: more reference images for the channel inspector's dataset examples.
+    reference_dir: str | None = None
 
     @property
     def subject(self) -> list[gr.components.Component]:

@@ -1,0 +1,88 @@
+"""Chromium against the running app: a click on a feature grid's tile opens that channel's three
+panels (map, feature visualisation, dataset examples), in English and in Korean."""
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from browserkit import EXAMPLES, needs_chromium, upload
+
+pytestmark = [pytest.mark.e2e, needs_chromium]
+SHOTS = os.environ.get("RESNET_VIZ_SHOTS")
+
+
+@pytest.fixture(scope="module")
+def channel_server():
+    os.environ["RESNET_VIZ_VIS_STEPS"] = "4"  # the panels, not the optimisation, are under test here
+    os.environ["RESNET_VIZ_VIS_SIZE"] = "64"
+    from resnet_viz.ui import launch
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = launch(model="resnet18", device="cpu", port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+    os.environ.pop("RESNET_VIZ_VIS_STEPS")
+    os.environ.pop("RESNET_VIZ_VIS_SIZE")
+
+
+def _image_loaded(page, elem_id: str) -> bool:
+    return page.evaluate("id => { const i = document.querySelector('#' + id + ' img');"
+                         " return !!(i && i.complete && i.naturalWidth > 0) }", elem_id)
+
+
+def _open_channel(page, analyze_label: str) -> None:
+    upload(page, EXAMPLES / "chelsea.jpg")
+    page.get_by_role("button", name=analyze_label).click()
+    page.wait_for_function("() => { const s = document.querySelector('#summary');"
+                           " return s && s.innerText.includes('chelsea.jpg') }", timeout=120_000)
+    grid = page.locator("#grid-layer3 img")
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # The first tile's centre: the grid is shown whole, its first tile at its top-left.
+    page.wait_for_function("() => { const i = document.querySelector('#grid-layer3 img');"
+                           " return i && i.complete && i.naturalWidth > 0 }", timeout=60_000)
+    natural = page.evaluate("() => { const i = document.querySelector('#grid-layer3 img');"
+                            " return [i.naturalWidth, i.naturalHeight] }")
+    scale = min(box["width"] / natural[0], box["height"] / natural[1])
+    left = box["x"] + (box["width"] - natural[0] * scale) / 2
+    top = box["y"] + (box["height"] - natural[1] * scale) / 2
+    page.mouse.click(left + 40 * scale, top + 40 * scale)
+    page.wait_for_function("() => ['channel-image', 'channel-vis', 'channel-examples'].every(id => {"
+                           " const i = document.querySelector('#' + id + ' img'); return i && i.complete && i.naturalWidth > 0 })",
+                           timeout=120_000)
+    page.locator("#channel-verdict").wait_for(state="visible", timeout=30_000)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_click_a_channel_shows_three_panels(browser, channel_server, lang):
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="ko-KR" if lang == "ko" else "en-US")
+    page.goto(channel_server)
+    banner = "학습되지 않은" if lang == "ko" else "Untrained weights"
+    page.get_by_text(banner).first.wait_for(timeout=60_000)
+    _open_channel(page, "분석" if lang == "ko" else "Analyze")
+    # The stage and channel of the clicked tile are in the inspector: the strongest layer3 channel.
+    assert page.locator("#channel-id input").input_value().isdigit()
+    for elem_id in ("channel-image", "channel-vis", "channel-examples"):
+        assert _image_loaded(page, elem_id), elem_id
+    verdict = page.locator("#channel-verdict").inner_text()
+    captions = " ".join(page.locator(f"#{c}").inner_text() for c in
+                        ("channel-map-caption", "channel-vis-caption", "channel-examples-caption"))
+    if lang == "ko":
+        assert "학습되지 않은" in verdict and "시각화" in verdict and "참조 이미지" in verdict
+        assert "특징 시각화" in captions and "데이터셋 예시" in captions
+    else:
+        assert "untrained (random)" in verdict and "visualisation" in verdict and "best reference image" in verdict
+        assert "Feature visualisation" in captions and "Dataset examples" in captions
+    # The visualisation is a real picture of the requested size, not a placeholder.
+    size = page.evaluate("() => document.querySelector('#channel-vis img').naturalWidth")
+    assert size == 64
+    if SHOTS:
+        page.locator("#channel-vis").scroll_into_view_if_needed()
+        time.sleep(0.5)
+        page.screenshot(path=str(Path(SHOTS) / f"channel-{lang}-1280x720.png"))
+    page.close()
