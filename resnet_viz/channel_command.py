@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     picture = story.vis.image
     if picture.size != (input_size, input_size):
         picture = picture.resize((input_size, input_size), Image.Resampling.BICUBIC)
-    pixels = torch.from_numpy(np.asarray(picture)).permute(2, 0, 1)[None].float() / 255
+    pixels = torch.from_numpy(np.array(picture)).permute(2, 0, 1)[None].float() / 255
     story = replace(story, vis=replace(story.vis, image=picture, activation=float(measure(loaded, story.vis.request, pixels)[0])))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

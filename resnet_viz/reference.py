@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 from torch import nn
 
 from .analysis import preprocess
@@ -223,7 +223,8 @@ def examples_grid(examples: list[Example], tile: int = 128, columns: int = 3) ->
     for index, example in enumerate(examples):
         row, column = divmod(index, columns)
         x, y = column * (tile + 6), row * (tile + caption + 6)
-        canvas.paste(example.crop.resize((tile, tile), Image.Resampling.BICUBIC), (x, y))
+        # A field clipped at the border is not square: padded, not stretched.
+        canvas.paste(ImageOps.pad(example.crop, (tile, tile), Image.Resampling.BICUBIC, color="white"), (x, y))
         label = f"#{index + 1}  {example.activation:.2f}"
         pen.text((x + 2, y + tile + 3), label, fill="black", font=font)
     return canvas
