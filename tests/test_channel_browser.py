@@ -80,7 +80,7 @@ def test_click_a_channel_shows_three_panels(browser, channel_server, lang):
         assert "Feature visualisation" in captions and "Dataset examples" in captions
     # The visualisation is a real picture of the requested size, not a placeholder.
     size = page.evaluate("() => document.querySelector('#channel-vis img').naturalWidth")
-    assert size == 64
+    assert size == 64 * 4  # 64 px, each pixel a 4×4 block (at least 256 px shown)
     if SHOTS:
         page.locator("#channel-vis").scroll_into_view_if_needed()
         time.sleep(0.5)

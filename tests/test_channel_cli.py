@@ -54,3 +54,17 @@ def test_bad_channel_is_a_message(tmp_path, capsys):
                  "--channel", "999", "--steps", "1", "--out", str(tmp_path)])
     assert code == 2
     assert "Channel 999 does not exist here: use 0 to 255" in capsys.readouterr().err
+
+
+def test_figure_adds_a_channel_strip(tmp_path, monkeypatch):
+    import resnet_viz.channel_strip as strip
+
+    monkeypatch.setattr(strip, "default_effort", lambda device: (64, 3))  # the strip, not the optimisation
+    code = main(["figure", PHOTO, "--model", "resnet18", "--weights", "random", "--device", "cpu", "--format", "png",
+                 "--quiet", "--channel-strip", "layer2:5", "--out", str(tmp_path), "--lang", "ko"])
+    assert code == 0
+    strip_file = tmp_path / "channel-strip-layer2-5-chelsea.png"
+    picture = Image.open(strip_file)
+    assert picture.size == (1200, 460)
+    # three panels of content: not a blank canvas
+    assert np.asarray(picture.convert("L")).std() > 20

@@ -118,4 +118,4 @@ def test_bad_reference_folders_say_why(tmp_path, resnet18):
 def test_examples_grid_shows_each_crop(resnet18, activations):
     examples = top_examples(resnet18, activations, "layer2", 1, k=5)
     grid = examples_grid(examples, tile=64, columns=3)
-    assert grid.size == (3 * 70 - 6, 2 * (64 + 22 + 6) - 6)
+    assert grid.size == (3 * 70 - 6, 2 * (64 + 28 + 6) - 6)

@@ -13,6 +13,7 @@ import os
 
 import gradio as gr
 import torch
+from PIL import Image
 
 from .. import presenter as say
 from ..channel_story import TEXT as STORY, default_effort, objective_words, tell, verdict
@@ -41,6 +42,7 @@ TEXT = {
         "working": "Optimising {steps} steps at {size} px (about {seconds:.0f} s on this {device})…",
         "cached": "From the cache: computed before for this model, weights, stage, channel and objective.",
         "conv1_title": "conv1's 64 filters",
+        "took": "({steps} steps at {size} px, {seconds:.1f} s.)",
         "click_hint": "Click a tile in a feature grid to open that channel here.",
         "refs": "Reference set: {count} images ({what}).",
         "bundled": "the bundled example photos", "shapes": "the shapes model's held-out drawings",
@@ -56,6 +58,7 @@ TEXT = {
         "working": "{size} px에서 {steps}단계 최적화 중입니다(이 {device}에서 약 {seconds:.0f}초)…",
         "cached": "캐시에서 가져왔습니다. 이 모델, 가중치, 단계, 채널, 목표로 이미 계산한 결과입니다.",
         "conv1_title": "conv1의 필터 64개",
+        "took": "({size} px에서 {steps}단계, {seconds:.1f}초.)",
         "click_hint": "특징 맵 격자에서 타일을 클릭하면 그 채널이 여기에 열립니다.",
         "refs": "참조 이미지: {count}장({what}).",
         "bundled": "함께 제공되는 예시 사진", "shapes": "도형 모델의 검증용 그림",
@@ -138,14 +141,19 @@ class ChannelHandlers:
         story = tell(loaded, request, index, references, self.vis_cache, self.reference_cache,
                      progress=lambda step, total: progress((step, total)))
         store, panels = self.ctx.store, self.panels
-        return {panels["vis"]: store.write(encode_png(story.vis.image), "png", stem="vis"),
+        # Shown at least 256 px across, each optimised pixel a square block: nothing smoothed in.
+        factor = max(1, -(-256 // story.vis.image.size[0]))
+        shown = story.vis.image.resize((story.vis.image.size[0] * factor,) * 2, Image.Resampling.NEAREST)
+        return {panels["vis"]: store.write(encode_png(shown), "png", stem="vis"),
                 panels["examples"]: store.write(encode_png(examples_grid(story.examples)), "png", stem="examples"),
                 panels["verdict"]: _hidden(self._words(loaded, story, lang)),
                 panels["state"]: (key, stage, channel, objective)}
 
     def _words(self, loaded, story, lang: str) -> str:
         lines = [] if loaded.is_pretrained else [pick(STORY, "noise", lang)]
-        lines.append(verdict(loaded, story, lang))
+        request = story.vis.request
+        lines.append(verdict(loaded, story, lang) + " " + _text("took", lang, steps=request.steps, size=request.size,
+                                                                 seconds=story.vis.seconds))
         lines.append(self._references_words(loaded, lang) + " " + ", ".join(
             f"#{i + 1} {e.file} ({e.activation:.2f})" for i, e in enumerate(story.examples)))
         return "\n\n".join(lines)
@@ -219,9 +227,9 @@ def _panels(page, lang: str = "en") -> dict:
                                 elem_id="channel-examples", format="png")
             examples_caption = gr.Markdown(_text("examples_caption", lang), elem_id="channel-examples-caption")
     with inspector["accordion"]:
+        verdict_box = _hidden(elem_id="channel-verdict", label="channel verdict")
         objective = gr.Radio([(_text(k, lang), k) for k in ("mean", "max", "logit")], value="mean",
                              label=_text("objective", lang), elem_id="channel-objective")
-        verdict_box = _hidden(elem_id="channel-verdict", label="channel verdict")
         hint = gr.Markdown(_text("click_hint", lang))
         with gr.Accordion(_text("conv1_title", lang), open=False) as conv1_accordion:
             with gr.Row(equal_height=False):
