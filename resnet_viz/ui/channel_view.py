@@ -275,6 +275,7 @@ def build(ctx: ViewContext, page, stages_handlers) -> None:
             .then(compute, channel_inputs, compute_outputs, concurrency_id="model", **private)
     # A new analysis (or none): the panels held the last one's channel; conv1 shows the new model's filters.
     ctx.result_key.change(on.cleared, None, compute_outputs, show_progress="hidden", **private)
+    ctx.analyze_button.click(on.cleared, None, compute_outputs, show_progress="hidden", **private)  # as the map is
     conv1_inputs = [ctx.result_key, ctx.lang]
     ctx.result_key.change(handles_errors(on.conv1, fallback=lambda *a: {}), conv1_inputs,
                           [panels["conv1"], panels["conv1_note"]], show_progress="hidden", **private)
