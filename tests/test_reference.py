@@ -119,3 +119,18 @@ def test_examples_grid_shows_each_crop(resnet18, activations):
     examples = top_examples(resnet18, activations, "layer2", 1, k=5)
     grid = examples_grid(examples, tile=64, columns=3)
     assert grid.size == (3 * 70 - 6, 2 * (64 + 28 + 6) - 6)
+
+
+def test_a_shapes_checkpoint_gets_its_held_out_drawings(tmp_path):
+    from torchvision import models as tv_models
+
+    from resnet_viz.lab.shapes import SHAPES
+    from resnet_viz.models import load_model
+
+    torch.save(tv_models.resnet18(num_classes=len(SHAPES)).state_dict(), tmp_path / "model.pt")
+    (tmp_path / "classes.txt").write_text("\n".join(SHAPES) + "\n")
+    loaded = load_model(None, str(tmp_path / "model.pt"), "cpu", str(tmp_path / "classes.txt"))
+    assert is_shapes_model(loaded)
+    references = reference_set_for(loaded)
+    assert references.key == shapes_set().key and len(references) == 40
+    assert all(name.startswith("held-out") for name in references.names)

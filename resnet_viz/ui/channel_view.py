@@ -61,7 +61,7 @@ TEXT = {
         "took": "({size} px에서 {steps}단계, {seconds:.1f}초.)",
         "click_hint": "특징 맵 격자에서 타일을 클릭하면 그 채널이 여기에 열립니다.",
         "refs": "참조 이미지: {count}장({what}).",
-        "bundled": "함께 제공되는 예시 사진", "shapes": "도형 모델의 검증용 그림",
+        "bundled": "함께 제공되는 예시 사진", "shapes": "도형 모델이 학습에 쓰지 않은 그림",
         "folder": " + {folder}",
     },
 }
