@@ -101,6 +101,8 @@ def _weights(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .ui import DEFAULT_CONCURRENCY, launch
 
+    if args.reference and not Path(args.reference).is_dir():
+        raise ResnetVizError(f"Reference folder {args.reference} does not exist.")
     # A Space runs `python app.py` with no arguments: its settings' variables choose instead.
     model = args.model or os.environ.get("RESNET_VIZ_MODEL") or None
     weights = os.environ.get("RESNET_VIZ_WEIGHTS", "DEFAULT") if args.weights == "DEFAULT" else args.weights

@@ -15,7 +15,12 @@ SHOTS = os.environ.get("RESNET_VIZ_SHOTS")
 
 
 @pytest.fixture(scope="module")
-def channel_server():
+def channel_server(tmp_path_factory):
+    import skimage.data
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("reference")
+    Image.fromarray(skimage.data.coffee()).save(folder / "more-coffee.png")  # `python app.py --reference DIR`
     os.environ["RESNET_VIZ_VIS_STEPS"] = "4"  # the panels, not the optimisation, are under test here
     os.environ["RESNET_VIZ_VIS_SIZE"] = "64"
     from resnet_viz.ui import launch
@@ -23,7 +28,7 @@ def channel_server():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = launch(model="resnet18", device="cpu", port=port, prevent_thread_lock=True, quiet=True)
+    app = launch(model="resnet18", device="cpu", port=port, prevent_thread_lock=True, quiet=True, reference=str(folder))
     yield f"http://127.0.0.1:{port}/"
     app.close()
     os.environ.pop("RESNET_VIZ_VIS_STEPS")
@@ -73,10 +78,11 @@ def test_click_a_channel_shows_three_panels(browser, channel_server, lang):
     captions = " ".join(page.locator(f"#{c}").inner_text() for c in
                         ("channel-map-caption", "channel-vis-caption", "channel-examples-caption"))
     if lang == "ko":
-        assert "학습되지 않은" in verdict and "시각화" in verdict and "참조 이미지" in verdict
+        assert "학습되지 않은" in verdict and "시각화" in verdict and "참조 이미지: 5장" in verdict
         assert "특징 시각화" in captions and "데이터셋 예시" in captions
     else:
         assert "untrained (random)" in verdict and "visualisation" in verdict and "best reference image" in verdict
+        assert "Reference set: 5 images" in verdict  # the 4 bundled photos + the --reference folder's one
         assert "Feature visualisation" in captions and "Dataset examples" in captions
     # The visualisation is a real picture of the requested size, not a placeholder.
     size = page.evaluate("() => document.querySelector('#channel-vis img').naturalWidth")
