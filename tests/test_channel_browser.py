@@ -92,3 +92,23 @@ def test_click_a_channel_shows_three_panels(browser, channel_server, lang):
         time.sleep(0.5)
         page.screenshot(path=str(Path(SHOTS) / f"channel-{lang}-1280x720.png"))
     page.close()
+
+
+def test_channel_story_api(channel_server):
+    from gradio_client import Client, handle_file
+
+    client = Client(channel_server, verbose=False)
+    answer = client.predict(handle_file(str(EXAMPLES / "chelsea.jpg")), "resnet18", "DEFAULT", "gradcam", "",
+                            "conv4_x", 37, "mean", api_name="/channel_story")
+    assert (answer["stage"], answer["channel"], answer["objective"]) == ("layer3", 37, "mean")
+    assert answer["untrained"] is True and answer["vis_size"] == 64 and answer["steps"] == 4
+    assert len(answer["top_examples"]) == 5  # 4 bundled + the --reference folder's one
+    activations = [e["activation"] for e in answer["top_examples"]]
+    assert activations == sorted(activations, reverse=True)
+    try:
+        client.predict(handle_file(str(EXAMPLES / "chelsea.jpg")), "resnet18", "DEFAULT", "gradcam", "",
+                       "conv4_x", 999, "mean", api_name="/channel_story")
+    except Exception as err:  # gradio_client raises the server's message
+        assert "does not exist here" in str(err)
+    else:
+        raise AssertionError("channel 999 was accepted")

@@ -26,6 +26,7 @@ from ..service import parse_channel
 from ..stages import STAGES
 from ..trust.receptive import stage_name
 from .context import ViewContext
+from . import inline
 from .errors import handles_errors
 
 # Tests and slow machines: fewer steps than the device's default (channel_story.default_effort).
@@ -148,6 +149,21 @@ class ChannelHandlers:
                 panels["examples"]: store.write(encode_png(examples_grid(story.examples)), "png", stem="examples"),
                 panels["verdict"]: _hidden(self._words(loaded, story, lang)),
                 panels["state"]: (key, stage, channel, objective)}
+
+    def story_json(self, image, model, weights, method, target, stage, channel, objective="mean") -> dict:
+        """For programs: channel.json of `resnet-viz channel` for one photo's analysis (the app's effort)."""
+        key, result = self.ctx.analyzer.analysis(image, model, weights, method, target)
+        loaded = self.ctx.analyzer.model(model, weights)
+        request, index = self._request(result, loaded, stage, channel, objective or "mean")
+        story = tell(loaded, request, index, reference_set_for(loaded, self.reference_dir), self.vis_cache,
+                     self.reference_cache)
+        return {"stage": request.stage, "channel": index, "objective": request.objective,
+                "class": request.channel if request.objective == "logit" else None,
+                "untrained": not loaded.is_pretrained, "vis_activation": story.vis.activation,
+                "vis_size": request.size, "steps": request.steps, "vis_is_larger": story.vis_is_larger,
+                "best_reference": {"file": story.best_file, "activation": story.best_activation},
+                "top_examples": [{"file": e.file, "box": list(e.box), "activation": e.activation, "unit": list(e.unit)}
+                                 for e in story.examples]}
 
     def _words(self, loaded, story, lang: str) -> str:
         lines = [] if loaded.is_pretrained else [pick(STORY, "noise", lang)]
@@ -283,3 +299,6 @@ def build(ctx: ViewContext, page, stages_handlers) -> None:
                     [panels["conv1"], panels["conv1_note"]], show_progress="hidden", **private)
     ctx.lang.change(handles_errors(on.relabel), [panels["state"], ctx.lang], [panels["verdict"]],
                     show_progress="hidden", **private)
+    inline.on(gr.Button(visible=False).click, handles_errors(on.story_json),
+              [*ctx.subject, inspector["stage"], inspector["channel"], panels["objective"]],
+              [gr.JSON(visible=False, label="channel story")], api_name="channel_story", concurrency_id="model")
