@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .cli_options import add_method_option, add_model_options, model_name
-from .errors import ModelChoiceError
+from .errors import ModelChoiceError, ResnetVizError
 from .hub_cache import DEPTH_NAMES, MODEL_NAMES, is_timm_name, weights_name, weights_path
 
 
@@ -142,6 +142,8 @@ def _weights(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from .server_settings import configure_server_process
 
+    if args.reference and not Path(args.reference).is_dir():
+        raise ResnetVizError(f"Reference folder {args.reference} does not exist.")
     configure_server_process()  # before torch loads (GOMP_SPINCOUNT); a library user never gets these
     from .ui import DEFAULT_CONCURRENCY, launch
 
@@ -160,6 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
         class_names=args.class_names,
         concurrency=args.concurrency or DEFAULT_CONCURRENCY,
         gpu=spaces.GPU if spaces is not None else None,
+        reference=args.reference,
     )
     return 0
 
@@ -225,4 +228,6 @@ def register(commands) -> None:
         default=None,
         help="requests processed at once per event group (default 2; the model itself runs one at a time)",
     )
+    serve.add_argument("--reference", default=None, metavar="DIR",
+                       help="more reference images for the channel inspector's dataset examples")
     serve.set_defaults(handler=_serve)

@@ -268,6 +268,10 @@ def _figure_command(args: argparse.Namespace) -> int:
                     args.format)
     out = Path(args.out)
     report = run_batch(images, job, out, progress=not args.quiet)
+    if args.channel_strip:
+        from .channel_strip import write_strips
+
+        write_strips(images, args.model, args.weights, args.device, args.channel_strip, out, lang)
     print(pick(TEXT, "summary", lang, ok=len(report.written), total=len(images), out=out, index=out / "index.html"))
     if report.failed:
         print(pick(TEXT, "errors", lang, n=len(report.failed)), file=sys.stderr)
@@ -298,6 +302,8 @@ def register(commands) -> None:
     figure.add_argument("--from-manifest", default=None, metavar="M.json",
                         help="redraw the figure a manifest describes (into --out) and check it is byte-identical")
     figure.add_argument("--quiet", action="store_true", help="no progress bar")
+    figure.add_argument("--channel-strip", default=None, metavar="STAGE:CHANNEL",
+                        help="also a strip per photo: the channel's map, feature visualisation and dataset examples")
     figure.set_defaults(handler=_figure_command)
 
 

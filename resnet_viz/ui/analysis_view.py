@@ -19,7 +19,7 @@ from ..render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
 from ..service import channel_picture, find_stage, prediction_json, render_pictures, subject_of, target_choices
 from ..stages import STAGES
 from .context import EXAMPLES, ViewContext, cache_examples
-from . import inline
+from . import channel_view, inline
 from .errors import handles_errors
 from .widgets import LenientNumber, TextDropdown
 
@@ -112,7 +112,7 @@ def _results(page: StagesPage) -> None:
                 page.titles.append(gr.Markdown(say.stage_title(spec), elem_classes=["stage-title"],
                                                label=f"{spec.paper_name} title"))
             page.grids.append(gr.Image(label=f"{spec.paper_name} feature maps", show_label=False,
-                                       interactive=False, height=340, scale=2))
+                                       interactive=False, height=340, scale=2, elem_id=f"grid-{spec.name}"))
             page.cams.append(gr.Image(label=f"{spec.paper_name} cam", show_label=False,
                                       interactive=False, height=340, scale=2))
 
@@ -126,8 +126,12 @@ def _inspector(page: StagesPage) -> None:
             channel = LenientNumber(value=0, precision=0, label=say.text("channel"), elem_id="channel-id")
             button = gr.Button(say.text("show_channel"))
         note = _hidden(label="channel note", elem_id="channel-note")
-        image = gr.Image(label="channel", show_label=False, interactive=False, height=360, elem_id="channel-image")
-    page.inspector = dict(stage=stage, channel=channel, button=button, note=note, image=image, state=gr.State(None))
+        # One row of panels: the map here; channel_view adds the visualisation and the examples.
+        with gr.Row(equal_height=False) as panels:
+            with gr.Column(min_width=240) as map_column:
+                image = gr.Image(label="channel", show_label=False, interactive=False, height=360, elem_id="channel-image")
+    page.inspector = dict(stage=stage, channel=channel, button=button, note=note, image=image, state=gr.State(None),
+                          accordion=accordion, panels=panels, map_column=map_column)
     page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("inspect", c))),
                      (stage, lambda c: gr.Dropdown(label=say.text("stage", c), info=say.text("stage_info", c),
                                                    choices=[(say.stage_label(s, c), s.paper_name) for s in STAGES])),
@@ -346,3 +350,4 @@ def build(ctx: ViewContext) -> None:
     handlers = Handlers(ctx, page)
     _examples(ctx, page, handlers)
     _wire(ctx, page, handlers)
+    channel_view.build(ctx, page, handlers)

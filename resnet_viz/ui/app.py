@@ -97,7 +97,7 @@ def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
 
 
 def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = "auto",
-              class_names: str | None = None, gpu=None) -> gr.Blocks:
+              class_names: str | None = None, gpu=None, reference: str | None = None) -> gr.Blocks:
     checkpoint = weights if is_checkpoint(weights) else None
     analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names, gpu=gpu)
     initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
@@ -114,7 +114,8 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
         with gr.Sidebar(open=True, width=340) as sidebar:
             controls = _controls(analyzer, initial, model, weights)
         ctx = ViewContext(analyzer=analyzer, lang=lang, banner=banner, sidebar=sidebar, result_key=gr.State(""),
-                          default_model=model, default_weights=weights, shown=gr.State(None), **controls)
+                          default_model=model, default_weights=weights, shown=gr.State(None), reference_dir=reference,
+                          **controls)
         tabs = []
         with gr.Tabs():
             for label_key, view in VIEWS:
@@ -158,12 +159,12 @@ def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: l
 
 def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,
            share: bool = False, host: str | None = None, class_names: str | None = None,
-           concurrency: int = DEFAULT_CONCURRENCY, gpu=None, **launch_kwargs):
+           concurrency: int = DEFAULT_CONCURRENCY, gpu=None, reference: str | None = None, **launch_kwargs):
     """Serve the app. `concurrency` requests of one event group run at once: the model's lock still
     serialises forward+backward, so with 2 one request renders and encodes while the next computes
     (benchmarks/bench_server.py measures 1, 2 and 4)."""
     quiet_monitoring(launch_kwargs)  # before app.queue(), which reads it
-    app = build_app(model, weights, device, class_names, gpu)
+    app = build_app(model, weights, device, class_names, gpu, reference)
     configure_server_runtime(resolve_device(device).type)  # heap, cuDNN: the server's, not a library's
     app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
     app.launch(

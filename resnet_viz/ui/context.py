@@ -75,6 +75,8 @@ class ViewContext:
     # The stages view's display settings (channels, normalization, colormap, opacity), in that order:
     # views that draw the same analysis honour them too. Set by analysis_view.build.
     display: list = field(default_factory=list)
+    # `--reference DIR`: more reference images for the channel inspector's dataset examples.
+    reference_dir: str | None = None
 
     @property
     def subject(self) -> list[gr.components.Component]:
