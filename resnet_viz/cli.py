@@ -107,7 +107,7 @@ def _serve(args: argparse.Namespace) -> int:
     spaces = sys.modules.get("spaces")
     launch(model=model, weights=weights, device=args.device, port=args.port, share=args.share, host=args.host,
            class_names=args.class_names, concurrency=args.concurrency or DEFAULT_CONCURRENCY,
-           gpu=spaces.GPU if spaces is not None else None)
+           gpu=spaces.GPU if spaces is not None else None, max_batch=args.max_batch)
     return 0
 
 
@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--share", action="store_true", help="a public gradio.live link")
     serve.add_argument("--concurrency", type=int, default=None,
                        help="requests processed at once per event group (default 2; the model itself runs one at a time)")
+    serve.add_argument("--max-batch", type=int, default=8,
+                       help="concurrent analyses of one model and method run as one batch of up to this many (1: each alone)")
     serve.set_defaults(handler=_serve)
     register_lecture(commands)  # figure, compare
     register_trust(commands)
