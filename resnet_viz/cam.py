@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pytorch_grad_cam import EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, XGradCAM
-from pytorch_grad_cam.base_cam import BaseCAM
-from torch import nn
+
+if TYPE_CHECKING:  # grad-cam is imported when a reference is asked for: it pulls in sklearn, scipy and
+    from pytorch_grad_cam.base_cam import BaseCAM  # pyplot (~1.4 s of every command's start-up)
 
 from .errors import ModelChoiceError
 
@@ -113,25 +112,29 @@ def _eigencam(a: Tensor, _g: Tensor | None) -> Tensor:  # EigenCAM.get_cam_image
 class CamMethod:
     key: str
     label: str
-    cam_class: type[BaseCAM]  # the reference the arithmetic is tested against
+    reference: str  # grad-cam's class the arithmetic is tested against
     arithmetic: CamArithmetic
     summary: str
+    # What grad-cam itself says (its `uses_gradients`, tested): EigenCAM needs no backward.
+    uses_gradients: bool = True
 
     @property
-    def uses_gradients(self) -> bool:
-        """What grad-cam itself says: EigenCAM (and other gradient-free CAMs) need no backward."""
-        return _cam_for(self.key).uses_gradients
+    def cam_class(self) -> type[BaseCAM]:
+        import pytorch_grad_cam
+
+        return getattr(pytorch_grad_cam, self.reference)
 
 
 CAM_METHODS: dict[str, CamMethod] = {
     m.key: m
     for m in (
-        CamMethod("gradcam", "Grad-CAM", GradCAM, _gradcam, "channels weighted by their mean gradient"),
-        CamMethod("gradcam++", "Grad-CAM++", GradCAMPlusPlus, _gradcam_plus_plus, "higher-order gradient weights; better for several objects"),
-        CamMethod("xgradcam", "XGrad-CAM", XGradCAM, _xgradcam, "gradients weighted by normalised activations"),
-        CamMethod("hirescam", "HiResCAM", HiResCAM, _hirescam, "element-wise gradient × activation; faithful to the model"),
-        CamMethod("layercam", "LayerCAM", LayerCAM, _layercam, "positive gradients per location; sharper in early stages"),
-        CamMethod("eigencam", "EigenCAM", EigenCAM, _eigencam, "first principal component of the activations; class-agnostic"),
+        CamMethod("gradcam", "Grad-CAM", "GradCAM", _gradcam, "channels weighted by their mean gradient"),
+        CamMethod("gradcam++", "Grad-CAM++", "GradCAMPlusPlus", _gradcam_plus_plus, "higher-order gradient weights; better for several objects"),
+        CamMethod("xgradcam", "XGrad-CAM", "XGradCAM", _xgradcam, "gradients weighted by normalised activations"),
+        CamMethod("hirescam", "HiResCAM", "HiResCAM", _hirescam, "element-wise gradient × activation; faithful to the model"),
+        CamMethod("layercam", "LayerCAM", "LayerCAM", _layercam, "positive gradients per location; sharper in early stages"),
+        CamMethod("eigencam", "EigenCAM", "EigenCAM", _eigencam, "first principal component of the activations; class-agnostic",
+                  uses_gradients=False),
     )
 }
 
@@ -149,13 +152,6 @@ def check_normalization(normalization: str) -> Normalization:
     if normalization not in ("per-stage", "shared"):
         raise ModelChoiceError(f"Unknown normalisation {normalization!r}: use per-stage or shared.")
     return normalization  # type: ignore[return-value]
-
-
-@lru_cache(maxsize=None)
-def _cam_for(method: str) -> BaseCAM:
-    """One grad-cam object per method, for its attributes. Built on a stand-in module: grad-cam's
-    constructor calls eval() on its model and walks its parameters, which we need neither of."""
-    return CAM_METHODS[method].cam_class(nn.Linear(1, 1), target_layers=[])
 
 
 def raw_stage_cams(

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 import torch
-from pytorch_grad_cam.metrics.perturbation_confidence import RemoveMostRelevantFirst
-from pytorch_grad_cam.metrics.road import ROADLeastRelevantFirst, ROADMostRelevantFirst
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget
 
 from ..analysis import AnalysisResult, analyze, preprocess
 from ..images import ImageSource, load_image
@@ -53,6 +50,9 @@ def road_scores(model: torch.nn.Module, batch: torch.Tensor, cam: np.ndarray, ta
                 percentiles: Sequence[int] = ROAD_PERCENTILES, seed: int = DEFAULT_SEED) -> tuple[float, float]:
     """(MoRF, LeRF) of grad-cam's ROAD metrics, averaged over the percentiles. The imputation adds
     noise from torch's global generator: seeded inside a forked RNG, so the same call gives the same score."""
+    from pytorch_grad_cam.metrics.road import ROADLeastRelevantFirst, ROADMostRelevantFirst  # imported on use:
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget  # grad-cam's start-up cost
+
     targets = [ClassifierOutputSoftmaxTarget(target)]
     cams = cam[None].astype(np.float32)
     morf, lerf = [], []
@@ -80,6 +80,8 @@ def deletion_curve(model: torch.nn.Module, batch: torch.Tensor, cam: np.ndarray,
                    fractions: Sequence[float] = DELETION_FRACTIONS) -> tuple[list[float], float]:
     """Target probability as the most relevant fraction of pixels is blurred away (grad-cam's
     RemoveMostRelevantFirst does the ranking), and the area under that curve."""
+    from pytorch_grad_cam.metrics.perturbation_confidence import RemoveMostRelevantFirst
+
     mask = torch.from_numpy(cam.astype(np.float32))
     imputer = BlurImputer()
     batches = []
