@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .cam import CAM_METHODS
 from .errors import ResnetVizError
+from .handout import register as register_handout
 from .lecture import register as register_lecture
 from .lab.cli import register as register_lab
 from .models import MODEL_NAMES, cached_weights_path, fetch_weights, resolve_weights
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_lecture(commands)  # figure, compare
     register_trust(commands)
     register_lab(commands)
+    register_handout(commands)
     return parser
 
 
