@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import matplotlib
 import numpy as np
 from PIL import Image
 
@@ -156,8 +157,19 @@ def _width_units(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# Formulas kept on one line (wrap would otherwise break "H(x) = F(x) + x" at its spaces).
+FORMULAS = ("H(x) = F(x) + x", "relu(F(x) + x)", "H'(x) = F'(x) + 1", "F(x) + x")
+_GLUE = "\x00"
+
+
 def wrap(text: str, units: int) -> list[str]:
     """Greedy word wrap by displayed width (textwrap counts characters, which halves Hangul's room)."""
+    for formula in FORMULAS:
+        text = text.replace(formula, formula.replace(" ", _GLUE))
+    return [line.replace(_GLUE, " ") for line in _wrap_words(text, units)]
+
+
+def _wrap_words(text: str, units: int) -> list[str]:
     lines, line = [], ""
     for word in text.split():
         candidate = f"{line} {word}" if line else word
@@ -319,6 +331,14 @@ def _pixels(data: bytes | Path) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
+def _truetype_korean() -> str | None:
+    """An installed TrueType font with Hangul (Debian's fonts-nanum), preferred for the PDF."""
+    from matplotlib import font_manager
+
+    return next((f.name for f in font_manager.fontManager.ttflist
+                 if f.name in ("NanumGothic", "NanumBarunGothic") and f.fname.lower().endswith(".ttf")), None)
+
+
 def chart_files(lang: str, assets: Path = ASSETS) -> list[tuple[str, Path]]:
     """(text key, file) for each lab or depth-study chart present under `assets`, in the handout's order."""
     found = []
@@ -357,7 +377,11 @@ def handout_pdf(result: AnalysisResult, module, lang: str = "en", photo_name: st
 
     lang = figure_lang(lang)  # Korean without a CJK font: English, with a warning
     composite = render_figure(result, FigureOptions(lang=lang), ("png",))["png"]
-    with style(lang):
+    with style(lang) as rc:
+        if lang == "ko" and _truetype_korean():
+            # A TrueType (glyf) font embeds as what PDF's Type 42 expects; Noto Sans CJK's CFF outlines
+            # embed too, and print, but some readers warn that the font file's type does not match.
+            matplotlib.rcParams["font.sans-serif"] = [_truetype_korean(), *rc["font.sans-serif"]]
         pages = _theory_pages(result, lang, photo_name)
         pages.append(_table_page(result, module, lang))
         untrained = pick(TEXT, "untrained", lang) if result.weights_status == "untrained" else ""

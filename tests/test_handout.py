@@ -94,3 +94,19 @@ def test_wrap_counts_hangul_as_wide():
     lines = wrap("가나다라 마바사아 자차카타 파하", 18)
     assert lines == ["가나다라 마바사아", "자차카타 파하"]
     assert wrap("a b c", 3) == ["a b", "c"]
+
+
+def test_one_screen_offers_the_handout_of_the_analysis_on_screen(photo):
+    from resnet_viz.service import subject_of
+    from resnet_viz.ui.app import build_app
+
+    app = build_app("resnet18", "DEFAULT", "cpu")
+    handout = next(fn for fn in app.fns.values() if fn.api_name == "handout")
+    key, _ = app.analyzer.analysis(str(photo), "resnet18", "DEFAULT", "gradcam", "")
+    shown = subject_of(str(photo), "resnet18", "DEFAULT", "gradcam", "")
+    path = Path(handout.fn(key, "ko", shown))
+    assert path.name.startswith("handout-ko-") and path.suffix == ".pdf"
+    first = pypdf.PdfReader(path).pages[0].extract_text()
+    assert "잔차 학습" in first and "chelsea.png" in first
+    with pytest.raises(Exception, match="Analyze an image first"):
+        handout.fn("", "en", None)
