@@ -65,6 +65,11 @@ class SanityResult:
                 return step.randomized_up_to
         return None
 
+    def _repr_png_(self) -> bytes:  # Jupyter shows the randomisation strip (resnet_viz/notebook.py)
+        from ..notebook import sanity_png
+
+        return sanity_png(self)
+
 
 def check_stage(stage: str) -> str:
     if stage not in CAM_STAGES:
@@ -137,6 +142,11 @@ class ClassCheck:
     spearman_random: float
     spearman_least: float
     image: object
+
+    def _repr_png_(self) -> bytes:  # Jupyter shows the three classes' maps (resnet_viz/notebook.py)
+        from ..notebook import class_check_png
+
+        return class_check_png(self)
 
 
 def class_probabilities(loaded: LoadedModel, image: ImageSource) -> np.ndarray:
