@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,21 +45,37 @@ def student_request(index: int) -> tuple[str, str]:
     return target, ("" if contrast == target else contrast)
 
 
-def connect(url: str):
-    """serverkit's client with a patient HTTP timeout: under a burst on a loaded machine an upload can
-    take longer than httpx's default 5 s, and a student would see an error, not an answer."""
-    from gradio_client import Client
+@dataclass
+class Student:
+    http: object  # httpx.Client
+    session: str
+    url: str
 
-    return Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 300})
+
+def connect(url: str) -> Student:
+    """One student's HTTP client: a keep-alive connection and a Gradio session of its own, as a browser
+    tab has. Plain HTTP (upload, then Gradio's queue API) rather than gradio_client, whose threads and
+    config fetches would take the cores the server needs: the clients share this machine with it."""
+    import uuid
+
+    import httpx
+
+    return Student(httpx.Client(timeout=300), uuid.uuid4().hex[:11], url)
 
 
 def call(client, api: str, path: Path, model: str, target: str, contrast: str):
-    from gradio_client import handle_file
+    """Upload the photo, then one queue call; returns the API's outputs (a list, as gradio_client would)."""
+    from bench_server import queue_call
 
+    with open(path, "rb") as handle:
+        uploaded = client.http.post(f"{client.url}gradio_api/upload", files={"files": (path.name, handle, "image/png")})
+    image = {"path": uploaded.raise_for_status().json()[0], "meta": {"_type": "gradio.FileData"}}
     if api == "predict":
-        return client.predict(handle_file(str(path)), model, "random", "gradcam", target, 16, contrast, api_name="/predict")
-    return client.predict(handle_file(str(path)), model, "random", "gradcam", target, 16, "per-stage", "viridis", 0.5,
-                          "en", contrast, api_name="/analyze")
+        data = [image, model, "random", "gradcam", target, 16, contrast]
+    else:
+        data = [image, model, "random", "gradcam", target, 16, "per-stage", "viridis", 0.5, "en", contrast]
+    outputs = queue_call(client.http, client.url, api, data, client.session)
+    return outputs[0] if api == "predict" else outputs
 
 
 def compare(api: str, got, expected) -> str | None:
