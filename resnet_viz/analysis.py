@@ -86,6 +86,11 @@ class AnalysisResult:
             return self.stages[aliases.index(name)]
         raise KeyError(name)
 
+    def _repr_png_(self) -> bytes:  # Jupyter shows the composite figure (resnet_viz/notebook.py)
+        from .notebook import analysis_png
+
+        return analysis_png(self)
+
 
 def preprocess(transforms: ImageClassification, image: Image.Image) -> tuple[Image.Image, torch.Tensor]:
     """The displayed image (resize + centre crop) and the normalised batch made from it,

@@ -96,7 +96,7 @@ def _channel_number(text: str) -> int:
 
 
 def register(commands) -> None:
-    from .cli import add_model_options
+    from .cli_options import add_model_options
 
     parser = commands.add_parser("channel", help="what one channel looks for: feature visualisation + dataset examples")
     parser.add_argument("photo", help="the photo whose map of the channel is drawn")

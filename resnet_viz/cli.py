@@ -33,6 +33,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ),
     ("depth-study", "resnet_viz.study.cli", "He et al. 2015 Fig. 6: train plain/residual/pre-activation 6n+2 nets"),
     ("lesion-study", "resnet_viz.study.cli", "Veit et al. 2016: delete blocks of a study checkpoint (lesions.json)"),
+    ("handout", "resnet_viz.handout", "a printable A4 handout (PDF, Korean or English) for one photo"),
     ("channel", "resnet_viz.channel_command", "what a channel looks for: feature visualisation and dataset examples"),
     ("landscape", "resnet_viz.study.cli", "Li et al. 2018: a filter-normalised loss landscape (landscape.json)"),
 ]

@@ -13,11 +13,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from .analysis import AnalysisResult, StageResult, Target, analyze, check_contrast, renormalized
+from .analysis import AnalysisResult, StageResult, Target, analyze, analyze_batch, check_contrast, renormalized, resolve_target
 from .architecture import markdown_table
 from .i18n import pick
+from .cam import get_method
 from .errors import ImageInputError, ModelChoiceError
+from .errors import ResnetVizError
 from .filestore import FileStore
+from .microbatch import DEFAULT_MAX_BATCH, DEFAULT_WINDOW_S, MicroBatcher
 from .images import DECODE_FOR_NETWORK, load_image
 from .models import MODEL_NAMES, LoadedModel, check_model_name, is_available_offline, load_model, weights_choices
 from .render import BROWSER_PHOTO_FORMAT, PHOTO_ENCODERS, channel_overlay, render_encoded, strongest_channels
@@ -92,6 +95,28 @@ def compute_analysis(model_name: str | None, weights: str, device: str, class_na
                    contrast=contrast)
 
 
+def compute_batch(model_name: str | None, weights: str, device: str, class_names: str | None, method: str,
+                  requests: list[tuple[Image.Image, str | None, str | None]]) -> list[AnalysisResult | Exception]:
+    """Several requests (image, target, contrast) of one model and method: one forward and one backward
+    for all of them (analyze_batch), by names only like compute_analysis. A batch refused as a whole
+    (e.g. one request's contrast turned out to be its automatic class) is run again one by one, so the
+    refusal reaches that request alone."""
+    loaded = load_model(model_name, weights, device, class_names)
+    images, targets, contrasts = zip(*requests)
+    try:
+        return list(analyze_batch(loaded, images, targets, contrasts, method=method))
+    except ResnetVizError:
+        if len(requests) == 1:
+            raise
+    answers: list[AnalysisResult | Exception] = []
+    for image, target, contrast in requests:
+        try:
+            answers.append(analyze(loaded, image, target=target, method=method, contrast=contrast))
+        except ResnetVizError as err:
+            answers.append(err)
+    return answers
+
+
 TEXT = {"en": {"offline": "{name}  ✓ offline"}, "ko": {"offline": "{name}  ✓ 오프라인"}}
 
 
@@ -107,12 +132,16 @@ class Analyzer:
     """Analyses cached per (image, model, weights, method, class, contrast); display options re-render only."""
 
     def __init__(self, device: str = "auto", checkpoint: str | None = None, class_names: str | None = None,
-                 cache_size: int = 16, gpu: Callable[[Callable], Callable] | None = None) -> None:
+                 cache_size: int = 16, gpu: Callable[[Callable], Callable] | None = None,
+                 max_batch: int = DEFAULT_MAX_BATCH, batch_window: float = DEFAULT_WINDOW_S) -> None:
         """`gpu`: a decorator for the function that runs the model, e.g. Hugging Face's `spaces.GPU`,
         which on ZeroGPU attaches a GPU for the call (and runs it in a worker: plain picklable
-        arguments and result)."""
+        arguments and result). Concurrent analyses of one (model, weights, method) run as one batch
+        of up to `max_batch` (microbatch.py); `max_batch=1` runs each alone."""
         self.device = device
         self._compute = gpu(compute_analysis) if gpu else compute_analysis
+        self._compute_batch = gpu(compute_batch) if gpu else compute_batch
+        self.batcher = MicroBatcher(self._run_batch, window=batch_window, max_batch=max_batch)
         self.checkpoint = checkpoint
         self.class_names = class_names
         # key -> (result, model name, weights as requested): a re-render needs the same loaded model
@@ -174,14 +203,24 @@ class Analyzer:
         image = load_image(image_bytes, name=Path(image_path).name, at_least=DECODE_FOR_NETWORK)
         loaded = self.model(model_name, weights)  # checks the choices, loads before the (GPU) call
         check_contrast(method, loaded.categories, contrast)  # refused here, not in a GPU worker
-        class_names = self.class_names if weights == self.checkpoint else None
-        result = self._compute(None if weights == self.checkpoint else loaded.name, weights, self.device, class_names,
-                               image, target, method, contrast)
+        if target is not None:
+            resolve_target(loaded.categories, target, 0)  # a class that does not exist is refused alone
+        model_name = None if weights == self.checkpoint else loaded.name
+        group = (model_name, weights, get_method(str(method)).key)  # one batch: one model, one method
+        result = self.batcher.submit(group, (image, target, contrast))
         with self._lock:
             self._results[key] = (result, model_name, weights)
             while len(self._results) > self._cache_size:
                 self._results.popitem(last=False)
         return key, result
+
+    def _run_batch(self, group: tuple, requests: list) -> list:
+        model_name, weights, method = group
+        class_names = self.class_names if weights == self.checkpoint else None
+        if len(requests) == 1:  # alone: the single call, as before batching (and as a GPU worker gets it)
+            image, target, contrast = requests[0]
+            return [self._compute(model_name, weights, self.device, class_names, image, target, method, contrast)]
+        return self._compute_batch(model_name, weights, self.device, class_names, method, requests)
 
     def cached(self, key: str) -> tuple[AnalysisResult, LoadedModel] | None:
         """A cached result and the model that made it, or None once it has left the cache."""

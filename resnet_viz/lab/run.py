@@ -38,6 +38,11 @@ class LabResult:
     def projection(self) -> list[bool]:
         return [n.info.shortcut == "projection" for n in self.norms]
 
+    def _repr_png_(self) -> bytes:  # Jupyter shows the charts measured so far (resnet_viz/notebook.py)
+        from ..notebook import lab_png
+
+        return lab_png(self)
+
 
 def iter_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
              progress: Progress | None = None, shatter_points: int = 6) -> Iterator[tuple[str, LabResult]]:

@@ -7,7 +7,6 @@ import json
 import multiprocessing
 import os
 import platform
-import sys
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone

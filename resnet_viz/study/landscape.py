@@ -111,7 +111,6 @@ def shipped_checkpoints(root: Path) -> list[Path]:
 
 def live_landscape(checkpoint: str | Path, grid: int = 11, batch: int = 256, progress=None) -> dict:
     """The coarse landscape the app computes on request: same directions and batch as the command."""
-    from .lesions import held_out_for
 
     model = load_study_model(checkpoint)
     images, labels = _held_out_cached(str(checkpoint), batch)

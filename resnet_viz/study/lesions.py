@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import ResnetVizError
 from .models import PadShortcut, StudyBlock, StudyNet, load_study_model
 
 

@@ -124,7 +124,6 @@ def train_run(kind: str, depth: int, seed: int, train: tuple[torch.Tensor, torch
 
 def run_job(job: dict) -> dict:
     """One run in a worker process: writes runs/<name>.json at every logged point, then the checkpoint."""
-    from .data import load_study_split
 
     torch.set_num_threads(job.get("threads", 1))
     spec = StudyDataSpec(**job["data"])

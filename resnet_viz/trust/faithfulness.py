@@ -45,6 +45,11 @@ class FaithfulnessResult:
     forward_passes: int  # images run through the model (each ROAD call also re-runs the original)
     sparse_solves: int  # ROAD's noisy linear imputations: the slow part on a CPU
 
+    def _repr_png_(self) -> bytes:  # Jupyter shows the ROAD and deletion charts (resnet_viz/notebook.py)
+        from ..notebook import faithfulness_png
+
+        return faithfulness_png(self)
+
 
 def road_scores(model: torch.nn.Module, batch: torch.Tensor, cam: np.ndarray, target: int,
                 percentiles: Sequence[int] = ROAD_PERCENTILES, seed: int = DEFAULT_SEED) -> tuple[float, float]:

@@ -95,6 +95,10 @@ class SanityResult:
     def highest(self) -> SanityStep | None:
         defined = [s for s in self.steps if not np.isnan(s.spearman)]
         return max(defined, key=lambda s: s.spearman) if defined else None
+    def _repr_png_(self) -> bytes:  # Jupyter shows the randomisation strip (resnet_viz/notebook.py)
+        from ..notebook import sanity_png
+
+        return sanity_png(self)
 
 
 def check_stage(stage: str) -> str:
@@ -186,6 +190,11 @@ class ClassCheck:
     spearman_random: float
     spearman_least: float
     image: object
+
+    def _repr_png_(self) -> bytes:  # Jupyter shows the three classes' maps (resnet_viz/notebook.py)
+        from ..notebook import class_check_png
+
+        return class_check_png(self)
 
 
 def class_probabilities(loaded: LoadedModel, image: ImageSource) -> np.ndarray:

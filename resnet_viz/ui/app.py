@@ -8,6 +8,7 @@ import os
 import gradio as gr
 
 from ..cam import CAM_METHODS
+from ..microbatch import DEFAULT_MAX_BATCH
 from ..models import is_checkpoint, resolve_device
 from ..presenter import text, weights_banner
 from ..server_settings import configure_server_runtime
@@ -32,6 +33,9 @@ FONT_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans
 # fewer (16, service.Analyzer), so an evicted session loses nothing it still had: 128 caps this at ~50 MB.
 SESSION_CAPACITY = 128
 DEFAULT_CONCURRENCY = 2
+# The "model" event group (Analyze, /analyze, /predict, ...): enough requests in at once for the
+# service's micro-batcher to fill one batch while the previous one computes (service.Analyzer).
+MODEL_CONCURRENCY = 16
 
 # One entry per view, in tab order: (its tab label's key in presenter.TEXT, module with build(ctx)).
 VIEWS = [
@@ -97,9 +101,10 @@ def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
 
 
 def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = "auto",
-              class_names: str | None = None, gpu=None, reference: str | None = None) -> gr.Blocks:
+              class_names: str | None = None, gpu=None, reference: str | None = None,
+              max_batch: int = DEFAULT_MAX_BATCH) -> gr.Blocks:
     checkpoint = weights if is_checkpoint(weights) else None
-    analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names, gpu=gpu)
+    analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names, gpu=gpu, max_batch=max_batch)
     initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
     log_weights(initial)
     model = initial.name
@@ -157,14 +162,25 @@ def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: l
     app.load(None, None, [ctx.lang], js="() => (navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en'")
 
 
+def model_group_limit(app: gr.Blocks, limit: int) -> None:
+    """Let `limit` events of the "model" group run at once: they wait in the service's micro-batcher,
+    which runs them as one batch, instead of in Gradio's queue one or two at a time. Gradio takes the
+    lowest limit of a group's events, so every event of the group gets it."""
+    for fn in app.fns.values():
+        if fn.concurrency_id == "model":
+            fn.concurrency_limit = limit
+
+
 def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,
            share: bool = False, host: str | None = None, class_names: str | None = None,
-           concurrency: int = DEFAULT_CONCURRENCY, gpu=None, reference: str | None = None, **launch_kwargs):
+           concurrency: int = DEFAULT_CONCURRENCY, gpu=None, reference: str | None = None,
+           max_batch: int = DEFAULT_MAX_BATCH, **launch_kwargs):
     """Serve the app. `concurrency` requests of one event group run at once: the model's lock still
     serialises forward+backward, so with 2 one request renders and encodes while the next computes
     (benchmarks/bench_server.py measures 1, 2 and 4)."""
     quiet_monitoring(launch_kwargs)  # before app.queue(), which reads it
-    app = build_app(model, weights, device, class_names, gpu, reference)
+    app = build_app(model, weights, device, class_names, gpu, reference, max_batch)
+    model_group_limit(app, max(int(concurrency), MODEL_CONCURRENCY, 2 * int(max_batch)))
     configure_server_runtime(resolve_device(device).type)  # heap, cuDNN: the server's, not a library's
     app.queue(max_size=64, default_concurrency_limit=max(1, int(concurrency)))
     app.launch(

@@ -24,6 +24,8 @@ TEXT = {
         "dark": "dark background",
         "hint": "Tip: close the sidebar (◀ at its edge) to give the stages the whole width.",
         "none": "Analyze an image first.",
+        "handout": "Handout to print (A4 PDF)",
+        "handout_file": "Handout: theory, the model's stages, this photo, the lab's charts, misconceptions",
     },
     "ko": {
         "button": "슬라이드용 그림 (PNG, SVG, PDF)",
@@ -31,6 +33,8 @@ TEXT = {
         "dark": "어두운 배경",
         "hint": "팁: 사이드바를 닫으면(가장자리의 ◀) 단계들이 화면 전체 너비를 씁니다.",
         "none": "먼저 이미지를 분석하세요.",
+        "handout": "인쇄용 강의 자료 (A4 PDF)",
+        "handout_file": "강의 자료: 원리, 모델의 단계, 이 사진, 실험실 그림, 흔한 오해",
     },
 }
 
@@ -70,6 +74,7 @@ def build(ctx: ViewContext) -> None:
         button = gr.Button(pick(TEXT, "button", "en"), scale=0, min_width=280, elem_id="figure-button")
     files = gr.File(label=pick(TEXT, "files", "en"), file_count="multiple", interactive=False, height=90,
                     elem_id="figure-files")
+    handout_button, handout_file = _handout(ctx)
 
     private = dict(api_visibility="private", show_progress="hidden")
     freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang, ctx.contrast]
@@ -84,7 +89,31 @@ def build(ctx: ViewContext) -> None:
     button.click(make_figure, [ctx.result_key, ctx.lang, dark, *display], [files], api_name="figure",
                  concurrency_id="render")
     ctx.on_language.append((
+        [handout_button, handout_file],
+        lambda lang: [gr.Button(pick(TEXT, "handout", lang)), gr.File(label=pick(TEXT, "handout_file", lang))],
+    ))
+    ctx.on_language.append((
         [hint, dark, button, files],
         lambda lang: [pick(TEXT, "hint", lang), gr.Checkbox(label=pick(TEXT, "dark", lang)),
                       gr.Button(pick(TEXT, "button", lang)), gr.File(label=pick(TEXT, "files", lang))],
     ))
+
+
+def _handout(ctx: ViewContext):
+    """The printable handout of the analysis on screen, as a download (resnet_viz/handout.py)."""
+    with gr.Row(equal_height=True):
+        button = gr.Button(TEXT["en"]["handout"], scale=0, min_width=280, elem_id="handout-button")
+        file = gr.File(label=TEXT["en"]["handout_file"], interactive=False, height=90, elem_id="handout-file")
+
+    @handles_errors
+    def make_handout(key: str, lang: str, shown):
+        entry = ctx.analyzer.cached(key) if key else None
+        if entry is None:
+            raise gr.Error(pick(TEXT, "none", lang))
+        from ..handout import handout_pdf
+
+        result, loaded = entry
+        return ctx.store.write(handout_pdf(result, loaded.module, lang, getattr(shown, "image", "")), "pdf", f"handout-{lang}")
+
+    button.click(make_handout, [ctx.result_key, ctx.lang, ctx.shown], [file], api_name="handout", concurrency_id="render")
+    return button, file
