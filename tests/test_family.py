@@ -228,3 +228,21 @@ def test_family_comparison_names_recipes_and_counts_macs(chelsea, tmp_path):
         assert row.cam.shape == (row.image.height, row.image.width) == (224, 224) and len(row.top) == 3
     assert "UNTRAINED" in "\n".join(table_lines(comparison))
     assert family_figure(comparison, fmt="png").startswith(b"\x89PNG")
+
+
+def test_preactivation_blocks_are_shown_and_measured_as_such():
+    pytest.importorskip("timm")
+    from resnet_viz.lab.diagram import block_diagram
+    from resnet_viz.lab.gradients import PlainBlock
+    from resnet_viz.lab.lesion import LesionedBlock
+
+    model = load_model("timm/resnetv2_50", "random", "cpu").module
+    texts = [t.get_text() for t in block_diagram(model, "timm/resnetv2_50").findobj(match=lambda a: hasattr(a, "get_text"))]
+    assert sum("BN + ReLU + 1×1 conv" in t for t in texts) == 8 and sum("nothing after ⊕" in t for t in texts) == 5
+    info, block = residual_blocks(model)[1]  # stages.0.blocks.1: an identity shortcut
+    assert info.shortcut == "identity"
+    x = torch.randn(1, 256, 8, 8)  # with negative values: a ReLU after ⊕ would change them
+    with torch.no_grad():
+        torch.testing.assert_close(LesionedBlock(block)(x), x, rtol=0, atol=0)  # the clean identity path
+        torch.testing.assert_close(PlainBlock(block)(x), residual_branch(block, x))
+        torch.testing.assert_close(block(x), residual_branch(block, x) + x)  # nothing after ⊕
