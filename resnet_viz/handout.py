@@ -110,33 +110,6 @@ TEXT: Table = {
 }
 
 # Used only where presenter.py has no misconceptions of its own (see misconceptions()).
-_MISCONCEPTIONS: dict[str, list[str]] = {
-    "en": [
-        "“The block outputs H(x) = F(x) + x.” In torchvision the block outputs relu(F(x) + x): the ReLU follows the sum.",
-        "“Shortcuts fix vanishing gradients, so depth is free.” Batch norm already keeps gradients alive; ResNets "
-        "address the degradation problem: deeper plain networks train to a higher training error.",
-        "“Every shortcut is an identity.” Where channels or resolution change, the shortcut is a projection "
-        "(1×1 conv + BN), with stride 2 at the first block of layer2–4.",
-        "“A bottleneck block is cheaper because it has fewer layers.” It has three convolutions, not two; it is "
-        "cheap because the 3×3 works on 4× fewer channels.",
-        "“A Grad-CAM map shows why the model decided.” It shows where the evidence for a class lies at one stage, "
-        "not why; early stages' maps say little about the class.",
-        "“Random weights show what a ResNet sees.” Untrained weights give maps and predictions with no learned meaning.",
-    ],
-    "ko": [
-        "“블록의 출력은 H(x) = F(x) + x이다.” torchvision에서 블록의 출력은 relu(F(x) + x)입니다. ReLU는 덧셈 뒤에 옵니다.",
-        "“숏컷이 기울기 소실을 해결하므로 깊이는 공짜다.” 기울기는 배치 정규화만으로도 대체로 유지됩니다. "
-        "ResNet이 푸는 것은 성능 저하 문제(degradation)입니다: 더 깊은 일반 망은 학습 오차부터 더 높습니다.",
-        "“숏컷은 모두 항등 숏컷이다.” 채널 수나 해상도가 바뀌는 곳에서는 프로젝션 숏컷(1×1 합성곱 + BN)이며, "
-        "layer2–4의 첫 블록에서는 스트라이드 2입니다.",
-        "“병목 블록은 레이어가 적어서 싸다.” 합성곱은 두 개가 아니라 세 개입니다. 싼 이유는 3×3 합성곱이 "
-        "4배 적은 채널에서 계산하기 때문입니다.",
-        "“Grad-CAM 히트맵은 모델이 왜 그렇게 판단했는지 보여 준다.” 한 단계에서 클래스의 근거가 어디에 있는지를 "
-        "보여 줄 뿐, 왜인지는 보여 주지 않습니다. 앞 단계의 히트맵은 클래스에 대해 거의 말해 주지 않습니다.",
-        "“무작위 가중치로도 ResNet이 보는 것을 알 수 있다.” 학습되지 않은 가중치의 예측과 히트맵에는 학습된 의미가 없습니다.",
-    ],
-}
-
 # (text key, English file, Korean file) under assets/: the first file that exists is used.
 CHARTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("chart_lab", ("lab.png",), ("lab_ko.png", "lab.png")),
@@ -201,21 +174,19 @@ def theory_text(lang: str) -> str:
 
 
 def misconceptions(lang: str) -> list[str]:
-    """presenter.misconceptions(lang) where presenter.py has it (a list, or markdown bullets), else this
-    module's own list."""
+    """The page's misconceptions box (presenter.misconceptions, Markdown), one plain-text item per bullet."""
     from . import presenter
 
-    source = getattr(presenter, "misconceptions", None)
-    if callable(source):
-        try:
-            found = source(lang)
-        except TypeError:
-            found = None
-        if isinstance(found, str):
-            found = [re.sub(r"^\s*[-*•]\s*", "", line) for line in found.splitlines() if line.strip().startswith(("-", "*", "•"))]
-        if found:
-            return [re.sub(r"\*\*|`", "", str(item if isinstance(item, str) else getattr(item, "text", item))) for item in found]
-    return list(_MISCONCEPTIONS[check_lang(lang)])
+    items: list[str] = []
+    for line in presenter.misconceptions(lang).splitlines():
+        line = re.sub(r"^\s*>\s?", "", line)
+        if line.startswith("#") or not line.strip():
+            continue
+        if re.match(r"^\s*[-*•]\s+", line):
+            items.append(re.sub(r"^\s*[-*•]\s+", "", line))
+        elif items:
+            items[-1] += " " + line.strip()
+    return [re.sub(r"\*\*|`", "", item).strip() for item in items]
 
 
 @dataclass

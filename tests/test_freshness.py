@@ -94,7 +94,7 @@ def test_removal_labels_come_from_the_kept_result_in_each_language():
     removal = (None, {}, "layercam", ("layer3.1",))
     assert lab_view.removal_labels(removal, "en") == ("Top-5 with 1 block(s) removed",
                                                       "LayerCAM per stage with 1 block(s) removed")
-    assert lab_view.removal_labels(removal, "ko") == ("블록 1개를 제거한 top-5", "블록 1개를 제거한 채 단계별 LayerCAM")
+    assert lab_view.removal_labels(removal, "ko") == ("블록 1개를 제거한 상위 5개 예측", "블록 1개를 제거한 채 단계별 LayerCAM")
 
 
 @pytest.mark.parametrize("lang, words", [("en", "resnet18 has no block layer3.5"), ("ko", "resnet18에는 layer3.5 블록이 없습니다")])
