@@ -104,7 +104,7 @@ TEXT = {
         "head_row": "fc · head", "head_block": "avg-pool + {inputs}→{outputs} linear", "sum": "**total**",
     },
     "ko": {
-        "total": "**{name}** — 매개변수 {total} M개",
+        "total": "**{name}** — 매개변수 {total} M",
         "stem_note": "스템 기준: conv1 행은 3×3 최대 풀링 *뒤*의 스템 출력입니다 (224 입력에서 56×56, 강의 노트의 C1). "
                      "He et al. 2015 (Deep Residual Learning)의 표 1은 conv1의 출력을 112×112로 적고, 최대 풀링을 "
                      "conv2_x에 넣습니다.",

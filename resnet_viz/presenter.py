@@ -35,8 +35,10 @@ caused by vanishing gradients": their plain nets use batch norm, and their backw
 They call it an optimisation difficulty (deep plain nets may converge exponentially slowly, they conjecture) and show
 that the residual form makes those depths easy to optimise. The "+I" argument above is the 2016 paper's later
 analysis, not the 2015 explanation. In this app, the residual lab's depth chart measures gradients at random
-initialisation: there the plain copies' gradients *grow* towards the input (they explode rather than vanish); its
-caption gives the factors measured on your photo. It shows the start of training, not why training succeeds.
+initialisation. On three test photos (scikit-image's chelsea, coffee and astronaut; class 0, seed 0), at 152 layers the gradient at
+the first block was about 3×10¹¹ times the last block's in the plain copies and about 2×10³ times in the residual
+nets: both grow towards the input, and the plain ones *explode* rather than vanish. The chart's caption gives the
+factors measured on your photo. It shows the start of training, not why training succeeds.
 
 **Identity vs projection shortcuts.** When x and F(x) have the same shape the shortcut is the identity (free). Where
 the shape changes it becomes a **projection**: a 1×1 convolution plus batch norm (torchvision's `downsample`) — with
@@ -93,9 +95,10 @@ torchvision의 블록(2015년 설계)에서는 ⊕ 뒤의 ReLU와 프로젝션 �
 낮다"고 했습니다. 일반 망도 배치 정규화를 쓰고, 역전파되는 기울기의 크기도 정상이었기 때문입니다. 논문은 이를
 최적화의 어려움으로 보고(깊은 일반 망은 수렴 속도가 지수적으로 느릴 수 있다고 추측합니다), 잔차 형태로 바꾸면 그
 깊이에서도 최적화가 쉬워짐을 보였습니다. 위의 "+I" 논증은 2016년 논문의 후속 분석이지, 2015년 논문의 설명이
-아닙니다. 이 앱의 잔차 실험실에 있는 깊이별 차트는 무작위 초기화 상태에서 기울기를 잽니다. 여기서 일반 망 사본의
-기울기는 입력 쪽으로 갈수록 *커집니다*(소실이 아니라 폭주). 여러분의 사진에서 잰 배율은 차트 설명에 나옵니다. 이
-차트는 학습이 시작될 때의 모습이지, 학습이 성공하는 이유를 보여 주지는 않습니다.
+아닙니다. 이 앱의 잔차 실험실에 있는 깊이별 차트는 무작위 초기화 상태에서 기울기를 잽니다. 시험 사진 세 장(scikit-image의 chelsea, coffee, astronaut, 클래스 0, 시드 0)에서 152층일 때 첫 블록의 기울기는 마지막 블록의 약
+3×10¹¹배(일반 망 사본), 약 2×10³배(잔차망)였습니다. 둘 다 입력 쪽으로 갈수록 커지며, 일반 망은 소실이 아니라 *폭주*합니다.
+여러분의 사진에서 잰 배율은 차트 설명에 나옵니다. 이 차트는
+학습이 시작될 때의 모습이지, 학습이 성공하는 이유를 보여 주지는 않습니다.
 
 **항등 숏컷과 프로젝션 숏컷.** x와 F(x)의 모양이 같으면 숏컷은 항등 숏컷(identity shortcut)이며 비용이 없습니다.
 모양이 바뀌는 곳에서는 **프로젝션 숏컷**(projection shortcut: 1×1 합성곱 + 배치 정규화, torchvision의 `downsample`)이
