@@ -34,7 +34,7 @@ TEXT = {
         "no_image": "Upload an image first (or pick one of the examples).",
         "loading": "Running {model}",
         "columns": ["model", "weights", "params (M)", "GFLOPs", "time (ms)", "top-3", "note"],
-        "status": {"untrained": "UNTRAINED", "checkpoint": "checkpoint"},
+        "status": {"untrained": "UNTRAINED", "checkpoint": "checkpoint", "skipped": "not run"},
         "short_note": "weights not cached: `resnet-viz weights fetch {model}` while online (full reason in the JSON)",
         "other_labels": "The class {target} was picked from {model}'s own classes ({weights}), not ImageNet's: "
                         "resnet18…152 here are ImageNet models, so their maps cannot be drawn for it. Set the class "
@@ -52,7 +52,7 @@ TEXT = {
         "no_image": "먼저 이미지를 올리세요 (또는 예시를 고르세요).",
         "loading": "{model} 실행 중",
         "columns": ["모델", "가중치", "매개변수 (M)", "GFLOPs", "시간 (ms)", "상위 3개", "비고"],
-        "status": {"untrained": "학습되지 않음", "checkpoint": "체크포인트"},
+        "status": {"untrained": "학습되지 않음", "checkpoint": "체크포인트", "skipped": "실행하지 않음"},
         "short_note": "가중치가 캐시에 없음: 온라인에서 `resnet-viz weights fetch {model}` (자세한 이유는 JSON에)",
         "other_labels": "클래스 {target}은(는) ImageNet이 아니라 {model}({weights}) 자체의 클래스에서 고른 것입니다. "
                         "여기의 resnet18…152는 ImageNet 모델이라 그 클래스에 대한 히트맵을 그릴 수 없습니다. 클래스를 "
