@@ -146,3 +146,24 @@ def test_compare_subject_marks_photo_class_and_models_not_the_sidebar_model(tmp_
         "digest", "target", "lang", "extra"]
     assert "previous choice of models" in stale_notice(
         kept, compare_view.compare_subject(CHELSEA, "gradcam", "", True, "en"), redo="run", extra="models")
+
+
+def test_compare_figure_names_the_class_the_models_resolved():
+    from PIL import Image
+
+    from resnet_viz.compare import Comparison, DepthRow, comparison_figure
+
+    row = DepthRow("resnet18", "random", "untrained", "", 11_689_512, 1.81, (("tabby", 0.5),), "tabby", None, 0.1)
+    comparison = Comparison(Image.new("RGB", (224, 224)), "gradcam", "281", "cpu", (row,))
+    svg = comparison_figure(comparison, "en", fmt="svg").decode()
+    assert "class “tabby (281)”" in svg and "class “281”" not in svg
+
+
+def test_a_receptive_field_is_redrawn_in_another_language_from_its_numbers(resnet18, chelsea):
+    from resnet_viz.trust.panels import draw_field, field_panel, field_raw
+
+    raw = field_raw(resnet18, chelsea, "layer2", 7, 8)
+    english, korean = draw_field(raw, "en"), draw_field(raw, "ko")
+    assert english.text.startswith("layer2 unit (7, 8)") and korean.text.startswith("layer2 유닛 (7, 8)")
+    assert english.png != korean.png
+    assert field_panel(resnet18, chelsea, "layer2", 7, 8, "en").text == english.text  # the same numbers

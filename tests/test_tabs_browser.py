@@ -85,13 +85,14 @@ def test_trust_checks_keep_their_stage_and_language(page):
     stage_map = page.locator("#trust-stage-map img").first
     box = stage_map.bounding_box()
     stage_map.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.25})
-    page.get_by_text("layer2 unit (7, 8)").first.wait_for(timeout=60_000)
+    page.get_by_text("layer2 unit (7, 8)").first.wait_for(timeout=120_000)
     wait_idle(page)
     # The language changes while a check runs: its result arrives marked, in the page's language.
     page.get_by_role("button", name="Receptive field").click()
     language(page, "ko")
     page.get_by_text("layer4 unit (3, 3)").first.wait_for(timeout=90_000)
     wait_text(page, "#trust-stale", "이전 언어")
+    page.get_by_role("button", name="수용 영역").wait_for(timeout=120_000)
     shot(page, "trust-stale-ko")
     # A switch redraws the kept checks in that language, from their numbers: no longer stale.
     language(page, "en")
@@ -124,6 +125,7 @@ def test_one_screen_follows_the_display_and_drops_old_figures(page, tmp_path):
     language(page, "ko")
     wait_text(page, "#one-screen-stale", "이전 사진")
     wait_text(page, "#one-screen", "하나의 0–1 척도를 공유")
+    page.get_by_role("button", name="분석").wait_for(timeout=120_000)
     shot(page, "one-screen-stale-ko")
     page.get_by_role("button", name="분석").click()
     page.wait_for_function("b => { const i = document.querySelector('#one-screen img.os-grid'); return i && i.src !== b }",

@@ -33,9 +33,9 @@ TEXT = {
         "figure": "The layer4 CAM per depth, for each model's own top-1 class unless a class is chosen in the sidebar. It shows where each model looks, not whether it is right.",
         "files": "Download: figure (PNG) and numbers (JSON)",
         "loading": "Running {model}",
-        "col_model": "model", "col_weights": "weights", "col_params": "params (M)", "col_gflops": "GFLOPs",
+        "col_model": "model", "col_weights": "weights", "col_params": "params (M)", "col_gflops": "GMACs",
         "col_time": "time (ms)", "col_top": "top-3", "col_note": "note",
-        "status_untrained": "UNTRAINED", "status_checkpoint": "checkpoint",
+        "status_untrained": "UNTRAINED", "status_checkpoint": "checkpoint", "status_skipped": "not run",
         "short_note": "weights not cached: `resnet-viz weights fetch {model}` while online (full reason in the JSON)",
         "other_labels": "The class {target} was picked from {model}'s own classes ({weights}), not ImageNet's: "
                         "resnet18…152 here are ImageNet models, so their maps cannot be drawn for it. Set the class "
@@ -52,9 +52,9 @@ TEXT = {
         "figure": "깊이별 layer4 CAM: 사이드바에서 클래스를 고르지 않으면 각 모델의 1위 클래스에 대한 것입니다. 모델이 어디를 보는지를 보여 줄 뿐, 맞았는지는 보여 주지 않습니다.",
         "files": "내려받기: 그림 (PNG)과 수치 (JSON)",
         "loading": "{model} 실행 중",
-        "col_model": "모델", "col_weights": "가중치", "col_params": "매개변수 (M)", "col_gflops": "GFLOPs",
+        "col_model": "모델", "col_weights": "가중치", "col_params": "매개변수 (M)", "col_gflops": "GMACs",
         "col_time": "시간 (ms)", "col_top": "상위 3개", "col_note": "비고",
-        "status_untrained": "학습되지 않음", "status_checkpoint": "체크포인트",
+        "status_untrained": "학습되지 않음", "status_checkpoint": "체크포인트", "status_skipped": "실행하지 않음",
         "short_note": "가중치가 캐시에 없음: 온라인에서 `resnet-viz weights fetch {model}` (자세한 이유는 JSON에)",
         "other_labels": "클래스 {target}은(는) ImageNet이 아니라 {model}({weights}) 자체의 클래스에서 고른 것입니다. "
                         "여기의 resnet18…152는 ImageNet 모델이라 그 클래스에 대한 히트맵을 그릴 수 없습니다. 클래스를 "
