@@ -144,3 +144,21 @@ def test_a_batch_without_a_failure_runs_once(photo_files):
     assert sorted(analyzer.batcher.stats.sizes) == [1, 1, 3] and sorted(forwards) == [1, 1, 3]
     alone = resnet_viz.analyze(loaded, resnet_viz.load_image(paths[4]), method="eigencam")
     np.testing.assert_allclose(answers[4][1].stage("layer3").cam, alone.stage("layer3").cam, atol=1e-4)
+
+
+@pytest.mark.e2e
+def test_a_class_over_http_is_batched_and_every_answer_is_its_own(http_app, tmp_path):
+    """bench_class's own measurement, small: 8 students at once against one after another, over HTTP."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import bench_class
+    import serverkit
+
+    server = serverkit.Server(None, http_app.url, "resnet18", tmp_path / "log")
+    before = len(http_app.analyzer.batcher.stats.sizes)
+    run = bench_class.run_api(server, tmp_path, "predict", 8)
+    assert run["errors"] == [] and run["mismatches"] == []
+    sizes = http_app.analyzer.batcher.stats.sizes[before:]
+    assert sum(sizes) == 16 and max(sizes) > 1, sizes  # 8 alone, then the 8 at once in fewer batches
