@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--model", default="resnet18")
+    parser.add_argument("--no-app", action="store_true", help="only the command-line rows")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to measure (default: this one)")
     args = parser.parse_args()
     ROOT = args.root.resolve()
@@ -108,16 +109,18 @@ def main() -> None:
     for _ in range(args.runs):  # rounds alternate the rows, so a busy moment hits them all alike
         for name, argv in commands.items():
             times[name].append(seconds_to_run(argv))
-        paint, answer, failures = app_start_retrying(args.model)
-        refused += failures
-        paints.append(paint)
-        answers.append(answer)
+        if not args.no_app:
+            paint, answer, failures = app_start_retrying(args.model)
+            refused += failures
+            paints.append(paint)
+            answers.append(answer)
     print(f"{ROOT}: {args.runs} runs each, {os.cpu_count()} CPU cores, python {sys.version.split()[0]}\n")
     print("| start-up | median s | min-max s |\n|---|---:|---:|")
     for name, values in times.items():
         print(row(name, values))
-    print(row(f"`python app.py` → page served (first paint), {args.model}", paints))
-    print(row(f"`python app.py` → first /analyze answered, {args.model}", answers))
+    if paints:
+        print(row(f"`python app.py` → page served (first paint), {args.model}", paints))
+        print(row(f"`python app.py` → first /analyze answered, {args.model}", answers))
     if refused:
         print(f"\n({refused} start(s) refused by Gradio's local-URL check on the loaded machine, retried)")
 
