@@ -57,11 +57,14 @@ def language(page, code: str) -> None:
 
 
 def shot(page, name: str) -> None:
-    """The page at 1280x720, scrolled to `selector`'s notice, when RESNET_VIZ_SHOTS names a folder."""
+    """The page as a 1280x720 projector shows it, when RESNET_VIZ_SHOTS names a folder."""
     if not SHOTS:
         return
     Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+    page.set_viewport_size(size)
 
 
 def photo(tmp_path, name: str) -> Path:

@@ -68,6 +68,8 @@ def test_lab_results_keep_their_subject_and_the_remove_list_follows_the_model(pa
 
 @needs_chromium
 def test_trust_checks_keep_their_stage_and_language(page):
+    # Wider than a projector while clicking: at 1280x720 Playwright's click on the scrolled map lands beside it.
+    page.set_viewport_size({"width": 1500, "height": 1000})
     upload_and_wait(page, EXAMPLES / "chelsea.jpg")
     page.get_by_role("tab", name="Trust checks").click()
     page.get_by_text("layer2", exact=True).click()
