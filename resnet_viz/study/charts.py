@@ -17,12 +17,12 @@ TEXT = {
     "en": {
         "plain": "plain", "residual": "ResNet (option A)", "preact": "pre-activation ResNet",
         "iterations": "iterations", "error": "error (%)", "layers": "{depth} layers",
-        "seeds": "{n} seed(s)", "fig6_title": "Training (thin) and held-out (bold) error, mean and min-max band over seeds",
+        "seeds": "{n} seed(s)", "partial": ", stopped at {it}", "fig6_title": "Training (thin) and held-out (bold) error, mean and min-max band over seeds",
         "dataset": "procedural 10-class colour set, {size}×{size}, {train} train / {test} held-out",
         "single_title": "One block deleted at test time (Veit et al. 2016)", "block": "deleted block (model order)",
         "held_out_error": "held-out error (%)", "intact": "{kind}-{depth} intact: {error:.1f}%",
-        "downsampling": "downsampling block", "random_title": "k random blocks deleted: mean ± std over draws",
-        "k": "blocks deleted (k)", "contour_title": "{kind}-{depth}: loss around the trained weights",
+        "downsampling": "downsampling block", "random_title": "k random blocks deleted\n(mean ± std over draws)",
+        "k": "blocks deleted (k)", "contour_title": "{kind}-{depth}\nloss around the trained weights",
         "alpha": "direction 1 (α)", "beta": "direction 2 (β)", "loss": "held-out loss (log colour scale)",
         "surface_title": "{kind}-{depth}", "grad_title": "‖∂loss/∂(block input)‖ at initialisation, {depth} layers",
         "grad_x": "block (input side → output side)", "grad_y": "gradient norm (log)",
@@ -35,12 +35,12 @@ TEXT = {
     "ko": {
         "plain": "일반 망(plain)", "residual": "ResNet (옵션 A)", "preact": "사전 활성화 ResNet",
         "iterations": "반복 횟수", "error": "오차 (%)", "layers": "{depth}층",
-        "seeds": "시드 {n}개", "fig6_title": "훈련 오차(가는 선)와 테스트 오차(굵은 선): 시드 평균과 최소-최대 띠",
+        "seeds": "시드 {n}개", "partial": ", {it}회에서 멈춤", "fig6_title": "훈련 오차(가는 선)와 테스트 오차(굵은 선): 시드 평균과 최소-최대 띠",
         "dataset": "절차적으로 만든 10종 컬러 데이터, {size}×{size}, 훈련 {train}장 / 테스트 {test}장",
         "single_title": "테스트 때 블록 하나 제거 (Veit 외 2016)", "block": "제거한 블록 (모델 순서)",
         "held_out_error": "테스트 오차 (%)", "intact": "{kind}-{depth} 제거 전: {error:.1f}%",
-        "downsampling": "다운샘플링 블록", "random_title": "무작위 블록 k개 제거: 추첨 평균 ± 표준편차",
-        "k": "제거한 블록 수 (k)", "contour_title": "{kind}-{depth}: 학습된 가중치 주변의 손실 지형",
+        "downsampling": "다운샘플링 블록", "random_title": "무작위 블록 k개 제거\n(추첨 평균 ± 표준편차)",
+        "k": "제거한 블록 수 (k)", "contour_title": "{kind}-{depth}\n학습된 가중치 주변의 손실 지형",
         "alpha": "방향 1 (α)", "beta": "방향 2 (β)", "loss": "테스트 배치 손실 (로그 색 척도)",
         "surface_title": "{kind}-{depth}", "grad_title": "초기화 때 블록 입력에 대한 기울기 노름, {depth}층",
         "grad_x": "블록 (입력 쪽 → 출력 쪽)", "grad_y": "기울기 노름 (로그)",
@@ -72,18 +72,19 @@ def depth_figure(document: dict, lang: str = "en") -> Figure:
             runs = summary.finished_runs(grouped.get((kind, depth), []))
             if not runs:
                 continue
+            partial = "" if all(r.get("completed") for r in runs) else _t("partial", lang, it=runs[0]["iterations"][-1])
             colour = DEPTH_COLOURS.get(depth, "#374151")
             for key, width in (("train_error", 1.0), ("test_error", 2.6)):
                 its, mean, low, high = summary.curve(runs, key)
                 label = None
                 if key == "test_error":
-                    label = f"{_t('layers', lang, depth=depth)} ({_t('seeds', lang, n=len(runs))})"
+                    label = f"{_t('layers', lang, depth=depth)} ({_t('seeds', lang, n=len(runs))}{partial})"
                 ax.plot(its, mean, color=colour, lw=width, label=label)
                 ax.fill_between(its, low, high, color=colour, alpha=0.15 if key == "test_error" else 0.08, lw=0)
         ax.set_title(_t(kind, lang))
         ax.set_xlabel(_t("iterations", lang))
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper right")
+        ax.legend(loc="lower left")
     axes[0].set_ylabel(_t("error", lang))
     data = document["dataset"]
     fig.suptitle(f"{_t('fig6_title', lang)}\n{_t('dataset', lang, size=data['size'], train=data['train'], test=data['test'])}")
@@ -92,7 +93,7 @@ def depth_figure(document: dict, lang: str = "en") -> Figure:
 
 
 def lesion_figure(results: list[dict], lang: str = "en") -> Figure:
-    fig = new_figure(12.0, 5.0)
+    fig = new_figure(14.0, 5.6)
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     width = 0.8 / max(1, len(results))
     for offset, result in enumerate(results):
@@ -113,8 +114,9 @@ def lesion_figure(results: list[dict], lang: str = "en") -> Figure:
     left.set_title(_t("single_title", lang))
     left.set_xlabel(_t("block", lang))
     left.set_ylabel(_t("held_out_error", lang))
-    left.set_ylim(0, 100)
-    left.legend(loc="upper left", fontsize=11)
+    left.set_ylim(0, 130)
+    left.set_yticks(range(0, 101, 20))
+    left.legend(loc="upper left", fontsize=11, ncol=2)
     right.set_title(_t("random_title", lang))
     right.set_xlabel(_t("k", lang))
     right.set_ylim(0, 100)
@@ -133,7 +135,7 @@ def landscape_contour_figure(results: list[dict], lang: str = "en") -> Figure:
     """Side-by-side contours on one logarithmic colour scale (the same levels under every panel)."""
     norm = _shared_norm(results)
     levels = np.geomspace(norm.vmin, norm.vmax, 25)
-    fig = new_figure(5.2 * len(results) + 1.2, 5.0)
+    fig = new_figure(5.2 * len(results) + 1.6, 5.4, layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(results)))
     image = None
     for ax, result in zip(axes, results):
@@ -147,6 +149,9 @@ def landscape_contour_figure(results: list[dict], lang: str = "en") -> Figure:
         ax.set_ylabel(_t("beta", lang))
         ax.set_aspect("equal")
     colourbar = fig.colorbar(image, ax=list(axes), shrink=0.9)
+    ticks = np.geomspace(norm.vmin, norm.vmax, 6)
+    colourbar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+    colourbar.minorticks_off()
     colourbar.set_label(_t("loss", lang))
     return fig
 
@@ -166,7 +171,7 @@ def landscape_surface_figure(results: list[dict], lang: str = "en") -> Figure:
         ax.set_title(_t("surface_title", lang, kind=_t(result["kind"], lang), depth=result["depth"]))
         ax.set_xlabel("α")
         ax.set_ylabel("β")
-        ax.set_zlabel("log₁₀ loss")
+        ax.set_zlabel("log10 loss")
     fig.tight_layout()
     return fig
 

@@ -104,11 +104,11 @@ def run_study(args: argparse.Namespace) -> int:
         with context.Pool(args.workers, maxtasksperchild=None) as pool:
             results = pool.imap_unordered(run_job, jobs)
             for record in results:
-                done_cost = _progress(record, records, jobs, done_cost, total_cost, started)
+                done_cost = _progress(record, records, jobs, done_cost, total_cost, started, deadline)
                 save()
     else:
         for job in jobs:
-            done_cost = _progress(run_job(job), records, jobs, done_cost, total_cost, started)
+            done_cost = _progress(run_job(job), records, jobs, done_cost, total_cost, started, deadline)
             save()
     save(time.time())
     document = json.loads((out / "depth_study.json").read_text())
@@ -122,15 +122,17 @@ def run_study(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(record: dict, records: dict, jobs: list[dict], done_cost: float, total_cost: float, started: float) -> float:
+def _progress(record: dict, records: dict, jobs: list[dict], done_cost: float, total_cost: float, started: float,
+              deadline: float | None = None) -> float:
     records[_key(record)] = record
     done_cost += record["depth"] * record["schedule"]["iterations"]
     elapsed = time.time() - started
     eta = elapsed / done_cost * (total_cost - done_cost) if done_cost else 0
     state = "complete" if record.get("completed") else f"stopped at {record.get('iterations_done', 0)} (deadline)"
     last = f", test {record['test_error'][-1]:.1f}%" if record["test_error"] else ""
+    cap = f" (the cap stops everything in {(deadline - time.time()) / 60:.1f} min)" if deadline else ""
     print(f"== {_name(record)} {state}{last}; {len(records)}/{len(jobs)} runs, {elapsed / 60:.1f} min elapsed, "
-          f"~{eta / 60:.1f} min left", flush=True)
+          f"~{eta / 60:.1f} min left at this pace{cap}", flush=True)
     return done_cost
 
 

@@ -36,7 +36,8 @@ TEXT = {
         "lesion_title": "Deleting blocks at test time (Veit et al. 2016)",
         "lesion_claim": "in ResNet-110 deleting one block barely matters, except the downsampling blocks; error grows smoothly with the number deleted; deleting a layer of a plain net breaks it.",
         "lesion_measured": "{kind}-{depth}: intact {intact:.1f} %; one non-downsampling block deleted: median {median:.1f} %, worst {worst:.1f} %; a downsampling block: worst {down:.1f} %; {k} random blocks: {kmean:.1f} % ± {kstd:.1f}.",
-        "lesion_verdict": "Verdict: single deletions hurt the residual net less than the plain net: {state} (every residual deletion below every plain one); downsampling blocks matter most in the residual net: {down}. One checkpoint per kind, seed 0: the spread is over blocks and random draws, not seeds.",
+        "lesion_verdict": "Verdict for {kind}: one deleted block hurts less than in the plain net: {state} (every deletion below every plain one); the downsampling blocks matter most: {down}.",
+        "lesion_spread": "One checkpoint per kind (seed 0): the spread is over blocks and random draws, not seeds.",
         "land_title": "Loss landscape (Li et al. 2018, Fig. 5)",
         "land_claim": "around the trained weights ResNet-56 looks convex; ResNet-56 without shortcuts looks chaotic.",
         "land_measured": "{kind}-{depth}: loss {centre:.3f} at the trained weights, {low:.3f}…{high:.3f} over the grid ({grid}×{grid}, span ±{span}); share of grid points with negative curvature {share:.0%}.",
@@ -50,6 +51,7 @@ TEXT = {
         "run_note": "Shipped run: {completed} runs complete, {partial} stopped at the deadline, {not_run} not run; wall time {minutes:.0f} min on {cpus} shared CPU cores, {workers} worker(s), started {started}.",
         "no_study": "No shipped study results were found in {path}.",
         "read_off": "≈ {value} (read off Fig. 6)",
+        "near_chance": "**cannot tell**: the net is within 10 points of chance (90 %) here, it has barely learned",
         "with_partial": "all seeds incl. runs the deadline stopped, at an earlier iteration",
     },
     "ko": {
@@ -73,7 +75,8 @@ TEXT = {
         "lesion_title": "테스트 때 블록 제거 (Veit 외 2016)",
         "lesion_claim": "ResNet-110에서 블록 하나를 제거해도 다운샘플링 블록을 빼면 거의 영향이 없고, 제거하는 블록 수에 따라 오차가 완만하게 늘어납니다. 일반 망은 층 하나만 빼도 무너집니다.",
         "lesion_measured": "{kind}-{depth}: 제거 전 {intact:.1f} %; 다운샘플링이 아닌 블록 하나 제거: 중앙값 {median:.1f} %, 최악 {worst:.1f} %; 다운샘플링 블록: 최악 {down:.1f} %; 무작위 블록 {k}개: {kmean:.1f} % ± {kstd:.1f}.",
-        "lesion_verdict": "판정: 블록 하나 제거가 일반 망보다 잔차망에 덜 해롭다: {state} (잔차망의 모든 제거가 일반 망의 모든 제거보다 낮음); 잔차망에서 다운샘플링 블록이 가장 중요하다: {down}. 종류마다 체크포인트 하나(시드 0)이므로 편차는 시드가 아니라 블록과 무작위 추첨에 대한 것입니다.",
+        "lesion_verdict": "{kind} 판정: 블록 하나 제거가 일반 망보다 덜 해롭다: {state} (모든 제거가 일반 망의 모든 제거보다 낮음); 다운샘플링 블록이 가장 중요하다: {down}.",
+        "lesion_spread": "종류마다 체크포인트 하나(시드 0)이므로 편차는 시드가 아니라 블록과 무작위 추첨에 대한 것입니다.",
         "land_title": "손실 지형 (Li 외 2018, 그림 5)",
         "land_claim": "학습된 가중치 주변에서 ResNet-56은 볼록해 보이고, 숏컷 없는 ResNet-56은 혼란스러워 보입니다.",
         "land_measured": "{kind}-{depth}: 학습된 가중치에서 손실 {centre:.3f}, 격자 전체 {low:.3f}…{high:.3f} ({grid}×{grid}, 범위 ±{span}); 곡률이 음수인 격자점 비율 {share:.0%}.",
@@ -87,6 +90,7 @@ TEXT = {
         "run_note": "배포한 실행: 완료 {completed}개, 마감 시간에 멈춤 {partial}개, 실행 못 함 {not_run}개; 공유 CPU 코어 {cpus}개에서 워커 {workers}개로 {minutes:.0f}분, 시작 {started}.",
         "no_study": "{path}에서 배포된 실험 결과를 찾지 못했습니다.",
         "read_off": "≈ {value} (그림 6에서 읽음)",
+        "near_chance": "**판단할 수 없음**: 여기서 이 망의 오차가 우연 수준(90 %)과 10%p 이내로, 거의 학습되지 않았습니다",
         "with_partial": "마감 시간에 멈춘 실행까지 포함한 모든 시드, 더 이른 반복 시점",
     },
 }
@@ -130,9 +134,10 @@ def _verdict_line(v: summary.Verdict, lang: str) -> str:
 def _pair_section(key: str, document: dict, worse: tuple[str, int], better: tuple[str, int], lang: str,
                   charts: list[Path], metrics=("test_error",)) -> Section:
     measured, verdicts = [], []
+    iteration = summary.common_iteration(document, [worse, better])
     for metric in metrics:
-        a = summary.stat(document, *worse, key=metric)
-        b = summary.stat(document, *better, key=metric)
+        a = summary.stat(document, *worse, key=metric, iteration=iteration)
+        b = summary.stat(document, *better, key=metric, iteration=iteration)
         label = "test" if metric == "test_error" else "train"
         measured += [f"{label}: " + _stat_line(a, lang, *worse), f"{label}: " + _stat_line(b, lang, *better)]
         verdicts.append(f"{label}: " + _verdict_line(summary.compare(a, b), lang))
@@ -169,7 +174,7 @@ def study_sections(lang: str = "en", root: Path = ASSETS) -> list[Section]:
         sections.append(Section("grad", _t("grad_title", lang), _t("grad_claim", lang), measured,
                                 _t("grad_verdict", lang, state=_t("appears" if fine else "not_seen", lang)),
                                 _chart(root, "gradnorms", lang)))
-    lesions = [r for r in (_load(root / f"lesions-{k}-56" / "lesions.json") for k in ("residual", "plain")) if r]
+    lesions = [r for r in (_load(root / f"lesions-{k}-56" / "lesions.json") for k in ("residual", "preact", "plain")) if r]
     if lesions:
         sections.append(_lesion_section(lesions, lang, _chart(root, "lesions", lang)))
     scapes = [r for r in (_load(root / f"landscape-{k}-56" / "landscape.json") for k in ("residual", "plain")) if r]
@@ -188,18 +193,25 @@ def _lesion_section(results: list[dict], lang: str, charts: list[Path]) -> Secti
         measured.append(_t("lesion_measured", lang, kind=r["kind"], depth=r["depth"], intact=s["intact"],
                            median=s["median_other"], worst=s["max_other"], down=s["max_downsampling"],
                            k=k["k"], kmean=k["mean_error"], kstd=k["std"]))
-    state, down = "missing", "missing"
-    if "residual" in by_kind and "plain" in by_kind:
-        res = [row["error"] for row in by_kind["residual"]["single"] if not row["downsampling"]]
-        pl = [row["error"] for row in by_kind["plain"]["single"] if not row["downsampling"]]
-        state = "appears" if max(res) < min(pl) else "not_seen"
-    if "residual" in by_kind:
-        rows = by_kind["residual"]["single"]
-        other = max(row["error"] for row in rows if not row["downsampling"])
-        worst_down = [row["error"] for row in rows if row["downsampling"]]
-        down = "appears" if worst_down and min(worst_down) > other else "not_seen"
-    return Section("lesion", _t("lesion_title", lang), _t("lesion_claim", lang), measured,
-                   _t("lesion_verdict", lang, state=_t(state, lang), down=_t(down, lang)), charts)
+    verdicts = []
+    for kind in ("residual", "preact"):
+        if kind not in by_kind:
+            continue
+        rows = by_kind[kind]["single"]
+        other = [row["error"] for row in rows if not row["downsampling"]]
+        down_errors = [row["error"] for row in rows if row["downsampling"]]
+        if by_kind[kind]["intact_error"] > NEAR_CHANCE:
+            state = down = "near_chance"
+        else:
+            state = "missing"
+            if "plain" in by_kind:
+                plain = [row["error"] for row in by_kind["plain"]["single"] if not row["downsampling"]]
+                state = "appears" if max(other) < min(plain) else "not_seen"
+            down = "appears" if down_errors and min(down_errors) > max(other) else "not_seen"
+        verdicts.append(_t("lesion_verdict", lang, kind=f"{kind}-{by_kind[kind]['depth']}", state=_t(state, lang),
+                           down=_t(down, lang)))
+    verdicts.append(_t("lesion_spread", lang))
+    return Section("lesion", _t("lesion_title", lang), _t("lesion_claim", lang), measured, "\n\n".join(verdicts), charts)
 
 
 def _landscape_section(results: list[dict], lang: str, charts: list[Path]) -> Section:
@@ -210,16 +222,24 @@ def _landscape_section(results: list[dict], lang: str, charts: list[Path]) -> Se
         measured.append(_t("land_measured", lang, kind=r["kind"], depth=r["depth"], centre=s["centre"], low=s["min"],
                            high=s["max"], grid=r["grid"], span=r["span"], share=s["non_convex_share"]))
     state = "missing"
-    if "residual" in shares and "plain" in shares:
+    intact = {r["kind"]: summary.landscape_summary(r)["centre_error"] for r in results}
+    if intact.get("residual", 0) > NEAR_CHANCE:
+        state = "near_chance"
+    elif "residual" in shares and "plain" in shares:
         state = "appears" if shares["plain"] > shares["residual"] else "not_seen"
     return Section("land", _t("land_title", lang), _t("land_claim", lang), measured,
                    _t("land_verdict", lang, state=_t(state, lang)), charts)
 
 
+# A net within 10 points of chance (10 classes: 90 %) has barely learned: deleting its blocks or walking
+# around its weights cannot show what a trained net does, and the verdict says so instead.
+NEAR_CHANCE = 80.0
+
 # The papers' CIFAR-10 test errors (%), beside which study net they belong. Fig. 6 values are read off a plot.
 PAPER_ROWS = [
     ("plain", 20, None, "9.5"), ("plain", 56, None, "13.5"),
     ("residual", 20, "8.75 (He 2015, Table 6)", None), ("residual", 56, "6.97 (He 2015, Table 6); 5.89 (Li 2018)", None),
+    ("preact", 20, "— (not reported)", None),
     ("preact", 56, "— (He 2016 report 110 layers: 6.37 against 6.61 original)", None),
 ]
 
@@ -261,3 +281,15 @@ def paper_markdown(lang: str = "en", root: Path = ASSETS) -> str:
     """The whole report as Markdown (the tab renders it section by section, with the charts between)."""
     parts = [section_markdown(s, lang) for s in study_sections(lang, root)]
     return "\n\n".join([comparison_table(lang, root), *parts])
+
+
+def runs_markdown(document: dict) -> str:
+    """One row per run: what it reached, in what time (for docs and the README)."""
+    lines = ["| run | steps done | train error (%) | held-out error (%) | minutes | state |", "|---|---|---|---|---|---|"]
+    for run in document["runs"]:
+        state = "complete" if run.get("completed") else ("stopped at the cap" if run["iterations"] else "not run")
+        train = f"{run['train_error'][-1]:.1f}" if run["train_error"] else "—"
+        test = f"{run['test_error'][-1]:.1f}" if run["test_error"] else "—"
+        lines.append(f"| {run['kind']}-{run['depth']}-s{run['seed']} | {run.get('iterations_done', 0)} | {train} | {test} | "
+                     f"{run['seconds'] / 60:.1f} | {state} |")
+    return "\n".join(lines)

@@ -31,9 +31,11 @@ def groups(document: dict) -> dict[tuple[str, int], list[dict]]:
     return out
 
 
-def common_iteration(document: dict) -> int | None:
-    """The last iteration every run with data reached: where all groups are compared."""
-    ends = [run["iterations"][-1] for runs in groups(document).values() for run in finished_runs(runs)]
+def common_iteration(document: dict, pairs: list[tuple[str, int]] | None = None) -> int | None:
+    """The last iteration every finished run of these groups (default: all) reached: where they are compared."""
+    grouped = groups(document)
+    keys = pairs if pairs is not None else list(grouped)
+    ends = [run["iterations"][-1] for key in keys for run in finished_runs(grouped.get(key, []))]
     return min(ends) if ends else None
 
 
@@ -49,7 +51,7 @@ def stat(document: dict, kind: str, depth: int, key: str = "test_error", iterati
     runs = finished_runs(groups(document).get((kind, depth), []))
     if not runs:
         return None
-    iteration = iteration or common_iteration(document)
+    iteration = iteration or common_iteration(document, [(kind, depth)])
     values = [r[key][r["iterations"].index(iteration)] for r in runs if iteration in r["iterations"]]
     if not values:
         return None
@@ -94,7 +96,8 @@ def landscape_summary(result: dict) -> dict:
     loss = np.array(result["loss"])
     lap = loss[1:-1, 2:] + loss[1:-1, :-2] + loss[2:, 1:-1] + loss[:-2, 1:-1] - 4 * loss[1:-1, 1:-1]
     centre = loss[loss.shape[0] // 2, loss.shape[1] // 2]
-    return {"centre": float(centre), "min": float(loss.min()), "max": float(loss.max()),
+    error = np.array(result["error"])
+    return {"centre": float(centre), "centre_error": float(error[error.shape[0] // 2, error.shape[1] // 2]), "min": float(loss.min()), "max": float(loss.max()),
             "non_convex_share": float((lap < 0).mean()), "centre_is_min": bool(centre <= loss.min() + 1e-9)}
 
 

@@ -124,8 +124,11 @@ def train_run(kind: str, depth: int, seed: int, train: tuple[torch.Tensor, torch
 
 def run_job(job: dict) -> dict:
     """One run in a worker process: writes runs/<name>.json at every logged point, then the checkpoint."""
-
     torch.set_num_threads(job.get("threads", 1))
+    if job.get("deadline") is not None and time.time() > job["deadline"]:  # never started: say so, cheaply
+        return {"kind": job["kind"], "depth": job["depth"], "seed": job["seed"], "iterations": [], "train_error": [],
+                "test_error": [], "train_loss": [], "completed": False, "seconds": 0.0, "iterations_done": 0,
+                "schedule": job["schedule"], "checkpoint": None}
     spec = StudyDataSpec(**job["data"])
     train, test = _cached_split(spec)
     out = Path(job["out"])
