@@ -54,9 +54,13 @@ def block_kind(block: nn.Module) -> str:
 
 def _head_modules(model: nn.Module) -> list[nn.Module]:
     """The classifier (and ResNetV2's final BN-ReLU, which pre-activation moves out of the blocks)."""
+    modules: list[nn.Module] = []
     if hasattr(model, "get_classifier"):
-        return ([model.norm] if hasattr(model, "norm") else []) + [model.get_classifier()]
-    return [model.fc]
+        if isinstance(getattr(model, "norm", None), nn.Module):
+            modules.append(model.norm)
+        modules.append(model.get_classifier())
+        return modules
+    return [model.get_submodule("fc")]
 
 
 def _stem_text(model: nn.Module) -> str:

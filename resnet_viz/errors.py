@@ -57,6 +57,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "Run `resnet-viz weights fetch {model}` while online.",
         "note_unreachable": "{weights} is not in the torch hub cache ({path}) and could not be downloaded "
                             "({reason}). Run `resnet-viz weights fetch {model}` while online.",
+        "note_hf_offline": "{weights} is not in the Hugging Face hub cache ({where}) and {env} is set. "
+                           "Run `resnet-viz weights fetch {model}` while online.",
+        "note_hf_unreachable": "{weights} is not in the Hugging Face hub cache ({where}) and could not be downloaded "
+                               "({reason}). Run `resnet-viz weights fetch {model}` while online.",
         "note_cache_unreadable": "The cached weights file {path} cannot be read ({reason}). Delete it, then: "
                                  "Run `resnet-viz weights fetch {model}` while online.",
         "note_download_failed": "{weights} could not be downloaded ({reason}). "
@@ -133,6 +137,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "온라인 상태에서 `resnet-viz weights fetch {model}` 명령을 실행하세요.",
         "note_unreachable": "{weights}이(가) torch hub 캐시({path})에 없고 내려받을 수도 없었습니다 "
                             "(원인: {reason}). 온라인 상태에서 `resnet-viz weights fetch {model}` 명령을 실행하세요.",
+        "note_hf_offline": "{weights}이(가) Hugging Face hub 캐시({where})에 없고 {env}이(가) 설정되어 있습니다. "
+                           "온라인 상태에서 `resnet-viz weights fetch {model}` 명령을 실행하세요.",
+        "note_hf_unreachable": "{weights}이(가) Hugging Face hub 캐시({where})에 없고 내려받을 수도 없었습니다 "
+                               "(원인: {reason}). 온라인 상태에서 `resnet-viz weights fetch {model}` 명령을 실행하세요.",
         "note_cache_unreadable": "캐시된 가중치 파일 {path}을(를) 읽을 수 없습니다 (원인: {reason}). 파일을 지운 뒤 "
                                  "온라인 상태에서 `resnet-viz weights fetch {model}` 명령을 실행하세요.",
         "note_download_failed": "{weights}을(를) 내려받지 못했습니다 (원인: {reason}). "

@@ -159,6 +159,7 @@ def _first_line(err: BaseException) -> str:
 def load_pretrained_or_random(name: str, weights: str):
     """(name, module, categories, transforms, status, label, note): timm's pretrained weights from the
     hub cache (downloaded when online), else random weights and the reason, as for torchvision."""
+    from .errors import Message
     from .models import OFFLINE_ENV, _offline, _unreachable
 
     name = check_name(name)
@@ -166,28 +167,30 @@ def load_pretrained_or_random(name: str, weights: str):
         raise ModelChoiceError(f"{name} has no weights {weights!r}: choose DEFAULT, 'random', or a checkpoint file.")
     cfg = _pretrained_cfg(name)
     tag = f"{cfg.architecture}.{cfg.tag}" if cfg is not None and cfg.tag else arch_of(name)
-    module, note = None, ""
-    fix = f"Run `resnet-viz weights fetch {name}` while online."
+    module, note = None, Message.literal("")
+    where = cache_hint(name).removeprefix("the Hugging Face hub cache (").removesuffix(")")
     if weights in ("random", "none"):
-        note = "Random weights were asked for."
+        note = Message("note_random")
     else:
         cached = _cached_file(name)
         if cached is not None:
             try:  # straight from the cached file: no hub request, so it works offline
                 module = _create(name, pretrained=True, pretrained_cfg_overlay={"file": cached})
             except Exception as err:  # a damaged file raises many types
-                note = f"The cached weights file {cached} cannot be read ({_first_line(err)}). Delete it, then: {fix}"
+                note = Message("note_cache_unreadable", {"path": str(cached), "reason": _first_line(err), "model": name})
         elif _offline():
-            note = f"{tag} is not in {cache_hint(name)} and {OFFLINE_ENV} is set. {fix}"
+            note = Message("note_hf_offline", {"weights": tag, "where": where,
+                                               "env": OFFLINE_ENV, "model": name})
         else:
             unreachable = _unreachable("https://huggingface.co")
             if unreachable:
-                note = f"{tag} is not in {cache_hint(name)} and could not be downloaded ({unreachable}). {fix}"
+                note = Message("note_hf_unreachable", {"weights": tag, "where": where, "reason": unreachable, "model": name})
             else:
                 try:
                     module = _create(name, pretrained=True)
                 except Exception as err:  # huggingface_hub's HTTP, DNS and not-found errors
-                    note = f"{tag} is not in {cache_hint(name)} and could not be downloaded ({_first_line(err)}). {fix}"
+                    note = Message("note_hf_unreachable", {"weights": tag, "where": where, "reason": _first_line(err),
+                                                           "model": name})
     status, label = ("pretrained", tag) if module is not None else ("untrained", "random")
     if module is None:
         module = _create(name, pretrained=False)

@@ -8,7 +8,9 @@ import torch
 import resnet_viz
 from resnet_viz.models import MODEL_NAMES
 
-EXPECTED_CHANNELS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnet101": 2048, "resnet152": 2048}
+EXPECTED_CHANNELS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnet101": 2048, "resnet152": 2048,
+                     "resnext50_32x4d": 2048, "resnext101_32x8d": 2048, "resnext101_64x4d": 2048,
+                     "wide_resnet50_2": 2048, "wide_resnet101_2": 2048}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

@@ -237,7 +237,9 @@ def test_preactivation_blocks_are_shown_and_measured_as_such():
     from resnet_viz.lab.lesion import LesionedBlock
 
     model = load_model("timm/resnetv2_50", "random", "cpu").module
-    texts = [t.get_text() for t in block_diagram(model, "timm/resnetv2_50").findobj(match=lambda a: hasattr(a, "get_text"))]
+    # one text per box; a box's lines wrap at 1280×720 sizes, so newlines read as spaces
+    texts = [t.get_text().replace("\n", " ")
+             for t in block_diagram(model, "timm/resnetv2_50").findobj(match=lambda a: hasattr(a, "get_text"))]
     assert sum("BN + ReLU + 1×1 conv" in t for t in texts) == 8 and sum("nothing after ⊕" in t for t in texts) == 5
     info, block = residual_blocks(model)[1]  # stages.0.blocks.1: an identity shortcut
     assert info.shortcut == "identity"

@@ -119,7 +119,8 @@ def test_the_stages_views_picture_events_are_inline(monkeypatch):
     monkeypatch.delenv("RESNET_VIZ_GRADIO_SPEEDUPS", raising=False)
     app = build_app("resnet18", device="cpu")
     picture_events = [fn for fn in app.fns.values()
-                      if sum(isinstance(block, gr.Image) for block in fn.outputs) >= 10]
+                      if sum(isinstance(block, gr.Image) for block in fn.outputs) >= 10
+                      and fn.name != "relabel"]  # the language switch relabels every picture: labels, no pictures
     assert len(picture_events) >= 4  # the Analyze button, a click on a prediction, re-rendering, /analyze
     for fn in picture_events:
         assert fn.preprocess is False and fn.postprocess is False, fn.name

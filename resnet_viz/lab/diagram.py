@@ -55,7 +55,7 @@ def _draw_block(ax, block: nn.Module, stage: str, n_blocks: int, lang: str) -> N
     y = top - 0.45
     for i, conv in enumerate(convs):
         if preact:  # BN → ReLU → conv, the order of He et al. 2016
-            _box(ax, x, y, "BN + ReLU\n" + _conv_label(conv), "#dcfce7")
+            _box(ax, x, y, "BN + ReLU +\n" + _conv_label(conv), "#dcfce7")
         else:
             _box(ax, x, y, _conv_label(conv) + "\nBN" + (" + ReLU" if i < len(convs) - 1 else ""), "#e0e7ff")
         if i < len(convs) - 1:
