@@ -27,7 +27,7 @@ from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .i18n import check_lang, pick
 from .images import ImageSource, load_image
-from .models import DEPTH_NAMES, MODEL_NAMES, _load_uncached, cached_weights_path, is_available_offline, resolve_device, resolve_weights
+from .models import DEPTH_NAMES, MODEL_NAMES, load_model_uncached, cached_weights_path, is_available_offline, resolve_device, resolve_weights
 from .plotting import figure_bytes, figure_lang, new_figure, style
 from .render import cam_overlay
 
@@ -118,7 +118,7 @@ def _run_one(name: str, image: Image.Image, device: str, method: str, target: st
         params = int(weights.meta["num_params"])
         return DepthRow(name, weights.name, "skipped", note, params, gflops(name)), None
     # Not load_model: its cache would keep the last three models (up to 500 MB) and evict the app's.
-    loaded = _load_uncached(name, "DEFAULT" if cached else "random", resolve_device(device), None)
+    loaded = load_model_uncached(name, "DEFAULT" if cached else "random", resolve_device(device), None)
     try:
         params = sum(p.numel() for p in loaded.module.parameters())
         analyze(loaded, image, target=target, method=method, top_k=3)  # warm-up: first calls allocate

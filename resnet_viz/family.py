@@ -26,7 +26,7 @@ from .analysis import analyze
 from .cam import CAM_METHODS
 from .i18n import check_lang, pick
 from .images import ImageSource, load_image
-from .models import _load_uncached, check_model_name, is_available_offline, is_timm_name, resolve_device
+from .models import load_model_uncached, check_model_name, is_available_offline, is_timm_name, resolve_device
 from .plotting import figure_bytes, figure_lang, new_figure, style
 from .render import cam_overlay
 
@@ -147,7 +147,7 @@ def _run_one(name: str, image: Image.Image, device: str, method: str) -> FamilyR
     cached = is_available_offline(name)
     # Not load_model: its cache would keep these models and evict the app's; "random" when not cached,
     # so that nothing is downloaded here.
-    loaded = _load_uncached(name, "DEFAULT" if cached else "random", resolve_device(device), None)
+    loaded = load_model_uncached(name, "DEFAULT" if cached else "random", resolve_device(device), None)
     try:
         params = sum(p.numel() for p in loaded.module.parameters())
         gmacs = count_gmacs(loaded.module)

@@ -335,7 +335,8 @@ def is_checkpoint(weights: str) -> bool:
     return Path(weights).suffix in (".pt", ".pth", ".bin", ".ckpt") or Path(weights).exists()
 
 
-def _load_uncached(name: str | None, weights: str, device: torch.device, class_names: str | None) -> LoadedModel:
+def load_model_uncached(name: str | None, weights: str, device: torch.device, class_names: str | None) -> LoadedModel:
+    """A freshly built model, not kept in load_model's cache (Compare runs many models once each)."""
     if is_checkpoint(weights):
         path = Path(weights)
         arch, module, categories, transforms = _build_from_checkpoint(name, path, class_names)
@@ -394,7 +395,7 @@ def load_model(
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-        loaded = _load_uncached(name, weights, resolved_device, class_names)
+        loaded = load_model_uncached(name, weights, resolved_device, class_names)
         _cache[key] = loaded
         while len(_cache) > _MODEL_CACHE_SIZE:
             _cache.popitem(last=False)

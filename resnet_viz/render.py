@@ -197,14 +197,6 @@ class StageImages:
     overlay: Image.Image | None
 
 
-def render_stage(result: AnalysisResult, stage: StageResult, n_channels: int = DEFAULT_CHANNELS,
-                 colormap: str = "viridis", alpha: float = 0.5) -> StageImages:
-    """One stage's pictures, on the CPU (render_stages draws all of them on the device at once)."""
-    grid, channels = feature_grid(stage.activation, n_channels, colormap)
-    overlay = None if stage.cam is None else cam_overlay(result.image, stage.cam, alpha)
-    return StageImages(stage.name, stage.label, stage.shape_text, grid, channels, overlay)
-
-
 def render_device(result: AnalysisResult, device: str | torch.device | None = None) -> torch.device:
     """Where to draw: the device asked for, else the analysis' device when it is here (a result made on
     a GPU worker, e.g. ZeroGPU, may be rendered in a process without one), else the CPU."""
