@@ -161,14 +161,16 @@ def family_notes(model: nn.Module, lang: str = "en") -> list[str]:
     return [pick(FAMILY_NOTES, key, lang) for key in found]
 
 
-def _head_text(model: nn.Module) -> tuple[str, int, int]:
+def _head_text(model: nn.Module, lang: str = "en") -> tuple[str, int, int]:
     fc = model.get_classifier() if hasattr(model, "get_classifier") else model.fc
     if isinstance(fc, nn.Conv2d):
         features, classes, kind = fc.in_channels, fc.out_channels, "1×1 conv"
+        head = f"{pick(TEXT, 'head_block', lang, inputs=features, outputs=classes).rsplit(' ', 1)[0]} {kind}"
     else:
-        features, classes, kind = fc.in_features, fc.out_features, "linear"
+        features, classes = fc.in_features, fc.out_features
+        head = pick(TEXT, "head_block", lang, inputs=features, outputs=classes)
     pre = "BN-ReLU + " if hasattr(model, "get_classifier") and hasattr(model, "norm") else ""
-    return f"{pre}avg-pool + {features}→{classes} {kind}", features, classes
+    return pre + head, features, classes
 
 
 def markdown_table(model: nn.Module, name: str, lang: str = "en") -> str:
@@ -190,7 +192,7 @@ def markdown_table(model: nn.Module, name: str, lang: str = "en") -> str:
             f"| {label} | {block} | {blocks} | {row.identity_shortcuts or '—'} | "
             f"{row.projection_shortcuts or '—'} | {row.out_channels} | {row.parameters / 1e6:.2f} M |"
         )
-    head, _, classes = _head_text(model)
+    head, _, classes = _head_text(model, lang)
     lines.append(f"| {t('head_row')} | {head} | — | — | — | {classes} | {fc_params / 1e6:.2f} M |")
     lines.append(f"| {t('sum')} | | | | | | **{total / 1e6:.2f} M** |")
     return "\n".join(lines)

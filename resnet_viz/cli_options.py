@@ -17,7 +17,7 @@ def model_name(value: str) -> str:
     if value in MODEL_NAMES or (is_timm_name(value) and len(value) > len("timm/")):
         return value
     raise argparse.ArgumentTypeError(
-        f"unknown model {value!r}: choose one of {', '.join(MODEL_NAMES)}, or timm/NAME "
+        f"Unknown model {value!r}: choose one of {', '.join(MODEL_NAMES)}, or timm/NAME "
         '(e.g. timm/resnet50.a1_in1k, timm/resnetv2_50; needs pip install "resnet-viz[timm]")'
     )
 

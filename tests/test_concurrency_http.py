@@ -79,7 +79,9 @@ def test_16_clients_get_exactly_their_own_answers(http_app, tmp_path):
         entry = analyzer.cached(key)
         assert entry is not None, "the server's result for this request left its cache"
         served = entry[0]
-        assert served.target == result.target
+        # concurrent requests run as one batch (service micro-batcher): same class, float sums within 1e-6
+        assert (served.target.index, served.target.label) == (result.target.index, result.target.label)
+        assert abs(served.target.probability - result.target.probability) < 1e-6
         for served_stage, alone_stage in zip(served.stages, result.stages):
             if alone_stage.cam is not None:
                 np.testing.assert_allclose(served_stage.cam, alone_stage.cam, atol=1e-6)

@@ -86,7 +86,8 @@ def test_trust_checks_keep_their_stage_and_language(page):
     # A click on the drawn map means a unit of that map (layer2's 28x28), not of the radio's stage.
     stage_map = page.locator("#trust-stage-map img").first
     box = stage_map.bounding_box()
-    stage_map.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.25})
+    # the centre of unit (7, 8) of the 28×28 map: a fraction on a cell border lands on either side
+    stage_map.click(position={"x": box["width"] * 8.5 / 28, "y": box["height"] * 7.5 / 28})
     page.get_by_text("layer2 unit (7, 8)").first.wait_for(timeout=120_000)
     wait_idle(page)
     # The language changes while a check runs: its result arrives marked, in the page's language.

@@ -47,7 +47,7 @@ def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server, brows
             timeout=60_000)
         stage_map = page.locator("#trust-stage-map img").first
         box = stage_map.bounding_box()
-        stage_map.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.25})
+        stage_map.click(position={"x": box["width"] * 8.5 / 28, "y": box["height"] * 7.5 / 28})
         # 0.3 and 0.25 of a 28×28 grid: column 8, row 7.
         page.get_by_text("layer2 unit (7, 8)").first.wait_for(timeout=60_000)
         page.mouse.wheel(0, -10_000)

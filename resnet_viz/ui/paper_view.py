@@ -95,7 +95,8 @@ def build(ctx: ViewContext) -> None:
             return gr.Markdown(_t("stale", lang, shown=before, current=current), visible=True)
         return gr.Markdown(visible=False)
 
-    button.click(compute, [choice, ctx.lang], [status, picture, shown, stale], api_name="paper_landscape")
+    button.click(compute, [choice, ctx.lang], [status, picture, shown, stale], api_name="paper_landscape",
+                 api_visibility="private")  # a page feature: the CLI has `resnet-viz landscape`
     choice.change(freshness, [choice, shown, ctx.lang], [stale], show_progress="hidden", api_visibility="private")
 
     flat_images = [image for images in galleries for image in images]
