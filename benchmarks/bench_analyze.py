@@ -24,6 +24,7 @@ import argparse
 import copy
 import io
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,13 +36,11 @@ from PIL import Image
 from pytorch_grad_cam import GradCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-import sys
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # serverkit: the benchmarks' photos
 import resnet_viz
 from resnet_viz.analysis import preprocess
-from resnet_viz.capture import capture_stage_outputs
 from resnet_viz.batch import PictureOptions, analyze_folder, write_analysis
+from resnet_viz.capture import capture_stage_outputs
 from resnet_viz.render import BROWSER_PHOTO_FORMAT, render_encoded, render_stages, strongest_channels
 from resnet_viz.stages import CAM_STAGES
 
@@ -73,8 +72,15 @@ def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[flo
     if size != 224:  # same weights, bigger input: the weights' transforms at that size
         transforms = copy.copy(loaded.transforms)
         transforms.crop_size, transforms.resize_size = [size], [int(size * 256 / 224)]
-        loaded = resnet_viz.LoadedModel(loaded.name, loaded.module, loaded.device, loaded.categories,
-                                        transforms, loaded.weights_status, loaded.weights_label)
+        loaded = resnet_viz.LoadedModel(
+            loaded.name,
+            loaded.module,
+            loaded.device,
+            loaded.categories,
+            transforms,
+            loaded.weights_status,
+            loaded.weights_label,
+        )
     image = Image.fromarray(skimage.data.chelsea())
     _, batch = preprocess(loaded.transforms, image)
     batch = batch.to(loaded.device)
@@ -131,8 +137,21 @@ def bench(name: str, size: int, device: str, repeats: int) -> dict[str, list[flo
             figure.savefig(io.BytesIO(), format="png")
 
     warmup = 1 if repeats <= 3 else 2
-    return interleaved({"a": floor, "b": full_backward, "c": ours, "d": naive, "e": eigen, "analysis": analysis_only,
-                        "draw": drawing_only, "draw+encode": drawing_and_encoding}, repeats, warmup, sync)
+    return interleaved(
+        {
+            "a": floor,
+            "b": full_backward,
+            "c": ours,
+            "d": naive,
+            "e": eigen,
+            "analysis": analysis_only,
+            "draw": drawing_only,
+            "draw+encode": drawing_and_encoding,
+        },
+        repeats,
+        warmup,
+        sync,
+    )
 
 
 def bench_folder(name: str, device: str, repeats: int, count: int = 16, batch_size: int = 8) -> dict[str, list[float]]:
@@ -156,32 +175,47 @@ def bench_folder(name: str, device: str, repeats: int, count: int = 16, batch_si
                 for path in paths:
                     result = resnet_viz.analyze(loaded, path)
                     write_analysis(result, Path(tmp) / "loop" / path.stem, str(path), loaded.weights_note, options)
+
             return run
 
         def batched(options=PictureOptions()):
-            return lambda: analyze_folder(loaded, [folder], Path(tmp) / "batched", batch_size=batch_size,
-                                          pictures=options, progress=False)
+            return lambda: analyze_folder(
+                loaded, [folder], Path(tmp) / "batched", batch_size=batch_size, pictures=options, progress=False
+            )
 
         def network(size):
             def run():
                 for start in range(0, count, size):
                     with capture_stage_outputs(loaded.module, CAM_STAGES) as outputs:
-                        logits = loaded.module(batch[: size].clone().requires_grad_(True))
+                        logits = loaded.module(batch[:size].clone().requires_grad_(True))
                         torch.autograd.grad(logits.max(dim=1).values.sum(), [outputs[n] for n in CAM_STAGES])
+
             return run
 
         numbers_only = PictureOptions(write=False)
-        return interleaved({"loop": one_at_a_time(), "batched": batched(), "loop, predictions only": one_at_a_time(numbers_only),
-                            "batched, predictions only": batched(numbers_only), "net1": network(1),
-                            f"net{batch_size}": network(batch_size)}, repeats, 1, sync)
+        return interleaved(
+            {
+                "loop": one_at_a_time(),
+                "batched": batched(),
+                "loop, predictions only": one_at_a_time(numbers_only),
+                "batched, predictions only": batched(numbers_only),
+                "net1": network(1),
+                f"net{batch_size}": network(batch_size),
+            },
+            repeats,
+            1,
+            sync,
+        )
 
 
 def bench_phone(name: str, device: str, repeats: int, photo: bytes) -> dict[str, list[float]]:
     from resnet_viz.images import DECODE_FOR_NETWORK, load_image
 
     loaded = resnet_viz.load_model(name, "random", device)
-    fns = {"full": lambda: resnet_viz.analyze(loaded, load_image(photo)),
-           "reduced": lambda: resnet_viz.analyze(loaded, load_image(photo, at_least=DECODE_FOR_NETWORK))}
+    fns = {
+        "full": lambda: resnet_viz.analyze(loaded, load_image(photo)),
+        "reduced": lambda: resnet_viz.analyze(loaded, load_image(photo, at_least=DECODE_FOR_NETWORK)),
+    }
     return interleaved(fns, repeats, 1, lambda: torch.cuda.synchronize() if device == "cuda" else None)
 
 
@@ -196,10 +230,14 @@ def main() -> None:
     device = str(resnet_viz.models.resolve_device(args.device))
     repeats = 3 if args.quick else 9
     configs = [("resnet18", 224), ("resnet50", 224)] + ([] if args.quick else [("resnet50", 448)])
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {repeats} repeats, median [min–max] ms;"
-          f" browser photos as {BROWSER_PHOTO_FORMAT}")
-    print(f"{'model':>14} | {'(a) floor':>18} | {'(b) fwd+full bwd':>18} | {'(c) resnet-viz':>18} | {'(d) naive':>20} |"
-          f" c/a  | d/c  | c−a = analysis after net + drawing + encoding | {'(e) EigenCAM':>18} | e/c  | by min: c/a, e/c | paired: c/a, e/c")
+    print(
+        f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, {repeats} repeats, median [min–max] ms;"
+        f" browser photos as {BROWSER_PHOTO_FORMAT}"
+    )
+    print(
+        f"{'model':>14} | {'(a) floor':>18} | {'(b) fwd+full bwd':>18} | {'(c) resnet-viz':>18} | {'(d) naive':>20} |"
+        f" c/a  | d/c  | c−a = analysis after net + drawing + encoding | {'(e) EigenCAM':>18} | e/c  | by min: c/a, e/c | paired: c/a, e/c"
+    )
     for name, size in configs:
         times = bench(name, size, device, repeats)
         med = {k: statistics.median(v) * 1000 for k, v in times.items()}
@@ -207,30 +245,40 @@ def main() -> None:
         after, drawing = med["analysis"] - med["a"], med["draw"]
         encoding = med["draw+encode"] - med["draw"]
         split = f"{med['c'] - med['a']:4.0f} ≈ {after:4.1f} + {drawing:4.1f} + {encoding:4.1f} ms"
-        print(f"{name + '@' + str(size):>14} | {cell('a'):>18} | {cell('b'):>18} | {cell('c'):>18} | {cell('d'):>20} |"
-              f" {med['c'] / med['a']:.2f} | {med['d'] / med['c']:4.1f} | {split:>45} | {cell('e'):>18} | {med['e'] / med['c']:.2f} |"
-              f" {min(times['c']) / min(times['a']):.2f}, {min(times['e']) / min(times['c']):.2f}       |"
-              f" {paired(times, 'c', 'a'):.2f}, {paired(times, 'e', 'c'):.2f}")
+        print(
+            f"{name + '@' + str(size):>14} | {cell('a'):>18} | {cell('b'):>18} | {cell('c'):>18} | {cell('d'):>20} |"
+            f" {med['c'] / med['a']:.2f} | {med['d'] / med['c']:4.1f} | {split:>45} | {cell('e'):>18} | {med['e'] / med['c']:.2f} |"
+            f" {min(times['c']) / min(times['a']):.2f}, {min(times['e']) / min(times['c']):.2f}       |"
+            f" {paired(times, 'c', 'a'):.2f}, {paired(times, 'e', 'c'):.2f}"
+        )
     print(f"\nA folder of 16 photos, batches of 8 (resnet-viz analyze DIR, in-process), seconds, median of {repeats}:")
-    print(f"{'model':>10} | {'written':>17} | {'one at a time':>13} | {'batched':>8} | speed-up | by min | paired | images/s batched | network alone: batch 8 vs 1")
+    print(
+        f"{'model':>10} | {'written':>17} | {'one at a time':>13} | {'batched':>8} | speed-up | by min | paired | images/s batched | network alone: batch 8 vs 1"
+    )
     for name in ["resnet18"] + ([] if args.quick else ["resnet50"]):
         times = bench_folder(name, device, repeats)
         med = {k: statistics.median(v) for k, v in times.items()}
         for suffix, written in (("", "every file"), (", predictions only", "predictions only")):
             loop, batched = f"loop{suffix}", f"batched{suffix}"
-            print(f"{name:>10} | {written:>17} | {med[loop]:13.2f} | {med[batched]:8.2f} | {med[loop] / med[batched]:7.2f}× |"
-                  f" {min(times[loop]) / min(times[batched]):5.2f}× | {paired(times, loop, batched):5.2f}× |"
-                  f" {16 / med[batched]:16.1f} | {med['net1'] / med['net8']:.2f}×")
+            print(
+                f"{name:>10} | {written:>17} | {med[loop]:13.2f} | {med[batched]:8.2f} | {med[loop] / med[batched]:7.2f}× |"
+                f" {min(times[loop]) / min(times[batched]):5.2f}× | {paired(times, loop, batched):5.2f}× |"
+                f" {16 / med[batched]:16.1f} | {med['net1'] / med['net8']:.2f}×"
+            )
     import serverkit
 
     photo = serverkit.phone_photo()
-    print(f"\nA phone photo (4032×3024 JPEG, {len(photo) // 1000} KB): decode + analysis as the app runs them, ms, median of {repeats}:")
+    print(
+        f"\nA phone photo (4032×3024 JPEG, {len(photo) // 1000} KB): decode + analysis as the app runs them, ms, median of {repeats}:"
+    )
     print(f"{'model':>10} | every pixel decoded | decoded at 1/4 (1008×756) | speed-up | paired")
     for name in ["resnet18", "resnet50"]:
         times = bench_phone(name, device, repeats, photo)
         med = {k: statistics.median(v) * 1000 for k, v in times.items()}
-        print(f"{name:>10} | {med['full']:19.0f} | {med['reduced']:25.0f} | {med['full'] / med['reduced']:7.2f}× |"
-              f" {paired(times, 'full', 'reduced'):5.2f}×")
+        print(
+            f"{name:>10} | {med['full']:19.0f} | {med['reduced']:25.0f} | {med['full'] / med['reduced']:7.2f}× |"
+            f" {paired(times, 'full', 'reduced'):5.2f}×"
+        )
 
 
 if __name__ == "__main__":

@@ -87,8 +87,11 @@ def compare(api: str, got, expected) -> str | None:
             return "contrast"
         if [p["label"] for p in got["predictions"]] != [p["label"] for p in expected["predictions"]]:
             return "labels"
-        if not np.allclose([p["probability"] for p in got["predictions"]],
-                           [p["probability"] for p in expected["predictions"]], atol=1e-4):
+        if not np.allclose(
+            [p["probability"] for p in got["predictions"]],
+            [p["probability"] for p in expected["predictions"]],
+            atol=1e-4,
+        ):
             return "probabilities"
         return None
     got_conf, exp_conf = got[1]["confidences"], expected[1]["confidences"]
@@ -119,7 +122,10 @@ def run_api(server: serverkit.Server, workdir: Path, api: str, students: int) ->
     sequential_wall = time.perf_counter() - started
     # the class at once: 40 clients, connected first, released together
     clients = [connect(server.url) for _ in range(students)]
-    paths = [serverkit.save_with_nonce(photos[i], workdir / f"{api}-burst-{i}.png", f"{api}-burst-{i}") for i in range(students)]
+    paths = [
+        serverkit.save_with_nonce(photos[i], workdir / f"{api}-burst-{i}.png", f"{api}-burst-{i}")
+        for i in range(students)
+    ]
     answers, latencies, errors = [None] * students, [0.0] * students, []
     barrier = threading.Barrier(students + 1)
     release = [0.0]
@@ -140,24 +146,54 @@ def run_api(server: serverkit.Server, workdir: Path, api: str, students: int) ->
     for thread in threads:
         thread.join()
     burst_wall = time.perf_counter() - release[0]
-    mismatches = [f"student {i}: {why}" for i in range(students) if answers[i] is not None
-                  and (why := compare(api, answers[i], references[i]))]
+    mismatches = [
+        f"student {i}: {why}"
+        for i in range(students)
+        if answers[i] is not None and (why := compare(api, answers[i], references[i]))
+    ]
     return {
-        "api": api, "students": students,
-        "sequential_s": sequential_wall, "burst_s": burst_wall, "ratio": sequential_wall / burst_wall,
-        "sequential_p50": statistics.median(sequential), "sequential_p95": serverkit.percentile(sequential, 0.95),
-        "burst_p50": statistics.median(latencies), "burst_p95": serverkit.percentile(latencies, 0.95),
-        "last_wait_s": max(latencies), "sequential_last_wait_s": sequential_wall,
-        "mismatches": mismatches, "errors": errors,
+        "api": api,
+        "students": students,
+        "sequential_s": sequential_wall,
+        "burst_s": burst_wall,
+        "ratio": sequential_wall / burst_wall,
+        "sequential_p50": statistics.median(sequential),
+        "sequential_p95": serverkit.percentile(sequential, 0.95),
+        "burst_p50": statistics.median(latencies),
+        "burst_p95": serverkit.percentile(latencies, 0.95),
+        "last_wait_s": max(latencies),
+        "sequential_last_wait_s": sequential_wall,
+        "mismatches": mismatches,
+        "errors": errors,
     }
 
 
 def cli_run(folder: Path, out: Path, batch_size: int, model: str, device: str) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "resnet_viz.cli", "analyze", str(folder), "--model", model, "--weights", "random",
-                    "--device", device, "--out", str(out), "--batch-size", str(batch_size), "--quiet"],
-                   cwd=serverkit.ROOT, check=True, capture_output=True,
-                   env={**os.environ, "RESNET_VIZ_OFFLINE": "1"})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resnet_viz.cli",
+            "analyze",
+            str(folder),
+            "--model",
+            model,
+            "--weights",
+            "random",
+            "--device",
+            device,
+            "--out",
+            str(out),
+            "--batch-size",
+            str(batch_size),
+            "--quiet",
+        ],
+        cwd=serverkit.ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "RESNET_VIZ_OFFLINE": "1"},
+    )
     return time.perf_counter() - started
 
 
@@ -191,7 +227,9 @@ def main() -> int:
     parser.add_argument("--cli-only", action="store_true")
     parser.add_argument("--cli-photos", type=int, default=48)
     parser.add_argument("--cli-model", default="resnet50", help="the CLI's own default model")
-    parser.add_argument("--max-batch", type=int, default=None, help="the server's --max-batch (1: no batching, to compare)")
+    parser.add_argument(
+        "--max-batch", type=int, default=None, help="the server's --max-batch (1: no batching, to compare)"
+    )
     parser.add_argument("--json", default=None, help="also write the numbers here")
     args = parser.parse_args()
     if args.device.startswith("cuda"):
@@ -200,8 +238,13 @@ def main() -> int:
         if not torch.cuda.is_available():
             print("no CUDA device: skipped")
             return 0
-    report: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cores": os.cpu_count(),
-                    "load_before": load_average(), "device": args.device, "model": args.model}
+    report: dict = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cores": os.cpu_count(),
+        "load_before": load_average(),
+        "device": args.device,
+        "model": args.model,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         if not args.cli_only:
@@ -214,22 +257,30 @@ def main() -> int:
                 report["apis"] = [run_api(server, workdir, api, args.students) for api in args.apis]
             finally:
                 server.stop()
-            print(f"{args.students} students, {args.model} on {args.device}, server --max-batch {report['max_batch']}, load before {report['load_before']}")
-            print("| API | one after another | all at once | ratio | p50 seq / burst | p95 seq / burst | last answer's wait seq / burst | mismatches | errors |")
+            print(
+                f"{args.students} students, {args.model} on {args.device}, server --max-batch {report['max_batch']}, load before {report['load_before']}"
+            )
+            print(
+                "| API | one after another | all at once | ratio | p50 seq / burst | p95 seq / burst | last answer's wait seq / burst | mismatches | errors |"
+            )
             print("|---|---|---|---|---|---|---|---|---|")
             for r in report["apis"]:
-                print(f"| /{r['api']} | {r['sequential_s']:.2f} s | {r['burst_s']:.2f} s | **{r['ratio']:.2f}×** | "
-                      f"{r['sequential_p50'] * 1000:.0f} / {r['burst_p50'] * 1000:.0f} ms | "
-                      f"{r['sequential_p95'] * 1000:.0f} / {r['burst_p95'] * 1000:.0f} ms | "
-                      f"{r['sequential_last_wait_s']:.2f} / {r['last_wait_s']:.2f} s | {len(r['mismatches'])} | {len(r['errors'])} |")
+                print(
+                    f"| /{r['api']} | {r['sequential_s']:.2f} s | {r['burst_s']:.2f} s | **{r['ratio']:.2f}×** | "
+                    f"{r['sequential_p50'] * 1000:.0f} / {r['burst_p50'] * 1000:.0f} ms | "
+                    f"{r['sequential_p95'] * 1000:.0f} / {r['burst_p95'] * 1000:.0f} ms | "
+                    f"{r['sequential_last_wait_s']:.2f} / {r['last_wait_s']:.2f} s | {len(r['mismatches'])} | {len(r['errors'])} |"
+                )
                 for line in r["mismatches"][:5] + r["errors"][:5]:
                     print("   ", line)
         if args.cli or args.cli_only:
             cli = run_cli(workdir, args.cli_photos, args.cli_model, args.device)
             report["cli"] = cli
-            print(f"CLI folder mode, {cli['photos']} photos, {cli['model']}, end to end: batch 1 "
-                  f"{' / '.join(f'{t:.1f}' for t in cli['batch1_s'])} s, batch 8 {' / '.join(f'{t:.1f}' for t in cli['batch8_s'])} s: "
-                  f"**{cli['ratio']:.2f}×** (best of each)")
+            print(
+                f"CLI folder mode, {cli['photos']} photos, {cli['model']}, end to end: batch 1 "
+                f"{' / '.join(f'{t:.1f}' for t in cli['batch1_s'])} s, batch 8 {' / '.join(f'{t:.1f}' for t in cli['batch8_s'])} s: "
+                f"**{cli['ratio']:.2f}×** (best of each)"
+            )
     report["load_after"] = load_average()
     print(f"load average before {report['load_before']}, after {report['load_after']} ({report['cores']} cores)")
     if args.json:

@@ -30,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import serverkit  # noqa: E402
 
 
-def run_clients(server: serverkit.Server, workdir: Path, n_clients: int, requests_each: int, references: dict | None,
-                tag: str) -> dict:
+def run_clients(
+    server: serverkit.Server, workdir: Path, n_clients: int, requests_each: int, references: dict | None, tag: str
+) -> dict:
     """n_clients threads, client i sends photo i `requests_each` times; returns latencies and mismatches."""
     photos = serverkit.photos(n_clients)
     latencies: list[float] = []
@@ -46,7 +47,9 @@ def run_clients(server: serverkit.Server, workdir: Path, n_clients: int, request
         client = serverkit.connect(server.url)
         barrier.wait()
         for repeat in range(requests_each):
-            path = serverkit.save_with_nonce(photos[index], workdir / f"{tag}-{index}-{repeat}.png", f"{tag}-{index}-{repeat}")
+            path = serverkit.save_with_nonce(
+                photos[index], workdir / f"{tag}-{index}-{repeat}.png", f"{tag}-{index}-{repeat}"
+            )
             started = time.perf_counter()
             try:
                 outputs = serverkit.analyze(client, path, server.model)
@@ -118,8 +121,9 @@ def direct_round_trips(server: serverkit.Server, workdir: Path, count: int, one_
     queue call; the round trip is both, as a browser pays both. Returns round trips and server times (s).
     `one_session`: every call in one Gradio session, as a browser tab makes them; else each call starts
     a session of its own (Gradio then builds the page's per-session state: one config per component)."""
-    import httpx
     import uuid
+
+    import httpx
 
     session_hash = uuid.uuid4().hex[:11] if one_session else None
     photo = serverkit.photos(1)[0]
@@ -130,10 +134,17 @@ def direct_round_trips(server: serverkit.Server, workdir: Path, count: int, one_
             path = serverkit.save_with_nonce(photo, workdir / f"{tag}.png", tag)
             started = time.perf_counter()
             with open(path, "rb") as handle:
-                uploaded = http.post(f"{server.url}gradio_api/upload", files={"files": (path.name, handle, "image/png")})
+                uploaded = http.post(
+                    f"{server.url}gradio_api/upload", files={"files": (path.name, handle, "image/png")}
+                )
             uploaded_at = time.perf_counter()
-            outputs = queue_call(http, server.url, ANALYZE_API, analyze_inputs(uploaded.raise_for_status().json()[0], server.model),
-                                 session_hash)
+            outputs = queue_call(
+                http,
+                server.url,
+                ANALYZE_API,
+                analyze_inputs(uploaded.raise_for_status().json()[0], server.model),
+                session_hash,
+            )
             finished = time.perf_counter()
             if index:
                 trips.append(finished - started)
@@ -147,9 +158,11 @@ def direct_row(run: dict) -> str:
     analysis = statistics.median(run["analyses"]) * 1000
     label = "1 client, HTTP queue API" if run["one_session"] else "…, a new session each call"
     target = " (target ≤ 80)" if run["one_session"] else ""
-    return (f"{label:>28} | {len(run['trips']):4d} | {p50:7.0f} | "
-            f"{serverkit.percentile([t * 1000 for t in run['trips']], 0.95):7.0f} | server analysis p50 {analysis:.0f} ms,"
-            f" upload p50 {statistics.median(run['uploads']) * 1000:.0f} ms: round trip − analysis = {p50 - analysis:.0f} ms{target}")
+    return (
+        f"{label:>28} | {len(run['trips']):4d} | {p50:7.0f} | "
+        f"{serverkit.percentile([t * 1000 for t in run['trips']], 0.95):7.0f} | server analysis p50 {analysis:.0f} ms,"
+        f" upload p50 {statistics.median(run['uploads']) * 1000:.0f} ms: round trip − analysis = {p50 - analysis:.0f} ms{target}"
+    )
 
 
 def single_client_answers(server: serverkit.Server, workdir: Path, count: int) -> dict[int, dict]:
@@ -168,12 +181,15 @@ def row(label: str, run: dict) -> str:
     identical = "all identical" if not run["mismatches"] else f"{len(run['mismatches'])} DIFFER"
     if run["errors"]:
         identical += f", {len(run['errors'])} errors"
-    return (f"{label:>28} | {n:4d} | {statistics.median(lat):7.0f} | {serverkit.percentile(lat, 0.95):7.0f} |"
-            f" {n / run['wall']:6.2f} | {identical}")
+    return (
+        f"{label:>28} | {n:4d} | {statistics.median(lat):7.0f} | {serverkit.percentile(lat, 0.95):7.0f} |"
+        f" {n / run['wall']:6.2f} | {identical}"
+    )
 
 
-def memory(server: serverkit.Server, workdir: Path, total: int, first: int, clients: int = 4,
-           new_session_each: bool = False) -> tuple[float, float]:
+def memory(
+    server: serverkit.Server, workdir: Path, total: int, first: int, clients: int = 4, new_session_each: bool = False
+) -> tuple[float, float]:
     """RSS after `first` and after `total` analyses, all with fresh nonces (so all computed).
     `new_session_each`: every analysis from a new client, as if from a new browser tab."""
     photos = serverkit.photos(clients)
@@ -224,7 +240,9 @@ def main() -> int:
         for model in args.models:
             server, cold = serverkit.start_server(model)
             try:
-                print(f"\n{model}: cold start (python app.py → first answer) {cold:.1f} s, RSS {server.rss_mb():.0f} MB")
+                print(
+                    f"\n{model}: cold start (python app.py → first answer) {cold:.1f} s, RSS {server.rss_mb():.0f} MB"
+                )
                 print(header)
                 for one_session in (True, False):
                     print(direct_row(direct_round_trips(server, workdir, 8 if args.quick else 20, one_session)))
@@ -259,8 +277,10 @@ def main() -> int:
                 finally:
                     server.stop()
                 growth = rss_total - rss_first
-                print(f"resnet18 memory, {how}: RSS after {first} analyses {rss_first:.0f} MB, after {total}"
-                      f" {rss_total:.0f} MB: growth {growth:+.0f} MB (target < 50)")
+                print(
+                    f"resnet18 memory, {how}: RSS after {first} analyses {rss_first:.0f} MB, after {total}"
+                    f" {rss_total:.0f} MB: growth {growth:+.0f} MB (target < 50)"
+                )
                 failed |= growth >= 50
     return 1 if failed else 0
 

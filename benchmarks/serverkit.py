@@ -17,8 +17,24 @@ from PIL import Image, PngImagePlugin
 
 ROOT = Path(__file__).resolve().parent.parent
 # scikit-image's bundled photos: public domain / CC0, shipped with the package (no download).
-PHOTOS = ("chelsea", "coffee", "astronaut", "rocket", "camera", "coins", "moon", "hubble_deep_field",
-          "immunohistochemistry", "brick", "grass", "gravel", "colorwheel", "clock", "retina", "horse")
+PHOTOS = (
+    "chelsea",
+    "coffee",
+    "astronaut",
+    "rocket",
+    "camera",
+    "coins",
+    "moon",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "brick",
+    "grass",
+    "gravel",
+    "colorwheel",
+    "clock",
+    "retina",
+    "horse",
+)
 
 
 def photos(count: int) -> list[Image.Image]:
@@ -86,16 +102,31 @@ class Server:
             self.process.kill()
 
 
-def start_server(model: str, extra_args: list[str] = (), env: dict | None = None, timeout: float = 180) -> tuple[Server, float]:
+def start_server(
+    model: str, extra_args: list[str] = (), env: dict | None = None, timeout: float = 180
+) -> tuple[Server, float]:
     """`python app.py` as a user runs it, offline, random weights. Returns it and the seconds from
     launch until it answered its first analysis (cold start)."""
     port = free_port()
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"resnet-viz-server-{port}.log"
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--model", model, "--weights", "random", "--device", "cpu",
-         "--port", str(port), *extra_args],
-        cwd=ROOT, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--model",
+            model,
+            "--weights",
+            "random",
+            "--device",
+            "cpu",
+            "--port",
+            str(port),
+            *extra_args,
+        ],
+        cwd=ROOT,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
         env={**os.environ, "RESNET_VIZ_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})},
     )
     server = Server(process, f"http://127.0.0.1:{port}/", model, log_path)
@@ -113,11 +144,14 @@ def start_server(model: str, extra_args: list[str] = (), env: dict | None = None
             time.sleep(0.25)
 
 
-def analyze(client, path: Path, model: str, method: str = "gradcam", target: str = "", weights: str = "random") -> tuple:
+def analyze(
+    client, path: Path, model: str, method: str = "gradcam", target: str = "", weights: str = "random"
+) -> tuple:
     from gradio_client import handle_file
 
-    return client.predict(handle_file(str(path)), model, weights, method, target, 16, "per-stage", "viridis", 0.5,
-                          api_name="/analyze")
+    return client.predict(
+        handle_file(str(path)), model, weights, method, target, 16, "per-stage", "viridis", 0.5, api_name="/analyze"
+    )
 
 
 def connect(url: str):
@@ -134,7 +168,11 @@ def pixels(picture) -> np.ndarray:
 
     import httpx
 
-    data = httpx.get(picture["url"], timeout=60).raise_for_status().content if isinstance(picture, dict) else Path(picture).read_bytes()
+    data = (
+        httpx.get(picture["url"], timeout=60).raise_for_status().content
+        if isinstance(picture, dict)
+        else Path(picture).read_bytes()
+    )
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
@@ -143,7 +181,7 @@ def fingerprint(outputs: tuple) -> dict:
     pixels of every picture (not the summary, which holds the timing). /analyze answers
     (seen, predictions, summary, 5 × (title, feature maps, cam), predictions heading, cam heading)."""
     seen, label, _summary, *rest = outputs
-    stage_pictures = [value for index, value in enumerate(rest[: 15]) if index % 3 != 0]
+    stage_pictures = [value for index, value in enumerate(rest[:15]) if index % 3 != 0]
     digests = [hashlib.sha1(pixels(picture).tobytes()).hexdigest() for picture in [seen, *stage_pictures]]
     confidences = [(c["label"], round(c["confidence"], 6)) for c in label["confidences"]]
     return {"predictions": confidences, "heading": rest[15], "pictures": digests}

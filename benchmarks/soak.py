@@ -52,11 +52,18 @@ def rss_mb() -> float:
 
 
 def hooks_left(module) -> int:
-    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks)
-               + len(getattr(m, "_backward_pre_hooks", {})) for m in module.modules())
+    return sum(
+        len(m._forward_hooks)
+        + len(m._forward_pre_hooks)
+        + len(m._backward_hooks)
+        + len(getattr(m, "_backward_pre_hooks", {}))
+        for m in module.modules()
+    )
 
 
-def soak(url: str, model: str, weights: str, requests: int, clients: int, workdir: Path, checkpoint_at: int = 50) -> dict:
+def soak(
+    url: str, model: str, weights: str, requests: int, clients: int, workdir: Path, checkpoint_at: int = 50
+) -> dict:
     """Drive `requests` analyses through `clients` concurrent clients; returns the counts and RSS."""
     from gradio_client.exceptions import AppError
 
@@ -133,21 +140,32 @@ def main() -> int:
     app = launch(model=args.model, weights="random", device="cpu", port=port, prevent_thread_lock=True, quiet=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            figures = soak(f"http://127.0.0.1:{port}/", args.model, "random", args.requests, args.clients, Path(tmp),
-                           checkpoint_at=min(50, args.requests))
+            figures = soak(
+                f"http://127.0.0.1:{port}/",
+                args.model,
+                "random",
+                args.requests,
+                args.clients,
+                Path(tmp),
+                checkpoint_at=min(50, args.requests),
+            )
         n_models, hooks, grads = leftovers()
     finally:
         app.close()
     bad = sum(1 for n in range(1, args.requests + 1) if n % 7 == 0)
     growth = figures["rss_at_end"] - figures["rss_at_checkpoint"]
-    print(f"{args.requests} requests ({bad} bad) through {args.clients} clients in {figures['seconds']:.0f} s:"
-          f" {figures['ok']} answered, {figures['refused_right']} refused with the right message,"
-          f" {len(figures['wrong'])} wrong")
+    print(
+        f"{args.requests} requests ({bad} bad) through {args.clients} clients in {figures['seconds']:.0f} s:"
+        f" {figures['ok']} answered, {figures['refused_right']} refused with the right message,"
+        f" {len(figures['wrong'])} wrong"
+    )
     for line in figures["wrong"][:10]:
         print("  wrong:", line)
     print(f"after: {hooks} hooks left and {grads} parameters with .grad over {n_models} loaded models")
-    print(f"RSS (this process, server and clients): {figures['rss_at_checkpoint']:.0f} MB after request"
-          f" {min(50, args.requests)}, {figures['rss_at_end']:.0f} MB after {args.requests}: {growth:+.0f} MB (limit 50)")
+    print(
+        f"RSS (this process, server and clients): {figures['rss_at_checkpoint']:.0f} MB after request"
+        f" {min(50, args.requests)}, {figures['rss_at_end']:.0f} MB after {args.requests}: {growth:+.0f} MB (limit 50)"
+    )
     healthy = not figures["wrong"] and hooks == 0 and grads == 0 and growth < 50 and figures["refused_right"] == bad
     return 0 if healthy else 1
 

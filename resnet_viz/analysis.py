@@ -6,12 +6,21 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+
 import numpy as np
 import torch
 from PIL import Image
 from torchvision.transforms import functional as TF
 
-from .cam import CAM_METHODS, Normalization, check_normalization, get_method, normalize_cams, raw_stage_cams, scaled_stage_cams
+from .cam import (
+    CAM_METHODS,
+    Normalization,
+    check_normalization,
+    get_method,
+    normalize_cams,
+    raw_stage_cams,
+    scaled_stage_cams,
+)
 from .capture import capture_stage_outputs
 from .errors import ModelChoiceError
 from .images import ImageSource, load_image
@@ -95,7 +104,9 @@ class AnalysisResult:
 def preprocess(transforms: ImageClassification, image: Image.Image) -> tuple[Image.Image, torch.Tensor]:
     """The displayed image (resize + centre crop) and the normalised batch made from it,
     equal to `transforms(image)`."""
-    shown = TF.resize(image, transforms.resize_size, interpolation=transforms.interpolation, antialias=transforms.antialias)
+    shown = TF.resize(
+        image, transforms.resize_size, interpolation=transforms.interpolation, antialias=transforms.antialias
+    )
     shown = TF.center_crop(shown, transforms.crop_size)
     tensor = TF.convert_image_dtype(TF.pil_to_tensor(shown), torch.float)
     tensor = TF.normalize(tensor, mean=transforms.mean, std=transforms.std)
@@ -140,10 +151,14 @@ def to_host(tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     Channels-last tensors are copied in their memory order and come back channels-last (same shape
     and values): reordering resnet50's activations to NCHW would cost 10 ms, the copy 0.4."""
     nhwc = [_is_nhwc(t) for t in tensors]
-    flat = torch.cat([(t.permute(_NHWC) if last else t).detach().float().reshape(-1) for t, last in zip(tensors, nhwc)]).cpu()
+    flat = torch.cat(
+        [(t.permute(_NHWC) if last else t).detach().float().reshape(-1) for t, last in zip(tensors, nhwc)]
+    ).cpu()
     parts = flat.split([t.numel() for t in tensors])
-    return [part.view([t.shape[d] for d in _NHWC]).permute(_FROM_NHWC) if last else part.view(t.shape)
-            for part, t, last in zip(parts, tensors, nhwc)]
+    return [
+        part.view([t.shape[d] for d in _NHWC]).permute(_FROM_NHWC) if last else part.view(t.shape)
+        for part, t, last in zip(parts, tensors, nhwc)
+    ]
 
 
 @dataclass(frozen=True)
@@ -155,8 +170,13 @@ class _Pass:
     gradients: list[torch.Tensor] | None  # per CAM stage, (B, C, h, w)
 
 
-def _forward_backward(loaded: LoadedModel, batch: torch.Tensor, targets: Sequence[ClassChoice],
-                      contrasts: Sequence[ClassChoice], uses_gradients: bool) -> _Pass:
+def _forward_backward(
+    loaded: LoadedModel,
+    batch: torch.Tensor,
+    targets: Sequence[ClassChoice],
+    contrasts: Sequence[ClassChoice],
+    uses_gradients: bool,
+) -> _Pass:
     """One forward and (for gradient methods) one backward for the whole batch.
 
     The backward differentiates the SUM over images of logit(target) − logit(contrast): in eval mode
@@ -181,7 +201,9 @@ def _forward_backward(loaded: LoadedModel, batch: torch.Tensor, targets: Sequenc
             contrasted = [i for i, c in enumerate(contrast_ids) if c is not None]
             if contrasted:
                 objective = objective - logits[contrasted, [contrast_ids[i] for i in contrasted]].sum()
-            gradients = list(torch.autograd.grad(objective, [stage_outputs[name] for name in cam_stage_names(loaded.stages)]))
+            gradients = list(
+                torch.autograd.grad(objective, [stage_outputs[name] for name in cam_stage_names(loaded.stages)])
+            )
         activations = {name: out.detach() for name, out in stage_outputs.items()}
         del logits, stage_outputs  # free the graph before leaving the lock
     return _Pass(probabilities, target_ids, contrast_ids, activations, gradients)
@@ -206,8 +228,17 @@ def analyze_batch(
     get_method(method)  # both checked before decoding, not after it
     check_normalization(normalization)
     prepared = [preprocess(loaded.transforms, load_image(image)) for image in images]
-    return analyze_prepared(loaded, [shown for shown, _ in prepared], torch.cat([batch for _, batch in prepared]),
-                            targets, contrasts, method, top_k, normalization, started)
+    return analyze_prepared(
+        loaded,
+        [shown for shown, _ in prepared],
+        torch.cat([batch for _, batch in prepared]),
+        targets,
+        contrasts,
+        method,
+        top_k,
+        normalization,
+        started,
+    )
 
 
 def analyze_prepared(
@@ -233,26 +264,43 @@ def analyze_prepared(
     for contrast in contrasts:
         check_contrast(cam_method.key, loaded.categories, contrast)
     done = _forward_backward(loaded, batch, targets, contrasts, cam_method.uses_gradients)
-    raw = raw_stage_cams([done.activations[name] for name in cam_stage_names(loaded.stages)], done.gradients, cam_method.key)
+    raw = raw_stage_cams(
+        [done.activations[name] for name in cam_stage_names(loaded.stages)], done.gradients, cam_method.key
+    )
     cams = scaled_stage_cams(raw, shown[0].size, normalization)  # (B, stages, H, W), on the device
     # One copy to the host after all device work is queued.
     host = to_host([*done.activations.values(), *raw, cams, done.probabilities])
     activations = dict(zip(done.activations, host))
-    raw_host, cams_host, probabilities = host[len(activations):-2], host[-2].numpy(), host[-1]
+    raw_host, cams_host, probabilities = host[len(activations) : -2], host[-2].numpy(), host[-1]
     k = max(1, min(int(top_k), len(loaded.categories)))
     seconds = (time.perf_counter() - started) / count
     results = []
     for i, image in enumerate(shown):
         top = torch.topk(probabilities[i], k)
-        maps = {name: (cams_host[i, s], raw_host[s][i].numpy()) for s, name in enumerate(cam_stage_names(loaded.stages))}
-        stages = tuple(StageResult(spec, activations[spec.name][i], *maps.get(spec.name, (None, None))) for spec in loaded.stages)
-        results.append(AnalysisResult(
-            model_name=loaded.name, weights_status=loaded.weights_status, weights_label=loaded.weights_label,
-            device=str(loaded.device), method=cam_method.key, normalization=normalization, image=image,
-            predictions=[(loaded.categories[c], float(p)) for p, c in zip(top.values.tolist(), top.indices.tolist())],
-            target=_target(loaded, probabilities[i], done.targets[i]), stages=stages, seconds=seconds,
-            contrast=_target(loaded, probabilities[i], done.contrasts[i]),
-        ))
+        maps = {
+            name: (cams_host[i, s], raw_host[s][i].numpy()) for s, name in enumerate(cam_stage_names(loaded.stages))
+        }
+        stages = tuple(
+            StageResult(spec, activations[spec.name][i], *maps.get(spec.name, (None, None))) for spec in loaded.stages
+        )
+        results.append(
+            AnalysisResult(
+                model_name=loaded.name,
+                weights_status=loaded.weights_status,
+                weights_label=loaded.weights_label,
+                device=str(loaded.device),
+                method=cam_method.key,
+                normalization=normalization,
+                image=image,
+                predictions=[
+                    (loaded.categories[c], float(p)) for p, c in zip(top.values.tolist(), top.indices.tolist())
+                ],
+                target=_target(loaded, probabilities[i], done.targets[i]),
+                stages=stages,
+                seconds=seconds,
+                contrast=_target(loaded, probabilities[i], done.contrasts[i]),
+            )
+        )
     return results
 
 
@@ -276,9 +324,24 @@ def renormalized(result: AnalysisResult, normalization: Normalization) -> Analys
     if normalization == result.normalization:
         return result
     cam_stages = [s for s in result.stages if s.cam_raw is not None]
-    cams = dict(zip((s.name for s in cam_stages), normalize_cams([s.cam_raw for s in cam_stages], result.image.size, normalization)))
+    cams = dict(
+        zip(
+            (s.name for s in cam_stages),
+            normalize_cams([s.cam_raw for s in cam_stages], result.image.size, normalization),
+        )
+    )
     stages = tuple(replace(s, cam=cams[s.name]) if s.name in cams else s for s in result.stages)
     return replace(result, stages=stages, normalization=normalization)
 
 
-__all__ = ["AnalysisResult", "StageResult", "Target", "analyze", "analyze_batch", "analyze_prepared", "preprocess", "renormalized", "CAM_METHODS"]
+__all__ = [
+    "AnalysisResult",
+    "StageResult",
+    "Target",
+    "analyze",
+    "analyze_batch",
+    "analyze_prepared",
+    "preprocess",
+    "renormalized",
+    "CAM_METHODS",
+]

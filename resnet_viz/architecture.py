@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from torch import nn
+
 from .i18n import pick
 from .stages import model_stages, stage_label
 
@@ -33,16 +34,18 @@ def block_kind(block: nn.Module) -> str:
     bottleneck = _first_conv(block, "conv3") is not None
     preact = is_preactivation(block)
     if preact:
-        kind = ("pre-activation bottleneck BN-ReLU-1×1 · BN-ReLU-3×3 · BN-ReLU-1×1, nothing after ⊕" if bottleneck
-                else "pre-activation basic BN-ReLU-3×3 · BN-ReLU-3×3, nothing after ⊕")
+        kind = (
+            "pre-activation bottleneck BN-ReLU-1×1 · BN-ReLU-3×3 · BN-ReLU-1×1, nothing after ⊕"
+            if bottleneck
+            else "pre-activation basic BN-ReLU-3×3 · BN-ReLU-3×3, nothing after ⊕"
+        )
     else:
         kind = "bottleneck 1×1-3×3-1×1" if bottleneck else "basic 3×3-3×3"
     if bottleneck:
         conv2, conv3 = block.conv2, block.conv3
         width, planes = conv2.out_channels, conv3.out_channels // 4  # expansion 4: output = 4 × planes
         if conv2.groups > 1:
-            kind += (f" · grouped 3×3: cardinality {conv2.groups} × {width // conv2.groups} channels "
-                     f"(width {width})")
+            kind += f" · grouped 3×3: cardinality {conv2.groups} × {width // conv2.groups} channels (width {width})"
         elif width != planes:
             kind += f" · width {width} ({width / planes:g}× ResNet's {planes})"
         else:
@@ -75,7 +78,9 @@ def describe(model: nn.Module) -> list[StageArchitecture]:
     from .lab.blocks import residual_blocks
 
     specs = model_stages(model)
-    stage_params = {spec.name: sum(p.numel() for p in model.get_submodule(spec.name).parameters()) for spec in specs[1:]}
+    stage_params = {
+        spec.name: sum(p.numel() for p in model.get_submodule(spec.name).parameters()) for spec in specs[1:]
+    }
     head_params = sum(p.numel() for m in _head_modules(model) for p in m.parameters())
     stem_params = sum(p.numel() for p in model.parameters()) - sum(stage_params.values()) - head_params
     info = getattr(model, "feature_info", None)
@@ -89,8 +94,13 @@ def describe(model: nn.Module) -> list[StageArchitecture]:
         out_channels = (_first_conv(last, "conv3") or last.conv2).out_channels
         rows.append(
             StageArchitecture(
-                stage_label(spec), block_kind(blocks[0][1]), len(blocks), len(blocks) - projections, projections,
-                out_channels, stage_params[spec.name],
+                stage_label(spec),
+                block_kind(blocks[0][1]),
+                len(blocks),
+                len(blocks) - projections,
+                projections,
+                out_channels,
+                stage_params[spec.name],
             )
         )
     return rows
@@ -100,45 +110,61 @@ TEXT = {
     "en": {
         "total": "**{name}** — {total} M parameters",
         "stem_note": "Stem convention: the conv1 row is the stem's output *after* the 3×3 max-pool (56×56 for a 224 "
-                     "input, like C1 in the lecture notes). He et al. 2015 (Deep Residual Learning), Table 1, lists "
-                     "conv1 at 112×112 and counts the max-pool in conv2_x.",
+        "input, like C1 in the lecture notes). He et al. 2015 (Deep Residual Learning), Table 1, lists "
+        "conv1 at 112×112 and counts the max-pool in conv2_x.",
         "head": "| stage | block | blocks | identity shortcuts | projection shortcuts | out channels | parameters |",
-        "stem": "conv1 · stem (C1)", "stem_block": "7×7 conv, 3×3 max-pool",
-        "bottleneck": "bottleneck 1×1-3×3-1×1", "basic": "basic 3×3-3×3",
-        "head_row": "fc · head", "head_block": "avg-pool + {inputs}→{outputs} linear", "sum": "**total**",
+        "stem": "conv1 · stem (C1)",
+        "stem_block": "7×7 conv, 3×3 max-pool",
+        "bottleneck": "bottleneck 1×1-3×3-1×1",
+        "basic": "basic 3×3-3×3",
+        "head_row": "fc · head",
+        "head_block": "avg-pool + {inputs}→{outputs} linear",
+        "sum": "**total**",
     },
     "ko": {
         "total": "**{name}** — 매개변수 {total} M",
         "stem_note": "스템 기준: conv1 행은 3×3 최대 풀링 *뒤*의 스템 출력입니다 (224 입력에서 56×56, 강의 노트의 C1). "
-                     "He et al. 2015 (Deep Residual Learning)의 표 1은 conv1의 출력을 112×112로 적고, 최대 풀링을 "
-                     "conv2_x에 넣습니다.",
+        "He et al. 2015 (Deep Residual Learning)의 표 1은 conv1의 출력을 112×112로 적고, 최대 풀링을 "
+        "conv2_x에 넣습니다.",
         "head": "| 단계 | 블록 종류 | 블록 수 | 항등 숏컷 | 프로젝션 숏컷 | 출력 채널 | 매개변수 |",
-        "stem": "conv1 · 스템 (C1)", "stem_block": "7×7 합성곱, 3×3 최대 풀링",
-        "bottleneck": "병목 블록 1×1-3×3-1×1", "basic": "기본 블록 3×3-3×3",
-        "head_row": "fc · 분류기", "head_block": "평균 풀링 + {inputs}→{outputs} 선형", "sum": "**합계**",
+        "stem": "conv1 · 스템 (C1)",
+        "stem_block": "7×7 합성곱, 3×3 최대 풀링",
+        "bottleneck": "병목 블록 1×1-3×3-1×1",
+        "basic": "기본 블록 3×3-3×3",
+        "head_row": "fc · 분류기",
+        "head_block": "평균 풀링 + {inputs}→{outputs} 선형",
+        "sum": "**합계**",
     },
 }
 
 
 TIMM_STEM_NOTE = {
-    "en": {"note": ("Stem convention (timm): the stem row is the module timm's feature_info names for the stem, *before* the "
-           "max-pool (112×112 for a 224 input); torchvision's rows take it after the max-pool (56×56).")},
-    "ko": {"note": ("스템 규칙 (timm): 스템 행은 timm의 feature_info가 스템으로 지정한 모듈의 출력으로, 최대 풀링 *앞*입니다"
-           "(224 입력에서 112×112). torchvision 모델의 행은 최대 풀링 뒤(56×56)를 씁니다.")},
+    "en": {
+        "note": (
+            "Stem convention (timm): the stem row is the module timm's feature_info names for the stem, *before* the "
+            "max-pool (112×112 for a 224 input); torchvision's rows take it after the max-pool (56×56)."
+        )
+    },
+    "ko": {
+        "note": (
+            "스템 규칙 (timm): 스템 행은 timm의 feature_info가 스템으로 지정한 모듈의 출력으로, 최대 풀링 *앞*입니다"
+            "(224 입력에서 112×112). torchvision 모델의 행은 최대 풀링 뒤(56×56)를 씁니다."
+        )
+    },
 }
 
 FAMILY_NOTES = {
     "en": {
-        "grouped": '**ResNeXt** (Xie et al. 2017): the 3×3 conv of each bottleneck is split into *cardinality* groups (32 × 4d: 32 groups of 4 channels each). Each group sees only its own channels; at about the same parameters and FLOPs as ResNet-50, the wider, grouped 3×3 is the one difference from it.',
+        "grouped": "**ResNeXt** (Xie et al. 2017): the 3×3 conv of each bottleneck is split into *cardinality* groups (32 × 4d: 32 groups of 4 channels each). Each group sees only its own channels; at about the same parameters and FLOPs as ResNet-50, the wider, grouped 3×3 is the one difference from it.",
         "wide": "**Wide ResNet** (Zagoruyko & Komodakis 2016, torchvision's bottleneck version): the same depth and block count as ResNet-50/101, with the bottleneck's inner 1×1 and 3×3 convs twice as wide (128 instead of 64 in layer1); the block's output channels stay the same.",
         "preact": "**Pre-activation** (He et al. 2016, ResNetV2): each block runs BN → ReLU → conv, and nothing follows the addition ⊕. The shortcut is a clean identity path from block to block: x_{l+1} = x_l + F(x_l). torchvision's (post-activation) blocks put a ReLU after ⊕, so their shortcut passes through a ReLU at every block. The final BN-ReLU sits in the head, after the last stage.",
-        "se": '**Squeeze-excitation** (Hu et al. 2018): each block rescales its channels by weights computed from their global average, before ⊕.',
+        "se": "**Squeeze-excitation** (Hu et al. 2018): each block rescales its channels by weights computed from their global average, before ⊕.",
     },
     "ko": {
-        "grouped": '**ResNeXt** (Xie 외 2017): 병목 블록의 3×3 합성곱을 *카디널리티* 개의 그룹으로 나눕니다 (32 × 4d: 채널 4개짜리 그룹 32개). 각 그룹은 자기 채널만 봅니다. 매개변수와 FLOPs는 ResNet-50과 거의 같고, 더 넓고 그룹으로 나뉜 3×3이 유일한 차이입니다.',
-        "wide": '**Wide ResNet** (Zagoruyko & Komodakis 2016, torchvision의 병목 블록 판): 깊이와 블록 수는 ResNet-50/101과 같고, 병목 안쪽의 1×1과 3×3 합성곱 폭이 두 배입니다(layer1에서 64 대신 128). 블록의 출력 채널 수는 그대로입니다.',
-        "preact": '**사전 활성화** (He 외 2016, ResNetV2): 블록마다 BN → ReLU → 합성곱 순서이고, 덧셈 ⊕ 뒤에는 아무것도 없습니다. 숏컷은 블록에서 블록으로 이어지는 깨끗한 항등 경로입니다: x_{l+1} = x_l + F(x_l). torchvision의 (사후 활성화) 블록은 ⊕ 뒤에 ReLU가 있어서, 숏컷이 블록마다 ReLU를 지납니다. 마지막 BN-ReLU는 마지막 스테이지 뒤, 헤드에 있습니다.',
-        "se": '**Squeeze-excitation** (Hu 외 2018): 블록마다 ⊕ 앞에서 채널별 전역 평균으로 계산한 가중치로 채널의 크기를 조절합니다.',
+        "grouped": "**ResNeXt** (Xie 외 2017): 병목 블록의 3×3 합성곱을 *카디널리티* 개의 그룹으로 나눕니다 (32 × 4d: 채널 4개짜리 그룹 32개). 각 그룹은 자기 채널만 봅니다. 매개변수와 FLOPs는 ResNet-50과 거의 같고, 더 넓고 그룹으로 나뉜 3×3이 유일한 차이입니다.",
+        "wide": "**Wide ResNet** (Zagoruyko & Komodakis 2016, torchvision의 병목 블록 판): 깊이와 블록 수는 ResNet-50/101과 같고, 병목 안쪽의 1×1과 3×3 합성곱 폭이 두 배입니다(layer1에서 64 대신 128). 블록의 출력 채널 수는 그대로입니다.",
+        "preact": "**사전 활성화** (He 외 2016, ResNetV2): 블록마다 BN → ReLU → 합성곱 순서이고, 덧셈 ⊕ 뒤에는 아무것도 없습니다. 숏컷은 블록에서 블록으로 이어지는 깨끗한 항등 경로입니다: x_{l+1} = x_l + F(x_l). torchvision의 (사후 활성화) 블록은 ⊕ 뒤에 ReLU가 있어서, 숏컷이 블록마다 ReLU를 지납니다. 마지막 BN-ReLU는 마지막 스테이지 뒤, 헤드에 있습니다.",
+        "se": "**Squeeze-excitation** (Hu 외 2018): 블록마다 ⊕ 앞에서 채널별 전역 평균으로 계산한 가중치로 채널의 크기를 조절합니다.",
     },
 }
 
@@ -180,14 +206,23 @@ def markdown_table(model: nn.Module, name: str, lang: str = "en") -> str:
     total = sum(p.numel() for p in model.parameters())
     fc_params = sum(p.numel() for m in _head_modules(model) for p in m.parameters())
     stem_note = pick(TIMM_STEM_NOTE, "note", lang) if hasattr(model, "feature_info") else t("stem_note")
-    lines = [t("total", name=name, total=f"{total / 1e6:.1f}"), "", stem_note, "",
-             *[line for text in family_notes(model, lang) for line in (text, "")],
-             t("head"), "|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        t("total", name=name, total=f"{total / 1e6:.1f}"),
+        "",
+        stem_note,
+        "",
+        *[line for text in family_notes(model, lang) for line in (text, "")],
+        t("head"),
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for index, row in enumerate(rows):
         blocks = str(row.blocks) if row.blocks else "—"
         label = t("stem") if index == 0 else row.label
-        block = {"7×7 conv, 3×3 max-pool": t("stem_block"), "bottleneck 1×1-3×3-1×1": t("bottleneck"),
-                 "basic 3×3-3×3": t("basic")}.get(row.block, row.block)
+        block = {
+            "7×7 conv, 3×3 max-pool": t("stem_block"),
+            "bottleneck 1×1-3×3-1×1": t("bottleneck"),
+            "basic 3×3-3×3": t("basic"),
+        }.get(row.block, row.block)
         lines.append(
             f"| {label} | {block} | {blocks} | {row.identity_shortcuts or '—'} | "
             f"{row.projection_shortcuts or '—'} | {row.out_channels} | {row.parameters / 1e6:.2f} M |"

@@ -18,12 +18,21 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from .analysis import AnalysisResult, ClassChoice, ImageClassification, check_contrast, analyze_prepared, preprocess, resolve_target
+from .analysis import (
+    AnalysisResult,
+    ClassChoice,
+    ImageClassification,
+    analyze_prepared,
+    check_contrast,
+    preprocess,
+    resolve_target,
+)
 from .cam import Normalization, check_normalization, get_method
 from .errors import ImageInputError, ResnetVizError
 from .images import IMAGE_SUFFIXES, images_in, load_image
 from .models import LoadedModel
 from .render import channel_overlay, encode_png, render_encoded
+
 
 def find_images(inputs: Sequence[str | os.PathLike]) -> list[Path]:
     """Files as given (a bad one is reported later, not skipped silently); folders: their images, sorted."""
@@ -84,8 +93,9 @@ class PictureOptions:
     write: bool = True  # False: predictions only
 
 
-def write_analysis(result: AnalysisResult, out: Path, image_name: str, weights_note: str,
-                   options: PictureOptions = PictureOptions()) -> dict:
+def write_analysis(
+    result: AnalysisResult, out: Path, image_name: str, weights_note: str, options: PictureOptions = PictureOptions()
+) -> dict:
     """The files `resnet-viz analyze` writes for one image (lossless PNGs, predictions.json); returns the report."""
     out.mkdir(parents=True, exist_ok=True)
     written, stages_json = [], []
@@ -179,8 +189,9 @@ def _prefetched(batches: Iterable[list[Decoded]], depth: int = 1) -> Iterator[li
         yield item
 
 
-def _write_one(item: Decoded, result: AnalysisResult, out: Path, name: str, weights_note: str,
-               pictures: PictureOptions) -> dict:
+def _write_one(
+    item: Decoded, result: AnalysisResult, out: Path, name: str, weights_note: str, pictures: PictureOptions
+) -> dict:
     """One image's files; its predictions.jsonl line (an error line if the files could not be written)."""
     try:
         entry = write_analysis(result, out / name, str(item.path), weights_note, pictures)
@@ -225,15 +236,24 @@ def analyze_folder(
     names = _output_names(paths)
     workers = default_workers(loaded.device) if workers is None else workers
     workers = workers if len(paths) > batch_size else 0  # one batch: nothing to decode ahead
-    loader = DataLoader(DecodedImages(paths, loaded.transforms), batch_size=batch_size, collate_fn=_as_list,
-                        num_workers=workers, prefetch_factor=2 if workers else None)
+    loader = DataLoader(
+        DecodedImages(paths, loaded.transforms),
+        batch_size=batch_size,
+        collate_fn=_as_list,
+        num_workers=workers,
+        prefetch_factor=2 if workers else None,
+    )
     out.mkdir(parents=True, exist_ok=True)
     report = FolderReport()
     batches = _prefetched(loader) if workers == 0 and len(paths) > batch_size else iter(loader)
     # Two writer threads: PNG encoding (zlib releases the GIL) overlaps the next batch's network, and the
     # last batch's files are written on both cores.
-    with open(out / "predictions.jsonl", "w", encoding="utf-8") as lines, ThreadPoolExecutor(2) as writer, \
-            tqdm(total=len(paths), unit="image", disable=not progress) as bar:
+    with (
+        open(out / "predictions.jsonl", "w", encoding="utf-8") as lines,
+        ThreadPoolExecutor(2) as writer,
+        tqdm(total=len(paths), unit="image", disable=not progress) as bar,
+    ):
+
         def finish(pending: list[tuple[Decoded, Future | None]]) -> None:
             for item, written in pending:  # input order, failures in place
                 line = written.result() if written is not None else {"image": str(item.path), "error": item.error}
@@ -247,12 +267,32 @@ def analyze_folder(
         pending: list[tuple[Decoded, Future | None]] = []
         for items in batches:
             good = [item for item in items if item.error is None]
-            results = iter(analyze_prepared(
-                loaded, [item.shown for item in good], torch.cat([item.tensor for item in good]),
-                [target] * len(good), [contrast] * len(good), method, top_k, normalization) if good else [])
+            results = iter(
+                analyze_prepared(
+                    loaded,
+                    [item.shown for item in good],
+                    torch.cat([item.tensor for item in good]),
+                    [target] * len(good),
+                    [contrast] * len(good),
+                    method,
+                    top_k,
+                    normalization,
+                )
+                if good
+                else []
+            )
             finish(pending)  # at most one batch of results waits to be written: memory stays bounded
-            pending = [(item, None if item.error is not None else writer.submit(
-                _write_one, item, next(results), out, names[item.index], loaded.weights_note, pictures)) for item in items]
+            pending = [
+                (
+                    item,
+                    None
+                    if item.error is not None
+                    else writer.submit(
+                        _write_one, item, next(results), out, names[item.index], loaded.weights_note, pictures
+                    ),
+                )
+                for item in items
+            ]
         finish(pending)
     report.seconds = time.perf_counter() - started
     return report

@@ -131,12 +131,28 @@ CAM_METHODS: dict[str, CamMethod] = {
     m.key: m
     for m in (
         CamMethod("gradcam", "Grad-CAM", "GradCAM", _gradcam, "channels weighted by their mean gradient"),
-        CamMethod("gradcam++", "Grad-CAM++", "GradCAMPlusPlus", _gradcam_plus_plus, "higher-order gradient weights; better for several objects"),
+        CamMethod(
+            "gradcam++",
+            "Grad-CAM++",
+            "GradCAMPlusPlus",
+            _gradcam_plus_plus,
+            "higher-order gradient weights; better for several objects",
+        ),
         CamMethod("xgradcam", "XGrad-CAM", "XGradCAM", _xgradcam, "gradients weighted by normalised activations"),
-        CamMethod("hirescam", "HiResCAM", "HiResCAM", _hirescam, "element-wise gradient × activation; faithful to the model"),
-        CamMethod("layercam", "LayerCAM", "LayerCAM", _layercam, "positive gradients per location; sharper in early stages"),
-        CamMethod("eigencam", "EigenCAM", "EigenCAM", _eigencam, "first principal component of the activations; class-agnostic",
-                  uses_gradients=False),
+        CamMethod(
+            "hirescam", "HiResCAM", "HiResCAM", _hirescam, "element-wise gradient × activation; faithful to the model"
+        ),
+        CamMethod(
+            "layercam", "LayerCAM", "LayerCAM", _layercam, "positive gradients per location; sharper in early stages"
+        ),
+        CamMethod(
+            "eigencam",
+            "EigenCAM",
+            "EigenCAM",
+            _eigencam,
+            "first principal component of the activations; class-agnostic",
+            uses_gradients=False,
+        ),
     )
 }
 
@@ -177,7 +193,9 @@ def _resize(maps: Tensor, size: tuple[int, int]) -> Tensor:
     return F.interpolate(maps[:, None], size=(height, width), mode="bilinear", align_corners=False)[:, 0]
 
 
-def scaled_stage_cams(raw_maps: Sequence[Tensor], size: tuple[int, int], normalization: Normalization = "per-stage") -> Tensor:
+def scaled_stage_cams(
+    raw_maps: Sequence[Tensor], size: tuple[int, int], normalization: Normalization = "per-stage"
+) -> Tensor:
     """(B, stages, H, W) maps in [0, 1] at `size` (width, height), on the maps' device.
 
     'per-stage' is GradCAM(target_layers=[stage])'s own path: scale, resize, scale again (the
@@ -190,7 +208,11 @@ def scaled_stage_cams(raw_maps: Sequence[Tensor], size: tuple[int, int], normali
     return (resized - low) / (high - low + 1e-7)
 
 
-def normalize_cams(raw_maps: Sequence[np.ndarray], size: tuple[int, int], normalization: Normalization = "per-stage") -> list[np.ndarray]:
+def normalize_cams(
+    raw_maps: Sequence[np.ndarray], size: tuple[int, int], normalization: Normalization = "per-stage"
+) -> list[np.ndarray]:
     """One image's (h, w) raw maps -> maps in [0, 1] at `size`, as NumPy arrays (re-normalising a result)."""
-    scaled = scaled_stage_cams([torch.as_tensor(np.asarray(raw, np.float32))[None] for raw in raw_maps], size, normalization)
+    scaled = scaled_stage_cams(
+        [torch.as_tensor(np.asarray(raw, np.float32))[None] for raw in raw_maps], size, normalization
+    )
     return list(scaled[0].numpy())

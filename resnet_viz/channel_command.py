@@ -45,10 +45,19 @@ def _run(args: argparse.Namespace) -> int:
         request = VisRequest(stage, channel_request.channel, args.objective, size, steps, args.seed)
     references = reference_set_for(loaded, args.reference)
     every = max(1, steps // 10)
-    progress = (lambda step, total: print(f"  step {step}/{total}", file=sys.stderr)
-                if step % every == 0 or step == total else None)
-    story = tell(loaded, request, channel_request.channel, references, FeatureVisCache(), ReferenceCache(),
-                 k=args.top_k, progress=None if args.quiet else progress)
+    progress = lambda step, total: (
+        print(f"  step {step}/{total}", file=sys.stderr) if step % every == 0 or step == total else None
+    )
+    story = tell(
+        loaded,
+        request,
+        channel_request.channel,
+        references,
+        FeatureVisCache(),
+        ReferenceCache(),
+        k=args.top_k,
+        progress=None if args.quiet else progress,
+    )
 
     # The file is at the network's input size; its activation is measured on the file's own pixels.
     input_size = int(loaded.transforms.crop_size[0])
@@ -56,7 +65,9 @@ def _run(args: argparse.Namespace) -> int:
     if picture.size != (input_size, input_size):
         picture = picture.resize((input_size, input_size), Image.Resampling.BICUBIC)
     pixels = torch.from_numpy(np.array(picture)).permute(2, 0, 1)[None].float() / 255
-    story = replace(story, vis=replace(story.vis, image=picture, activation=float(measure(loaded, story.vis.request, pixels)[0])))
+    story = replace(
+        story, vis=replace(story.vis, image=picture, activation=float(measure(loaded, story.vis.request, pixels)[0]))
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = f"{stage}-{'class' if args.objective == 'logit' else 'channel'}{request.channel}-{args.objective}"
@@ -64,23 +75,35 @@ def _run(args: argparse.Namespace) -> int:
         f"{name}-vis.png": encode_png(story.vis.image),
         f"{stage}-channel{channel_request.channel}-examples.png": encode_png(examples_grid(story.examples)),
         f"{stage}-channel{channel_request.channel}-map.png": encode_png(
-            channel_overlay(result.image, stage_result, channel_request.channel, args.alpha)),
+            channel_overlay(result.image, stage_result, channel_request.channel, args.alpha)
+        ),
     }
     if args.conv1:
         files["conv1-filters.png"] = encode_png(conv1_filters(loaded.module))
     for file_name, data in files.items():
         (out / file_name).write_bytes(data)
     report = {
-        "stage": stage, "channel": channel_request.channel, "objective": args.objective,
+        "stage": stage,
+        "channel": channel_request.channel,
+        "objective": args.objective,
         "class": request.channel if args.objective == "logit" else None,
-        "model": loaded.name, "weights": loaded.weights_label, "untrained": not loaded.is_pretrained,
-        "vis_activation": story.vis.activation, "vis_file": f"{name}-vis.png", "vis_size": input_size, "optimised_at": size, "steps": steps,
-        "seed": args.seed, "seconds": round(story.vis.seconds, 2),
+        "model": loaded.name,
+        "weights": loaded.weights_label,
+        "untrained": not loaded.is_pretrained,
+        "vis_activation": story.vis.activation,
+        "vis_file": f"{name}-vis.png",
+        "vis_size": input_size,
+        "optimised_at": size,
+        "steps": steps,
+        "seed": args.seed,
+        "seconds": round(story.vis.seconds, 2),
         "best_reference": {"file": story.best_file, "activation": story.best_activation},
         "vis_is_larger": story.vis_is_larger,
         "reference_images": len(references),
-        "top_examples": [{"file": e.file, "box": list(e.box), "activation": e.activation, "unit": list(e.unit)}
-                         for e in story.examples],
+        "top_examples": [
+            {"file": e.file, "box": list(e.box), "activation": e.activation, "unit": list(e.unit)}
+            for e in story.examples
+        ],
     }
     (out / "channel.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(verdict(loaded, story, args.lang).replace("**", ""))
@@ -103,14 +126,27 @@ def register(commands) -> None:
     add_model_options(parser, model_default=None)
     parser.add_argument("--stage", default="layer3", help="conv1/stem, layer1..layer4 (or conv2_x..conv5_x, C1..C5)")
     parser.add_argument("--channel", type=_channel_number, default=0, help="the channel id (default: %(default)s)")
-    parser.add_argument("--objective", default="mean", choices=["mean", "max", "logit"],
-                        help="maximise the channel's mean or max over positions, or a class logit (default: %(default)s)")
+    parser.add_argument(
+        "--objective",
+        default="mean",
+        choices=["mean", "max", "logit"],
+        help="maximise the channel's mean or max over positions, or a class logit (default: %(default)s)",
+    )
     parser.add_argument("--target", default=None, help="the class for --objective logit (default: the photo's top-1)")
-    parser.add_argument("--reference", default=None, metavar="DIR",
-                        help="more reference images for the dataset examples (besides the bundled photos)")
+    parser.add_argument(
+        "--reference",
+        default=None,
+        metavar="DIR",
+        help="more reference images for the dataset examples (besides the bundled photos)",
+    )
     parser.add_argument("--top-k", type=int, default=6, help="dataset examples to keep (default: %(default)s)")
     parser.add_argument("--size", type=int, default=None, help="visualisation size in px (default: the input size)")
-    parser.add_argument("--steps", type=int, default=None, help="optimisation steps (default: 48 on a CPU, 96 at the 224-px input size; 256 on a GPU)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="optimisation steps (default: 48 on a CPU, 96 at the 224-px input size; 256 on a GPU)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--alpha", type=float, default=0.5, help="the map's opacity over the photo")
     parser.add_argument("--conv1", action="store_true", help="also write conv1's 64 filters as RGB tiles")

@@ -7,7 +7,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .analysis import analyze
-from .channel_story import TEXT as STORY, ChannelStory, default_effort, tell, verdict
+from .channel_story import TEXT as STORY
+from .channel_story import ChannelStory, default_effort, tell, verdict
 from .errors import ModelChoiceError
 from .featurevis import FeatureVisCache, VisRequest
 from .i18n import pick
@@ -19,7 +20,11 @@ from .render import channel_overlay
 from .trust.receptive import stage_name
 
 TEXT = {
-    "en": {"map": "{stage} #{channel} on the photo", "vis": "feature visualisation", "examples": "top dataset examples"},
+    "en": {
+        "map": "{stage} #{channel} on the photo",
+        "vis": "feature visualisation",
+        "examples": "top dataset examples",
+    },
     "ko": {"map": "사진 위 {stage} #{channel}", "vis": "특징 시각화", "examples": "데이터셋 예시 상위"},
 }
 
@@ -32,21 +37,39 @@ def parse_strip(text: str) -> tuple[str, int]:
     return stage_name(stage.strip()), int(channel)
 
 
-def strip_figure(loaded: LoadedModel, photo, stage: str, channel: int, lang: str = "en",
-                 story: ChannelStory | None = None, vis_cache: FeatureVisCache | None = None,
-                 reference_cache: ReferenceCache | None = None, reference: str | None = None) -> Figure:
+def strip_figure(
+    loaded: LoadedModel,
+    photo,
+    stage: str,
+    channel: int,
+    lang: str = "en",
+    story: ChannelStory | None = None,
+    vis_cache: FeatureVisCache | None = None,
+    reference_cache: ReferenceCache | None = None,
+    reference: str | None = None,
+) -> Figure:
     """Three panels and, under them, the measured objective of the visualisation and the best reference."""
     image = load_image(photo)
     result = analyze(loaded, image, method="gradcam")
     if story is None:
         size, steps = default_effort(loaded.device)
-        story = tell(loaded, VisRequest(stage, channel, "mean", size, steps), channel, reference_set_for(loaded, reference),
-                     vis_cache or FeatureVisCache(), reference_cache or ReferenceCache())
+        story = tell(
+            loaded,
+            VisRequest(stage, channel, "mean", size, steps),
+            channel,
+            reference_set_for(loaded, reference),
+            vis_cache or FeatureVisCache(),
+            reference_cache or ReferenceCache(),
+        )
     overlay = channel_overlay(result.image, result.stage(stage_name(stage)), channel)
     figure = new_figure(12, 4.6)
     axes = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.4]})
     pictures = (overlay, story.vis.image, examples_grid(story.examples))
-    titles = (pick(TEXT, "map", lang, stage=stage, channel=channel), pick(TEXT, "vis", lang), pick(TEXT, "examples", lang))
+    titles = (
+        pick(TEXT, "map", lang, stage=stage, channel=channel),
+        pick(TEXT, "vis", lang),
+        pick(TEXT, "examples", lang),
+    )
     for ax, picture, title in zip(axes, pictures, titles):
         ax.imshow(np.asarray(picture), interpolation="nearest")
         ax.set_title(title, fontsize=14)
@@ -59,8 +82,17 @@ def strip_figure(loaded: LoadedModel, photo, stage: str, channel: int, lang: str
     return figure
 
 
-def write_strips(images, model: str | None, weights: str, device: str, strip: str, out, lang: str = "en",
-                 steps: int | None = None, size: int | None = None) -> list[str]:
+def write_strips(
+    images,
+    model: str | None,
+    weights: str,
+    device: str,
+    strip: str,
+    out,
+    lang: str = "en",
+    steps: int | None = None,
+    size: int | None = None,
+) -> list[str]:
     """`channel-strip-<stage>-<channel>-<photo>.png` per photo; the visualisation is computed once."""
     from pathlib import Path
 

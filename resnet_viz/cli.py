@@ -31,9 +31,17 @@ COMMANDS: list[tuple[str, str, str]] = [
         "resnet_viz.lab.cli",
         "train plain and residual CIFAR-style nets at two depths; plot training error",
     ),
-    ("depth-study", "resnet_viz.study.cli", "train plain/residual/pre-activation nets at several depths (He et al. 2015 Fig. 6) and chart their errors"),
+    (
+        "depth-study",
+        "resnet_viz.study.cli",
+        "train plain/residual/pre-activation nets at several depths (He et al. 2015 Fig. 6) and chart their errors",
+    ),
     ("lesion-study", "resnet_viz.study.cli", "delete blocks of a study checkpoint at test time (Veit et al. 2016)"),
-    ("landscape", "resnet_viz.study.cli", "filter-normalised 2-D loss landscape of a study checkpoint (Li et al. 2018)"),
+    (
+        "landscape",
+        "resnet_viz.study.cli",
+        "filter-normalised 2-D loss landscape of a study checkpoint (Li et al. 2018)",
+    ),
     ("handout", "resnet_viz.handout", "a printable A4 PDF handout (theory, stage table, this photo, charts)"),
     ("channel", "resnet_viz.channel_command", "what one channel looks for: feature visualisation + dataset examples"),
 ]

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
+from PIL import Image
 from torchvision import models as tv_models
 
 from .analysis import analyze
@@ -27,7 +27,15 @@ from .cam import CAM_METHODS
 from .errors import ResnetVizError
 from .i18n import check_lang, pick
 from .images import ImageSource, load_image
-from .models import DEPTH_NAMES, MODEL_NAMES, load_model_uncached, cached_weights_path, is_available_offline, resolve_device, resolve_weights
+from .models import (
+    DEPTH_NAMES,
+    MODEL_NAMES,
+    cached_weights_path,
+    is_available_offline,
+    load_model_uncached,
+    resolve_device,
+    resolve_weights,
+)
 from .plotting import figure_bytes, figure_lang, new_figure, style
 from .render import cam_overlay
 
@@ -43,12 +51,12 @@ TEXT = {
         "class": "class “{label}”",
         "stats": "{params:.1f} M params · {gflops:.2f} GMACs\n{ms:.0f} ms on {device}",
         "caption": "GMACs: billions of multiply-adds (the papers' “FLOPs”), torchvision's figure for a 224×224 input. "
-                   "Time: one forward + backward + CAM, after one warm-up run. "
-                   "UNTRAINED models' predictions and CAMs are noise; their size, GMACs and time are real.",
+        "Time: one forward + backward + CAM, after one warm-up run. "
+        "UNTRAINED models' predictions and CAMs are noise; their size, GMACs and time are real.",
         "header": "model      weights          params    GMACs      ms  top-1",
         "recipes": "Mixed training recipes: {pairs}. torchvision's V1 and V2 weights come from different recipes (V2: "
-                   "2021, longer training, stronger augmentation; resnet50 76.1 % V1 against 80.9 % V2), so accuracy "
-                   "differences between them are partly the recipe's, not the depth's.",
+        "2021, longer training, stronger augmentation; resnet50 76.1 % V1 against 80.9 % V2), so accuracy "
+        "differences between them are partly the recipe's, not the depth's.",
         "wrote": "wrote {files} to {out}/",
     },
     "ko": {
@@ -60,12 +68,12 @@ TEXT = {
         "class": "클래스 “{label}”",
         "stats": "매개변수 {params:.1f} M · {gflops:.2f} GMACs\n{device}에서 {ms:.0f} ms",
         "caption": "GMACs: 224×224 입력에 대한 torchvision의 곱셈-덧셈 연산 수(10억 단위, 논문의 “FLOPs”). "
-                   "시간: 한 번 예열한 뒤 순전파 + 역전파 + CAM 한 번. "
-                   "학습되지 않은 모델의 예측과 CAM은 잡음이지만, 크기와 GMACs와 시간은 실제 값입니다.",
+        "시간: 한 번 예열한 뒤 순전파 + 역전파 + CAM 한 번. "
+        "학습되지 않은 모델의 예측과 CAM은 잡음이지만, 크기와 GMACs와 시간은 실제 값입니다.",
         "header": "모델       가중치           매개변수   GMACs      ms  top-1",
         "recipes": "학습 레시피가 섞여 있습니다: {pairs}. torchvision의 V1과 V2 가중치는 학습 레시피가 다르므로(V2는 2021년, "
-                   "더 오래 학습하고 더 강한 증강; resnet50이 V1 76.1 %, V2 80.9 %), 이들 사이의 정확도 차이는 깊이만이 "
-                   "아니라 레시피 때문이기도 합니다.",
+        "더 오래 학습하고 더 강한 증강; resnet50이 V1 76.1 %, V2 80.9 %), 이들 사이의 정확도 차이는 깊이만이 "
+        "아니라 레시피 때문이기도 합니다.",
         "wrote": "{out}/에 {files}을(를) 썼습니다",
     },
 }
@@ -85,10 +93,17 @@ class DepthRow:
     seconds: float | None = None
 
     def as_json(self) -> dict:
-        return {"model": self.model, "weights": self.weights_label, "weights_status": self.weights_status,
-                "note": self.note, "params": self.params, "gflops": self.gflops,
-                "top3": [{"label": label, "probability": p} for label, p in self.top],
-                "cam_target": self.target, "seconds": self.seconds}
+        return {
+            "model": self.model,
+            "weights": self.weights_label,
+            "weights_status": self.weights_status,
+            "note": self.note,
+            "params": self.params,
+            "gflops": self.gflops,
+            "top3": [{"label": label, "probability": p} for label, p in self.top],
+            "cam_target": self.target,
+            "seconds": self.seconds,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,8 +115,12 @@ class Comparison:
     rows: tuple[DepthRow, ...]
 
     def as_json(self) -> dict:
-        return {"method": self.method, "target": self.target, "device": self.device,
-                "models": [row.as_json() for row in self.rows]}
+        return {
+            "method": self.method,
+            "target": self.target,
+            "device": self.device,
+            "models": [row.as_json() for row in self.rows],
+        }
 
 
 def gflops(name: str) -> float:
@@ -109,8 +128,9 @@ def gflops(name: str) -> float:
     return float(tv_models.get_model_weights(name).DEFAULT.meta["_ops"])
 
 
-def _run_one(name: str, image: Image.Image, device: str, method: str, target: str | None, pretrained_only: bool,
-             lang: str) -> tuple[DepthRow, Image.Image | None]:
+def _run_one(
+    name: str, image: Image.Image, device: str, method: str, target: str | None, pretrained_only: bool, lang: str
+) -> tuple[DepthRow, Image.Image | None]:
     weights = resolve_weights(name, "DEFAULT")
     cached = is_available_offline(name)
     note = "" if cached else pick(TEXT, "not_cached", lang, path=cached_weights_path(weights), model=name)
@@ -126,14 +146,31 @@ def _run_one(name: str, image: Image.Image, device: str, method: str, target: st
     finally:
         del loaded
         gc.collect()
-    row = DepthRow(name, result.weights_label, result.weights_status, note, params, gflops(name),
-                   tuple(result.predictions), result.target.label, result.stage("layer4").cam, result.seconds)
+    row = DepthRow(
+        name,
+        result.weights_label,
+        result.weights_status,
+        note,
+        params,
+        gflops(name),
+        tuple(result.predictions),
+        result.target.label,
+        result.stage("layer4").cam,
+        result.seconds,
+    )
     return row, result.image
 
 
-def compare_depths(image: ImageSource, models: Sequence[str] = DEPTH_NAMES, device: str = "cpu",
-                   method: str = "gradcam", target: str | None = None, pretrained_only: bool = False,
-                   lang: str = "en", progress: Progress | None = None) -> Comparison:
+def compare_depths(
+    image: ImageSource,
+    models: Sequence[str] = DEPTH_NAMES,
+    device: str = "cpu",
+    method: str = "gradcam",
+    target: str | None = None,
+    pretrained_only: bool = False,
+    lang: str = "en",
+    progress: Progress | None = None,
+) -> Comparison:
     """Each model in turn on the same image; one loaded at a time."""
     picture = load_image(image)
     rows, shown = [], None
@@ -152,8 +189,9 @@ def compare_depths(image: ImageSource, models: Sequence[str] = DEPTH_NAMES, devi
     return Comparison(shown, method, target, str(resolve_device(device)), tuple(rows))
 
 
-def comparison_figure(comparison: Comparison, lang: str = "en", alpha: float = 0.5, dark: bool = False,
-                      fmt: str = "png", dpi: int = 150) -> bytes:
+def comparison_figure(
+    comparison: Comparison, lang: str = "en", alpha: float = 0.5, dark: bool = False, fmt: str = "png", dpi: int = 150
+) -> bytes:
     """One column per model: name, size, time, layer4 CAM, top-3; one colour bar."""
     lang = figure_lang(lang)
     method = CAM_METHODS[comparison.method].label
@@ -165,10 +203,26 @@ def comparison_figure(comparison: Comparison, lang: str = "en", alpha: float = 0
     with style(lang, dark):
         n = len(comparison.rows)
         fig = new_figure(3.0 * n + 0.6, 5.6)
-        grid = fig.add_gridspec(2, n + 1, width_ratios=[1] * n + [0.06], height_ratios=[1, 0.42],
-                                left=0.02, right=0.94, top=0.78, bottom=0.1, wspace=0.1, hspace=0.06)
-        fig.text(0.5, 0.97, pick(TEXT, "title", lang, method=method, target=target), ha="center", va="top",
-                 fontsize="x-large")
+        grid = fig.add_gridspec(
+            2,
+            n + 1,
+            width_ratios=[1] * n + [0.06],
+            height_ratios=[1, 0.42],
+            left=0.02,
+            right=0.94,
+            top=0.78,
+            bottom=0.1,
+            wspace=0.1,
+            hspace=0.06,
+        )
+        fig.text(
+            0.5,
+            0.97,
+            pick(TEXT, "title", lang, method=method, target=target),
+            ha="center",
+            va="top",
+            fontsize="x-large",
+        )
         for column, row in enumerate(comparison.rows):
             _model_column(fig, grid, column, row, comparison, lang, alpha, fg, alert)
         bar = fig.colorbar(ScalarMappable(Normalize(0, 1), "jet"), cax=fig.add_subplot(grid[0, n]))
@@ -178,13 +232,21 @@ def comparison_figure(comparison: Comparison, lang: str = "en", alpha: float = 0
         return figure_bytes(fig, fmt, dpi)
 
 
-def _model_column(fig, grid, column: int, row: DepthRow, comparison: Comparison, lang: str, alpha: float,
-                  fg: str, alert: str) -> None:
+def _model_column(
+    fig, grid, column: int, row: DepthRow, comparison: Comparison, lang: str, alpha: float, fg: str, alert: str
+) -> None:
     ax = fig.add_subplot(grid[0, column])
     ax.set_xticks([])
     ax.set_yticks([])
-    stats = pick(TEXT, "stats", lang, params=row.params / 1e6, gflops=row.gflops,
-                 ms=(row.seconds or 0) * 1000, device=comparison.device)
+    stats = pick(
+        TEXT,
+        "stats",
+        lang,
+        params=row.params / 1e6,
+        gflops=row.gflops,
+        ms=(row.seconds or 0) * 1000,
+        device=comparison.device,
+    )
     if row.seconds is None:
         stats = stats.split("\n")[0]
     ax.set_title(f"{row.model}\n{stats}", fontsize="medium")
@@ -194,13 +256,32 @@ def _model_column(fig, grid, column: int, row: DepthRow, comparison: Comparison,
         ax.imshow(np.asarray(comparison.image), alpha=0.3)
     if row.weights_status != "pretrained":
         label = pick(TEXT, "untrained" if row.weights_status == "untrained" else "skipped", lang)
-        ax.text(0.5, 0.04, label, transform=ax.transAxes, ha="center", va="bottom", color="white", fontweight="bold",
-                fontsize="medium", bbox={"facecolor": "#b91c1c", "edgecolor": "none", "pad": 3})
+        ax.text(
+            0.5,
+            0.04,
+            label,
+            transform=ax.transAxes,
+            ha="center",
+            va="bottom",
+            color="white",
+            fontweight="bold",
+            fontsize="medium",
+            bbox={"facecolor": "#b91c1c", "edgecolor": "none", "pad": 3},
+        )
     text_ax = fig.add_subplot(grid[1, column])
     text_ax.axis("off")
     lines = [f"{p:6.1%}  {label}" for label, p in row.top] or ["—"]
-    text_ax.text(0.02, 0.95, "\n".join(lines), va="top", ha="left", fontsize="medium", transform=text_ax.transAxes,
-                 color=alert if row.weights_status != "pretrained" else fg, linespacing=1.5)
+    text_ax.text(
+        0.02,
+        0.95,
+        "\n".join(lines),
+        va="top",
+        ha="left",
+        fontsize="medium",
+        transform=text_ax.transAxes,
+        color=alert if row.weights_status != "pretrained" else fg,
+        linespacing=1.5,
+    )
 
 
 def recipe_note(comparison: Comparison, lang: str = "en") -> str:
@@ -221,7 +302,11 @@ def table_lines(comparison: Comparison, lang: str = "en") -> list[str]:
         lines.append(f"{row.model:10s} {weights:15s} {row.params / 1e6:6.1f} M {row.gflops:7.2f} {ms:>7s}  {top1}")
     for row in comparison.rows:
         if row.note:
-            lines.append(f"* {row.model}: " + (pick(TEXT, "untrained", lang) + "; " if row.weights_status == "untrained" else "") + row.note)
+            lines.append(
+                f"* {row.model}: "
+                + (pick(TEXT, "untrained", lang) + "; " if row.weights_status == "untrained" else "")
+                + row.note
+            )
     if recipe_note(comparison, lang):
         lines.append(recipe_note(comparison, lang))
     return lines
@@ -247,8 +332,9 @@ def _compare_command(args: argparse.Namespace) -> int:
         bar.n = done
         bar.set_description(name or "done")
 
-    comparison = compare_depths(args.image, models, args.device, args.method, args.target, args.pretrained_only,
-                                lang, progress)
+    comparison = compare_depths(
+        args.image, models, args.device, args.method, args.target, args.pretrained_only, lang, progress
+    )
     bar.close()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -271,10 +357,16 @@ def register(commands) -> None:
     compare.add_argument("--method", default="gradcam", choices=list(CAM_METHODS))
     compare.add_argument("--target", default=None, help="one class for every model (default: each model's top-1)")
     compare.add_argument("--device", default="cpu", help="cpu (default, fair timing), cuda or auto")
-    compare.add_argument("--pretrained-only", action="store_true",
-                         help="list models without cached pretrained weights instead of running them untrained")
+    compare.add_argument(
+        "--pretrained-only",
+        action="store_true",
+        help="list models without cached pretrained weights instead of running them untrained",
+    )
     compare.add_argument("--lang", default="en", choices=["en", "ko"])
-    compare.add_argument("--family", action="store_true",
-                         help="the family instead: resnet50, resnext50_32x4d, wide_resnet50_2 and timm/resnetv2_50 (with timm)")
+    compare.add_argument(
+        "--family",
+        action="store_true",
+        help="the family instead: resnet50, resnext50_32x4d, wide_resnet50_2 and timm/resnetv2_50 (with timm)",
+    )
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     compare.set_defaults(handler=_compare_command)

@@ -229,8 +229,16 @@ def register(commands) -> None:
         default=None,
         help="requests processed at once per event group (default 2; the model itself runs one at a time)",
     )
-    serve.add_argument("--max-batch", type=int, default=8,
-                       help="concurrent analyses of one model and method run as one batch of up to this many (1: each alone)")
-    serve.add_argument("--reference", default=None, metavar="DIR",
-                       help="more reference images for the channel inspector's dataset examples")
+    serve.add_argument(
+        "--max-batch",
+        type=int,
+        default=8,
+        help="concurrent analyses of one model and method run as one batch of up to this many (1: each alone)",
+    )
+    serve.add_argument(
+        "--reference",
+        default=None,
+        metavar="DIR",
+        help="more reference images for the channel inspector's dataset examples",
+    )
     serve.set_defaults(handler=_serve)

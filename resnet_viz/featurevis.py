@@ -83,8 +83,15 @@ def check_request(loaded: LoadedModel, request: VisRequest) -> VisRequest:
         raise ModelChoiceError(f"A visualisation size of {request.size} px is out of range: use 32 to 512.")
     if not 1 <= int(request.steps) <= 4096:
         raise ModelChoiceError(f"{request.steps} steps is out of range: use 1 to 4096.")
-    return VisRequest(name, int(request.channel), request.objective, int(request.size), int(request.steps),
-                      int(request.seed), float(request.lr))
+    return VisRequest(
+        name,
+        int(request.channel),
+        request.objective,
+        int(request.size),
+        int(request.steps),
+        int(request.seed),
+        float(request.lr),
+    )
 
 
 def stage_channels(module: nn.Module, stage: str) -> int:

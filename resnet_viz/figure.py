@@ -33,8 +33,8 @@ TEXT = {
         "no_cam": "No CAM for the stem:\nit sees edges and colours,\nnot classes",
         "colorbar": "{method} (0 = no evidence, 1 = strongest)",
         "caption": "Feature maps: each tile is one channel, min–max scaled on its own, channel id in the corner; "
-                   "they show what a stage responds to, not what it is worth for the class. "
-                   "CAMs show where the evidence for the class lies, not why.",
+        "they show what a stage responds to, not what it is worth for the class. "
+        "CAMs show where the evidence for the class lies, not why.",
     },
     "ko": {
         "title": "{model} · 가중치 {weights}{untrained} · {device}\n클래스 “{label}” ({index})에 대한 {method} · {scale}",
@@ -48,8 +48,8 @@ TEXT = {
         "no_cam": "스템에는 CAM이 없습니다:\n클래스가 아니라\n가장자리와 색을 봅니다",
         "colorbar": "{method} (0 = 근거 없음, 1 = 가장 강함)",
         "caption": "특징 맵: 타일 하나가 채널 하나이며 각각 최소–최대로 정규화했고, 모서리에 채널 번호가 있습니다. "
-                   "단계가 무엇에 반응하는지를 보여 줄 뿐 클래스에 얼마나 중요한지는 보여 주지 않습니다. "
-                   "CAM은 클래스의 근거가 어디에 있는지를 보여 주지만, 왜인지는 보여 주지 않습니다.",
+        "단계가 무엇에 반응하는지를 보여 줄 뿐 클래스에 얼마나 중요한지는 보여 주지 않습니다. "
+        "CAM은 클래스의 근거가 어디에 있는지를 보여 주지만, 왜인지는 보여 주지 않습니다.",
     },
 }
 
@@ -65,7 +65,7 @@ class FigureOptions:
     dark: bool = False
     font_scale: float = 1.0
 
-    def checked(self) -> "FigureOptions":
+    def checked(self) -> FigureOptions:
         from .errors import ModelChoiceError
 
         if self.colormap not in COLORMAPS:
@@ -90,17 +90,25 @@ def class_words(result: AnalysisResult) -> tuple[str, str]:
     (the maps then explain logit A − logit B, not A alone)."""
     if result.contrast is None:
         return result.target.label, str(result.target.index)
-    return (f"{result.target.label}” − “{result.contrast.label}",
-            f"{result.target.index} − {result.contrast.index}")
+    return (f"{result.target.label}” − “{result.contrast.label}", f"{result.target.index} − {result.contrast.index}")
 
 
 def _title(result: AnalysisResult, lang: str) -> str:
     method = CAM_METHODS[result.method].label
     label, index = class_words(result)
-    return pick(TEXT, "title", lang, model=result.model_name, weights=result.weights_label,
-                untrained=pick(TEXT, "untrained", lang) if result.weights_status == "untrained" else "",
-                device=result.device, label=label, index=index, method=method,
-                scale=pick(TEXT, "per_stage" if result.normalization == "per-stage" else "shared", lang))
+    return pick(
+        TEXT,
+        "title",
+        lang,
+        model=result.model_name,
+        weights=result.weights_label,
+        untrained=pick(TEXT, "untrained", lang) if result.weights_status == "untrained" else "",
+        device=result.device,
+        label=label,
+        index=index,
+        method=method,
+        scale=pick(TEXT, "per_stage" if result.normalization == "per-stage" else "shared", lang),
+    )
 
 
 def _bare(ax) -> None:
@@ -117,8 +125,17 @@ def _top_bars(ax, result: AnalysisResult, lang: str, fg: str) -> None:
     rows = np.arange(len(labels))[::-1]
     ax.barh(rows, probabilities, height=0.8, color="#818cf8", alpha=0.55)
     for row, label, p in zip(rows, labels, probabilities):
-        ax.text(0.02, row, f"{p:.1%}  {label}", va="center", ha="left", fontsize="medium", color=fg,
-                transform=ax.get_yaxis_transform(), clip_on=True)
+        ax.text(
+            0.02,
+            row,
+            f"{p:.1%}  {label}",
+            va="center",
+            ha="left",
+            fontsize="medium",
+            color=fg,
+            transform=ax.get_yaxis_transform(),
+            clip_on=True,
+        )
     ax.set_xlim(0, max(1e-6, max(probabilities)) * 1.02)
     ax.set_ylim(-0.6, len(labels) - 0.4)
     ax.set_title(pick(TEXT, "top", lang, k=len(labels)), fontsize="large", loc="left")
@@ -133,8 +150,17 @@ def draw_figure(result: AnalysisResult, options: FigureOptions = FigureOptions()
     fig = new_figure(WIDTH_IN, HEIGHT_IN)
     n_stages = len(result.stages)
     # Columns: input and top-5 | row labels | one per stage | colour bar.
-    grid = fig.add_gridspec(2, n_stages + 3, width_ratios=[1.4, 0.16] + [1] * n_stages + [0.07],
-                            left=0.015, right=0.95, top=0.83, bottom=0.1, wspace=0.07, hspace=0.22)
+    grid = fig.add_gridspec(
+        2,
+        n_stages + 3,
+        width_ratios=[1.4, 0.16] + [1] * n_stages + [0.07],
+        left=0.015,
+        right=0.95,
+        top=0.83,
+        bottom=0.1,
+        wspace=0.07,
+        hspace=0.22,
+    )
     fig.text(0.5, 0.97, _title(result, lang), ha="center", va="top", fontsize="x-large", linespacing=1.4)
 
     ax = fig.add_subplot(grid[0, 0])
@@ -143,12 +169,23 @@ def draw_figure(result: AnalysisResult, options: FigureOptions = FigureOptions()
     _bare(ax)
     _top_bars(fig.add_subplot(grid[1, 0]), result, lang, fg)
 
-    for row, key, values in ((0, "features", {"n": max(8, min(64, options.channels))}),
-                             (1, "cam", {"method": method, "label": class_words(result)[0]})):
+    for row, key, values in (
+        (0, "features", {"n": max(8, min(64, options.channels))}),
+        (1, "cam", {"method": method, "label": class_words(result)[0]}),
+    ):
         label_ax = fig.add_subplot(grid[row, 1])
         label_ax.axis("off")
-        label_ax.text(0.5, 0.5, pick(TEXT, key, lang, **values), rotation=90, ha="center", va="center",
-                      fontsize="large", color=fg, transform=label_ax.transAxes)
+        label_ax.text(
+            0.5,
+            0.5,
+            pick(TEXT, key, lang, **values),
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize="large",
+            color=fg,
+            transform=label_ax.transAxes,
+        )
     for column, stage in enumerate(result.stages, start=2):
         top = fig.add_subplot(grid[0, column])
         image, _ = feature_grid(stage.activation, options.channels, options.colormap)
@@ -157,8 +194,16 @@ def draw_figure(result: AnalysisResult, options: FigureOptions = FigureOptions()
         _bare(top)
         bottom = fig.add_subplot(grid[1, column])
         if stage.cam is None:
-            bottom.text(0.5, 0.5, pick(TEXT, "no_cam", lang), ha="center", va="center", fontsize="medium",
-                        transform=bottom.transAxes, color=fg)
+            bottom.text(
+                0.5,
+                0.5,
+                pick(TEXT, "no_cam", lang),
+                ha="center",
+                va="center",
+                fontsize="medium",
+                transform=bottom.transAxes,
+                color=fg,
+            )
             bottom.set_aspect("equal")
         else:
             bottom.imshow(np.asarray(cam_overlay(result.image, stage.cam, options.alpha)))
@@ -166,13 +211,23 @@ def draw_figure(result: AnalysisResult, options: FigureOptions = FigureOptions()
     colorbar_ax = fig.add_subplot(grid[1, n_stages + 2])
     bar = fig.colorbar(ScalarMappable(Normalize(0, 1), CAM_COLORMAP), cax=colorbar_ax)
     bar.set_label(pick(TEXT, "colorbar", lang, method=method), fontsize="medium")
-    fig.text(0.5, 0.025, pick(TEXT, "caption", lang), ha="center", va="bottom", fontsize="small", wrap=True,
-             color=fg, alpha=0.85)
+    fig.text(
+        0.5,
+        0.025,
+        pick(TEXT, "caption", lang),
+        ha="center",
+        va="bottom",
+        fontsize="small",
+        wrap=True,
+        color=fg,
+        alpha=0.85,
+    )
     return fig
 
 
-def render_figure(result: AnalysisResult, options: FigureOptions = FigureOptions(),
-                  formats: tuple[str, ...] = FORMATS) -> dict[str, bytes]:
+def render_figure(
+    result: AnalysisResult, options: FigureOptions = FigureOptions(), formats: tuple[str, ...] = FORMATS
+) -> dict[str, bytes]:
     """The figure as {format: bytes}. Same analysis and options: same bytes (fixed metadata)."""
     options = options.checked()
     lang = figure_lang(options.lang)  # Korean without a CJK font: English, with a warning

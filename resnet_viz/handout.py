@@ -35,32 +35,52 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 A4 = (8.27, 11.69)  # inches, portrait
 A4_LANDSCAPE = (A4[1], A4[0])
 # Fixed metadata: PdfPages would otherwise stamp the time of day into every file.
-PDF_METADATA = {"Title": "resnet-viz handout", "Author": None, "Subject": None, "Keywords": None,
-                "Creator": "resnet-viz", "Producer": "resnet-viz", "CreationDate": None, "ModDate": None}
+PDF_METADATA = {
+    "Title": "resnet-viz handout",
+    "Author": None,
+    "Subject": None,
+    "Keywords": None,
+    "Creator": "resnet-viz",
+    "Producer": "resnet-viz",
+    "CreationDate": None,
+    "ModDate": None,
+}
 
 TEXT: Table = {
     "en": {
         "title": "Residual learning — a handout",
         "subtitle": "{model} · {weights} · photo: {photo}",
         "core_title": "The idea in one line",
-        "core": ("A residual block computes a residual F(x) with two or three convolutions and adds its input back: "
-                 "H(x) = F(x) + x. In torchvision's ResNets the block's output is relu(F(x) + x): the ReLU comes "
-                 "after the sum, so the block passes on relu(H(x)), not H(x) itself. If doing nothing is best, the "
-                 "block only has to push F(x) towards 0. The gradient through the sum has a direct path (the +x) "
-                 "that the shortcut carries back through every block."),
+        "core": (
+            "A residual block computes a residual F(x) with two or three convolutions and adds its input back: "
+            "H(x) = F(x) + x. In torchvision's ResNets the block's output is relu(F(x) + x): the ReLU comes "
+            "after the sum, so the block passes on relu(H(x)), not H(x) itself. If doing nothing is best, the "
+            "block only has to push F(x) towards 0. The gradient through the sum has a direct path (the +x) "
+            "that the shortcut carries back through every block."
+        ),
         "blocks_title": "Block types",
-        "blocks": ("Basic block (ResNet-18/34): 3×3 conv → BN → ReLU → 3×3 conv → BN, then + shortcut, then ReLU. "
-                   "Bottleneck (ResNet-50/101/152): 1×1 conv narrows the channels, 3×3 conv works on the thin tensor, "
-                   "1×1 conv widens them 4× again; + shortcut, then ReLU. Shortcut: the identity where shapes agree; "
-                   "a projection (1×1 conv + BN, torchvision's downsample) where the channels or the resolution "
-                   "change — stride 2 in the first block of layer2, layer3 and layer4."),
+        "blocks": (
+            "Basic block (ResNet-18/34): 3×3 conv → BN → ReLU → 3×3 conv → BN, then + shortcut, then ReLU. "
+            "Bottleneck (ResNet-50/101/152): 1×1 conv narrows the channels, 3×3 conv works on the thin tensor, "
+            "1×1 conv widens them 4× again; + shortcut, then ReLU. Shortcut: the identity where shapes agree; "
+            "a projection (1×1 conv + BN, torchvision's downsample) where the channels or the resolution "
+            "change — stride 2 in the first block of layer2, layer3 and layer4."
+        ),
         "theory_title": "As the app explains it",
         "table_title": "The model's stages: {model}",
-        "table_note": ("Stem row: conv1's output after the 3×3 max-pool (56×56 for a 224 input). "
-                       "He et al. (2016), Table 1, counts the max-pool in conv2_x."),
-        "col_stage": "stage", "col_block": "block", "col_blocks": "blocks", "col_identity": "identity\nshortcuts",
-        "col_projection": "projection\nshortcuts", "col_channels": "out\nchannels", "col_params": "parameters",
-        "head_row": "fc · head", "total_row": "total",
+        "table_note": (
+            "Stem row: conv1's output after the 3×3 max-pool (56×56 for a 224 input). "
+            "He et al. (2016), Table 1, counts the max-pool in conv2_x."
+        ),
+        "col_stage": "stage",
+        "col_block": "block",
+        "col_blocks": "blocks",
+        "col_identity": "identity\nshortcuts",
+        "col_projection": "projection\nshortcuts",
+        "col_channels": "out\nchannels",
+        "col_params": "parameters",
+        "head_row": "fc · head",
+        "total_row": "total",
         "figure_title": "This photo, stage by stage",
         "untrained": "UNTRAINED (random) weights: the predictions and maps show no learned features.",
         "charts_title": "From the residual lab and the depth study",
@@ -77,24 +97,36 @@ TEXT: Table = {
         "title": "잔차 학습 — 강의 자료",
         "subtitle": "{model} · {weights} · 사진: {photo}",
         "core_title": "핵심 한 줄",
-        "core": ("잔차 블록은 합성곱 두세 개로 잔차 F(x)를 계산하고 입력을 다시 더합니다: H(x) = F(x) + x. "
-                 "torchvision의 ResNet에서 블록의 출력은 relu(F(x) + x)입니다. ReLU가 덧셈 뒤에 오므로 블록이 "
-                 "내보내는 것은 H(x) 자체가 아니라 relu(H(x))입니다. 아무것도 하지 않는 것이 최선이라면 블록은 "
-                 "F(x)를 0 쪽으로 보내기만 하면 됩니다. 덧셈을 지나는 기울기에는 숏컷(+x)이 블록마다 그대로 "
-                 "거슬러 전달하는 직접 경로가 있습니다."),
+        "core": (
+            "잔차 블록은 합성곱 두세 개로 잔차 F(x)를 계산하고 입력을 다시 더합니다: H(x) = F(x) + x. "
+            "torchvision의 ResNet에서 블록의 출력은 relu(F(x) + x)입니다. ReLU가 덧셈 뒤에 오므로 블록이 "
+            "내보내는 것은 H(x) 자체가 아니라 relu(H(x))입니다. 아무것도 하지 않는 것이 최선이라면 블록은 "
+            "F(x)를 0 쪽으로 보내기만 하면 됩니다. 덧셈을 지나는 기울기에는 숏컷(+x)이 블록마다 그대로 "
+            "거슬러 전달하는 직접 경로가 있습니다."
+        ),
         "blocks_title": "블록의 종류",
-        "blocks": ("기본 블록(ResNet-18/34): 3×3 합성곱 → BN → ReLU → 3×3 합성곱 → BN, 그다음 숏컷을 더하고 ReLU. "
-                   "병목 블록(ResNet-50/101/152): 1×1 합성곱이 채널을 줄이고, 3×3 합성곱이 얇은 텐서에서 계산하고, "
-                   "1×1 합성곱이 채널을 다시 4배로 넓힙니다. 그다음 숏컷을 더하고 ReLU. 숏컷: 모양이 같으면 "
-                   "항등 숏컷, 채널 수나 해상도가 바뀌면 프로젝션 숏컷(1×1 합성곱 + BN, torchvision의 downsample)이며, "
-                   "layer2, layer3, layer4의 첫 블록에서는 스트라이드 2입니다."),
+        "blocks": (
+            "기본 블록(ResNet-18/34): 3×3 합성곱 → BN → ReLU → 3×3 합성곱 → BN, 그다음 숏컷을 더하고 ReLU. "
+            "병목 블록(ResNet-50/101/152): 1×1 합성곱이 채널을 줄이고, 3×3 합성곱이 얇은 텐서에서 계산하고, "
+            "1×1 합성곱이 채널을 다시 4배로 넓힙니다. 그다음 숏컷을 더하고 ReLU. 숏컷: 모양이 같으면 "
+            "항등 숏컷, 채널 수나 해상도가 바뀌면 프로젝션 숏컷(1×1 합성곱 + BN, torchvision의 downsample)이며, "
+            "layer2, layer3, layer4의 첫 블록에서는 스트라이드 2입니다."
+        ),
         "theory_title": "앱의 설명",
         "table_title": "모델의 단계: {model}",
-        "table_note": ("스템 행: 3×3 최대 풀링 뒤의 conv1 출력(224 입력에서 56×56). "
-                       "He 외(2016) 표 1은 최대 풀링을 conv2_x에 넣습니다."),
-        "col_stage": "단계", "col_block": "블록", "col_blocks": "블록 수", "col_identity": "항등\n숏컷",
-        "col_projection": "프로젝션\n숏컷", "col_channels": "출력\n채널", "col_params": "파라미터",
-        "head_row": "fc · 헤드", "total_row": "합계",
+        "table_note": (
+            "스템 행: 3×3 최대 풀링 뒤의 conv1 출력(224 입력에서 56×56). "
+            "He 외(2016) 표 1은 최대 풀링을 conv2_x에 넣습니다."
+        ),
+        "col_stage": "단계",
+        "col_block": "블록",
+        "col_blocks": "블록 수",
+        "col_identity": "항등\n숏컷",
+        "col_projection": "프로젝션\n숏컷",
+        "col_channels": "출력\n채널",
+        "col_params": "파라미터",
+        "head_row": "fc · 헤드",
+        "total_row": "합계",
         "figure_title": "이 사진을 단계별로",
         "untrained": "학습되지 않은(무작위) 가중치: 예측과 히트맵에 학습된 특징이 없습니다.",
         "charts_title": "잔차 실험실과 깊이 연구에서",
@@ -114,9 +146,16 @@ TEXT: Table = {
 CHARTS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("chart_lab", ("lab.png",), ("lab_ko.png", "lab.png")),
     ("chart_gradients", ("lab-demo/gradients.png",), ("lab-demo/gradients_ko.png", "lab-demo/gradients.png")),
-    ("chart_degradation", ("degradation/degradation.png",), ("degradation/degradation_ko.png", "degradation/degradation.png")),
-    ("chart_depth_study", ("depth-study/depth_study.png", "depth_study.png"),
-     ("depth-study/depth_study_ko.png", "depth_study_ko.png", "depth-study/depth_study.png", "depth_study.png")),
+    (
+        "chart_degradation",
+        ("degradation/degradation.png",),
+        ("degradation/degradation_ko.png", "degradation/degradation.png"),
+    ),
+    (
+        "chart_depth_study",
+        ("depth-study/depth_study.png", "depth_study.png"),
+        ("depth-study/depth_study_ko.png", "depth_study_ko.png", "depth-study/depth_study.png", "depth_study.png"),
+    ),
     ("chart_compare", ("compare.png",), ("compare_ko.png", "compare.png")),
 )
 
@@ -192,6 +231,7 @@ def misconceptions(lang: str) -> list[str]:
 @dataclass
 class _Cursor:
     """Where the next line goes on a text page, in inches from the top; new pages as they fill."""
+
     pages: list[Figure]
     y: float = MARGIN
 
@@ -204,12 +244,20 @@ class _Cursor:
             self.pages.append(new_figure(*A4))
             self.y = MARGIN
 
-    def line(self, text: str, size: float = BODY_PT, weight: str = "normal", indent: float = 0.0,
-             color: str = "#111827") -> None:
+    def line(
+        self, text: str, size: float = BODY_PT, weight: str = "normal", indent: float = 0.0, color: str = "#111827"
+    ) -> None:
         height = size * 1.5 / 72
         self.need(height)
-        self.figure.text((MARGIN + indent) / A4[0], 1 - (self.y + size / 72) / A4[1], text, fontsize=size,
-                         fontweight=weight, color=color, va="baseline")
+        self.figure.text(
+            (MARGIN + indent) / A4[0],
+            1 - (self.y + size / 72) / A4[1],
+            text,
+            fontsize=size,
+            fontweight=weight,
+            color=color,
+            va="baseline",
+        )
         self.y += height
 
     def paragraph(self, text: str, size: float = BODY_PT, indent: float = 0.0, color: str = "#111827") -> None:
@@ -222,8 +270,11 @@ class _Cursor:
 def _theory_pages(result: AnalysisResult, lang: str, photo_name: str) -> list[Figure]:
     cursor = _Cursor([new_figure(*A4)])
     cursor.line(pick(TEXT, "title", lang), 20, "bold")
-    cursor.line(pick(TEXT, "subtitle", lang, model=result.model_name, weights=result.weights_label, photo=photo_name),
-                10, color="#4b5563")
+    cursor.line(
+        pick(TEXT, "subtitle", lang, model=result.model_name, weights=result.weights_label, photo=photo_name),
+        10,
+        color="#4b5563",
+    )
     cursor.y += 0.15
     top = cursor.y
     cursor.line(pick(TEXT, "core_title", lang), 13, "bold", indent=0.15)
@@ -233,9 +284,17 @@ def _theory_pages(result: AnalysisResult, lang: str, photo_name: str) -> list[Fi
     from matplotlib.patches import FancyBboxPatch
 
     # the summary box, drawn behind what it holds
-    box = FancyBboxPatch((MARGIN / A4[0], 1 - (cursor.y + 0.05) / A4[1]), (A4[0] - 2 * MARGIN) / A4[0],
-                         (cursor.y - top + 0.15) / A4[1], boxstyle="round,pad=0.004", transform=cursor.figure.transFigure,
-                         facecolor="#eef2ff", edgecolor="#6366f1", linewidth=1.2, zorder=-1)
+    box = FancyBboxPatch(
+        (MARGIN / A4[0], 1 - (cursor.y + 0.05) / A4[1]),
+        (A4[0] - 2 * MARGIN) / A4[0],
+        (cursor.y - top + 0.15) / A4[1],
+        boxstyle="round,pad=0.004",
+        transform=cursor.figure.transFigure,
+        facecolor="#eef2ff",
+        edgecolor="#6366f1",
+        linewidth=1.2,
+        zorder=-1,
+    )
     cursor.figure.patches.append(box)
     cursor.y += 0.3
     cursor.line(pick(TEXT, "theory_title", lang), 13, "bold")
@@ -249,22 +308,61 @@ def _theory_pages(result: AnalysisResult, lang: str, photo_name: str) -> list[Fi
 
 def _table_page(result: AnalysisResult, module, lang: str) -> Figure:
     fig = new_figure(*A4)
-    fig.text(MARGIN / A4[0], 1 - (MARGIN + 0.25) / A4[1], pick(TEXT, "table_title", lang, model=result.model_name),
-             fontsize=16, fontweight="bold")
+    fig.text(
+        MARGIN / A4[0],
+        1 - (MARGIN + 0.25) / A4[1],
+        pick(TEXT, "table_title", lang, model=result.model_name),
+        fontsize=16,
+        fontweight="bold",
+    )
     rows = describe(module)
     total = sum(p.numel() for p in module.parameters())
     fc_params = sum(p.numel() for p in module.fc.parameters())
-    cells = [[r.label, r.block, str(r.blocks or "—"), str(r.identity_shortcuts or "—"), str(r.projection_shortcuts or "—"),
-              str(r.out_channels), f"{r.parameters / 1e6:.2f} M"] for r in rows]
-    cells.append([pick(TEXT, "head_row", lang), f"avg-pool + {module.fc.in_features}→{module.fc.out_features}", "—", "—", "—",
-                  str(module.fc.out_features), f"{fc_params / 1e6:.2f} M"])
+    cells = [
+        [
+            r.label,
+            r.block,
+            str(r.blocks or "—"),
+            str(r.identity_shortcuts or "—"),
+            str(r.projection_shortcuts or "—"),
+            str(r.out_channels),
+            f"{r.parameters / 1e6:.2f} M",
+        ]
+        for r in rows
+    ]
+    cells.append(
+        [
+            pick(TEXT, "head_row", lang),
+            f"avg-pool + {module.fc.in_features}→{module.fc.out_features}",
+            "—",
+            "—",
+            "—",
+            str(module.fc.out_features),
+            f"{fc_params / 1e6:.2f} M",
+        ]
+    )
     cells.append([pick(TEXT, "total_row", lang), "", "", "", "", "", f"{total / 1e6:.2f} M"])
-    columns = [pick(TEXT, key, lang) for key in ("col_stage", "col_block", "col_blocks", "col_identity", "col_projection",
-                                                 "col_channels", "col_params")]
+    columns = [
+        pick(TEXT, key, lang)
+        for key in (
+            "col_stage",
+            "col_block",
+            "col_blocks",
+            "col_identity",
+            "col_projection",
+            "col_channels",
+            "col_params",
+        )
+    ]
     ax = fig.add_axes((MARGIN / A4[0], 0.45, 1 - 2 * MARGIN / A4[0], 0.45))
     ax.axis("off")
-    table = ax.table(cellText=cells, colLabels=columns, loc="upper center", cellLoc="center",
-                     colWidths=[0.22, 0.24, 0.08, 0.1, 0.11, 0.1, 0.13])
+    table = ax.table(
+        cellText=cells,
+        colLabels=columns,
+        loc="upper center",
+        cellLoc="center",
+        colWidths=[0.22, 0.24, 0.08, 0.1, 0.11, 0.1, 0.13],
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(9.5)
     table.scale(1, 2.2)
@@ -306,15 +404,21 @@ def _truetype_korean() -> str | None:
     """An installed TrueType font with Hangul (Debian's fonts-nanum), preferred for the PDF."""
     from matplotlib import font_manager
 
-    return next((f.name for f in font_manager.fontManager.ttflist
-                 if f.name in ("NanumGothic", "NanumBarunGothic") and f.fname.lower().endswith(".ttf")), None)
+    return next(
+        (
+            f.name
+            for f in font_manager.fontManager.ttflist
+            if f.name in ("NanumGothic", "NanumBarunGothic") and f.fname.lower().endswith(".ttf")
+        ),
+        None,
+    )
 
 
 def chart_files(lang: str, assets: Path = ASSETS) -> list[tuple[str, Path]]:
     """(text key, file) for each lab or depth-study chart present under `assets`, in the handout's order."""
     found = []
     for key, english, korean in CHARTS:
-        for name in (korean if lang == "ko" else english):
+        for name in korean if lang == "ko" else english:
             if (assets / name).is_file():
                 found.append((key, assets / name))
                 break
@@ -333,9 +437,17 @@ def _misconceptions_page(lang: str) -> Figure:
         cursor.y += 0.12
     from matplotlib.patches import FancyBboxPatch
 
-    box = FancyBboxPatch((MARGIN / A4[0], 1 - (cursor.y + 0.05) / A4[1]), (A4[0] - 2 * MARGIN) / A4[0],
-                         (cursor.y - top + 0.15) / A4[1], boxstyle="round,pad=0.004", transform=cursor.figure.transFigure,
-                         facecolor="#fff7ed", edgecolor="#f59e0b", linewidth=1.4, zorder=-1)
+    box = FancyBboxPatch(
+        (MARGIN / A4[0], 1 - (cursor.y + 0.05) / A4[1]),
+        (A4[0] - 2 * MARGIN) / A4[0],
+        (cursor.y - top + 0.15) / A4[1],
+        boxstyle="round,pad=0.004",
+        transform=cursor.figure.transFigure,
+        facecolor="#fff7ed",
+        edgecolor="#f59e0b",
+        linewidth=1.4,
+        zorder=-1,
+    )
     cursor.figure.patches.append(box)
     return cursor.figure
 
@@ -359,11 +471,22 @@ def handout_pdf(result: AnalysisResult, module, lang: str = "en", photo_name: st
         pages.append(_picture_page(pick(TEXT, "figure_title", lang), [(_pixels(composite), "")], True, untrained))
         charts = chart_files(lang, assets)
         for start in range(0, len(charts), 2):
-            pages.append(_picture_page(pick(TEXT, "charts_title", lang),
-                                       [(_pixels(path), pick(TEXT, key, lang)) for key, path in charts[start:start + 2]], False))
+            pages.append(
+                _picture_page(
+                    pick(TEXT, "charts_title", lang),
+                    [(_pixels(path), pick(TEXT, key, lang)) for key, path in charts[start : start + 2]],
+                    False,
+                )
+            )
         if not charts:
             page = new_figure(*A4)
-            page.text(MARGIN / A4[0], 1 - (MARGIN + 0.25) / A4[1], pick(TEXT, "charts_title", lang), fontsize=16, fontweight="bold")
+            page.text(
+                MARGIN / A4[0],
+                1 - (MARGIN + 0.25) / A4[1],
+                pick(TEXT, "charts_title", lang),
+                fontsize=16,
+                fontweight="bold",
+            )
             page.text(MARGIN / A4[0], 1 - (MARGIN + 0.7) / A4[1], pick(TEXT, "no_charts", lang), fontsize=BODY_PT)
             pages.append(page)
         pages.append(_misconceptions_page(lang))
@@ -371,15 +494,29 @@ def handout_pdf(result: AnalysisResult, module, lang: str = "en", photo_name: st
         with PdfPages(buffer, metadata=PDF_METADATA) as pdf:
             for number, page in enumerate(pages, start=1):
                 width, height = page.get_size_inches()
-                page.text(0.5, 0.35 / height, pick(TEXT, "footer", lang, model=result.model_name, page=number, pages=len(pages)),
-                          ha="center", fontsize=8.5, color="#6b7280")
+                page.text(
+                    0.5,
+                    0.35 / height,
+                    pick(TEXT, "footer", lang, model=result.model_name, page=number, pages=len(pages)),
+                    ha="center",
+                    fontsize=8.5,
+                    color="#6b7280",
+                )
                 pdf.savefig(page)
     return buffer.getvalue()
 
 
-def write_handout(photo: str | Path, out: str | Path, lang: str = "en", model: str | None = "resnet50",
-                  weights: str = "DEFAULT", device: str = "auto", method: str = "gradcam",
-                  target: str | None = None, class_names: str | None = None) -> Path:
+def write_handout(
+    photo: str | Path,
+    out: str | Path,
+    lang: str = "en",
+    model: str | None = "resnet50",
+    weights: str = "DEFAULT",
+    device: str = "auto",
+    method: str = "gradcam",
+    target: str | None = None,
+    class_names: str | None = None,
+) -> Path:
     """Analyse `photo` and write out/handout-<lang>.pdf; returns its path."""
     from .analysis import analyze
     from .images import load_image
@@ -398,8 +535,17 @@ def write_handout(photo: str | Path, out: str | Path, lang: str = "en", model: s
 
 
 def _command(args: argparse.Namespace) -> int:
-    path = write_handout(args.photo, args.out, args.lang, args.model, args.weights, args.device, args.method,
-                         args.target, args.class_names)
+    path = write_handout(
+        args.photo,
+        args.out,
+        args.lang,
+        args.model,
+        args.weights,
+        args.device,
+        args.method,
+        args.target,
+        args.class_names,
+    )
     print(f"wrote {path}")
     return 0
 

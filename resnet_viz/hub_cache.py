@@ -11,8 +11,13 @@ from pathlib import Path
 
 DEPTH_NAMES: tuple[str, ...] = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
 # The rest of torchvision's ResNet family: same stage modules (conv1 … layer4, fc), other blocks.
-FAMILY_NAMES: tuple[str, ...] = ("resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d",
-                                 "wide_resnet50_2", "wide_resnet101_2")
+FAMILY_NAMES: tuple[str, ...] = (
+    "resnext50_32x4d",
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "wide_resnet50_2",
+    "wide_resnet101_2",
+)
 MODEL_NAMES: tuple[str, ...] = DEPTH_NAMES + FAMILY_NAMES
 TIMM_PREFIX = "timm/"  # --model timm/resnet50.a1_in1k: any timm ResNet by its timm name
 
@@ -23,13 +28,23 @@ WEIGHTS_FILES: dict[str, dict[str, str]] = {
     "resnet50": {"IMAGENET1K_V2": "resnet50-11ad3fa6.pth", "IMAGENET1K_V1": "resnet50-0676ba61.pth"},
     "resnet101": {"IMAGENET1K_V2": "resnet101-cd907fc2.pth", "IMAGENET1K_V1": "resnet101-63fe2227.pth"},
     "resnet152": {"IMAGENET1K_V2": "resnet152-f82ba261.pth", "IMAGENET1K_V1": "resnet152-394f9c45.pth"},
-    "resnext50_32x4d": {"IMAGENET1K_V2": "resnext50_32x4d-1a0047aa.pth", "IMAGENET1K_V1": "resnext50_32x4d-7cdf4587.pth"},
-    "resnext101_32x8d": {"IMAGENET1K_V2": "resnext101_32x8d-110c445d.pth",
-                         "IMAGENET1K_V1": "resnext101_32x8d-8ba56ff5.pth"},
+    "resnext50_32x4d": {
+        "IMAGENET1K_V2": "resnext50_32x4d-1a0047aa.pth",
+        "IMAGENET1K_V1": "resnext50_32x4d-7cdf4587.pth",
+    },
+    "resnext101_32x8d": {
+        "IMAGENET1K_V2": "resnext101_32x8d-110c445d.pth",
+        "IMAGENET1K_V1": "resnext101_32x8d-8ba56ff5.pth",
+    },
     "resnext101_64x4d": {"IMAGENET1K_V1": "resnext101_64x4d-173b62eb.pth"},
-    "wide_resnet50_2": {"IMAGENET1K_V2": "wide_resnet50_2-9ba9bcbe.pth", "IMAGENET1K_V1": "wide_resnet50_2-95faca4d.pth"},
-    "wide_resnet101_2": {"IMAGENET1K_V2": "wide_resnet101_2-d733dc28.pth",
-                         "IMAGENET1K_V1": "wide_resnet101_2-32ee1156.pth"},
+    "wide_resnet50_2": {
+        "IMAGENET1K_V2": "wide_resnet50_2-9ba9bcbe.pth",
+        "IMAGENET1K_V1": "wide_resnet50_2-95faca4d.pth",
+    },
+    "wide_resnet101_2": {
+        "IMAGENET1K_V2": "wide_resnet101_2-d733dc28.pth",
+        "IMAGENET1K_V1": "wide_resnet101_2-32ee1156.pth",
+    },
 }
 
 

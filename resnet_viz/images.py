@@ -64,8 +64,14 @@ def _open(source: str | os.PathLike | bytes, name: str | None) -> Image.Image:
 def _check_size(image: Image.Image, name: str) -> None:
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise ImageInputError("image_too_large", name=name, width=width, height=height, mp=f"{width * height / 1e6:.0f}",
-                              limit=MAX_PIXELS // 1_000_000)
+        raise ImageInputError(
+            "image_too_large",
+            name=name,
+            width=width,
+            height=height,
+            mp=f"{width * height / 1e6:.0f}",
+            limit=MAX_PIXELS // 1_000_000,
+        )
     if min(width, height) < MIN_SIDE:
         raise ImageInputError("image_too_small", name=name, width=width, height=height, min_side=MIN_SIDE)
     if max(width, height) / min(width, height) > MAX_ASPECT:

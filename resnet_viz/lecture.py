@@ -140,9 +140,15 @@ def make_figure(loaded: LoadedModel, image_path: Path, job: FigureJob, out: Path
         "resnet_viz_figure_manifest": MANIFEST_VERSION,
         "image": str(image_path.resolve()),
         "image_sha256": sha256(image_bytes),
-        "model": result.model_name, "weights": job.weights, "weights_label": result.weights_label,
-        "weights_status": result.weights_status, "weights_note": loaded.weights_note,
-        "device": job.device, "device_used": result.device, "method": job.method, "normalization": job.normalization,
+        "model": result.model_name,
+        "weights": job.weights,
+        "weights_label": result.weights_label,
+        "weights_status": result.weights_status,
+        "weights_note": loaded.weights_note,
+        "device": job.device,
+        "device_used": result.device,
+        "method": job.method,
+        "normalization": job.normalization,
         "target": job.target,
         "target_used": {"index": result.target.index, "label": result.target.label},
         "options": job.options.as_dict(),
@@ -187,8 +193,8 @@ def contact_sheet(report: BatchReport, lang: str = "en") -> str:
         stem = Path(shown).stem
         cards.append(
             f'<figure><a href="{esc(shown)}"><img src="{esc(shown)}" alt="{esc(stem)}" loading="lazy"></a>'
-            f'<figcaption><b>{esc(Path(manifest["image"]).name)}</b> — {esc(manifest["target_used"]["label"])} · '
-            f'{esc(manifest["model"])} ({esc(manifest["weights_label"])}) · {esc(manifest["method"])}<br>'
+            f"<figcaption><b>{esc(Path(manifest['image']).name)}</b> — {esc(manifest['target_used']['label'])} · "
+            f"{esc(manifest['model'])} ({esc(manifest['weights_label'])}) · {esc(manifest['method'])}<br>"
             f'{links} · <a href="{esc(stem)}.json">JSON</a></figcaption></figure>'
         )
     failed = "".join(f"<li><code>{esc(path)}</code>: {esc(message)}</li>" for path, message in report.failed)
@@ -211,7 +217,9 @@ def read_manifest(path: Path) -> dict:
             raise KeyError("resnet_viz_figure_manifest")
         return manifest
     except (OSError, ValueError, KeyError, AttributeError) as err:
-        raise ResnetVizError(pick(TEXT, "bad_manifest", "en", path=path, reason=f"{type(err).__name__}: {err}")) from None
+        raise ResnetVizError(
+            pick(TEXT, "bad_manifest", "en", path=path, reason=f"{type(err).__name__}: {err}")
+        ) from None
 
 
 def reproduce(manifest_path: Path, out: Path, lang: str | None = None) -> bool:
@@ -229,10 +237,26 @@ def reproduce(manifest_path: Path, out: Path, lang: str | None = None) -> bool:
     if not image_path.exists():
         raise ResnetVizError(pick(TEXT, "not_found", lang, path=manifest["image"]))
     if sha256(image_path.read_bytes()) != manifest["image_sha256"]:
-        raise ResnetVizError(pick(TEXT, "image_changed", lang, path=image_path, now=sha256(image_path.read_bytes())[:12],
-                                  then=manifest["image_sha256"][:12]))
-    job = FigureJob(manifest["model"], manifest["weights"], manifest["device"], manifest["method"], manifest["target"],
-                    manifest["normalization"], options, tuple(manifest["formats"]))
+        raise ResnetVizError(
+            pick(
+                TEXT,
+                "image_changed",
+                lang,
+                path=image_path,
+                now=sha256(image_path.read_bytes())[:12],
+                then=manifest["image_sha256"][:12],
+            )
+        )
+    job = FigureJob(
+        manifest["model"],
+        manifest["weights"],
+        manifest["device"],
+        manifest["method"],
+        manifest["target"],
+        manifest["normalization"],
+        options,
+        tuple(manifest["formats"]),
+    )
     out.mkdir(parents=True, exist_ok=True)
     loaded = load_model(job.model, job.weights, job.device)
     stem = Path(manifest["outputs"][job.formats[0]]["file"]).stem
@@ -262,10 +286,17 @@ def _figure_command(args: argparse.Namespace) -> int:
         raise ResnetVizError(pick(TEXT, "no_inputs", lang))
     images = collect_images(args.images, lang)
     lang = figure_lang(lang)  # Korean without a CJK font: English, with a warning, before any work
-    options = FigureOptions(lang=lang, channels=args.channels, colormap=args.colormap, alpha=args.alpha,
-                            dark=args.dark, font_scale=args.font_scale).checked()
-    job = FigureJob(args.model, args.weights, args.device, args.method, args.target, args.normalization, options,
-                    args.format)
+    options = FigureOptions(
+        lang=lang,
+        channels=args.channels,
+        colormap=args.colormap,
+        alpha=args.alpha,
+        dark=args.dark,
+        font_scale=args.font_scale,
+    ).checked()
+    job = FigureJob(
+        args.model, args.weights, args.device, args.method, args.target, args.normalization, options, args.format
+    )
     out = Path(args.out)
     report = run_batch(images, job, out, progress=not args.quiet)
     if args.channel_strip:
@@ -293,17 +324,27 @@ def register(commands) -> None:
     figure.add_argument("--target", default=None, help="class index or name (default: the top-1 class)")
     figure.add_argument("--normalization", default="per-stage", choices=["per-stage", "shared"])
     figure.add_argument("--lang", default="en", choices=["en", "ko"], help="labels and messages")
-    figure.add_argument("--format", default=FORMATS, type=parse_formats, help="comma-separated: png,svg,pdf (default: all)")
+    figure.add_argument(
+        "--format", default=FORMATS, type=parse_formats, help="comma-separated: png,svg,pdf (default: all)"
+    )
     figure.add_argument("--channels", type=int, default=16, help="feature maps per stage, 8-64")
     figure.add_argument("--colormap", default="viridis", choices=list(COLORMAPS), help="feature-map colormap")
     figure.add_argument("--alpha", type=float, default=0.5, help="CAM overlay opacity, 0-1")
     figure.add_argument("--dark", action="store_true", help="dark background")
     figure.add_argument("--font-scale", type=float, default=1.0, help="0.5-2")
-    figure.add_argument("--from-manifest", default=None, metavar="M.json",
-                        help="redraw the figure a manifest describes (into --out) and check it is byte-identical")
+    figure.add_argument(
+        "--from-manifest",
+        default=None,
+        metavar="M.json",
+        help="redraw the figure a manifest describes (into --out) and check it is byte-identical",
+    )
     figure.add_argument("--quiet", action="store_true", help="no progress bar")
-    figure.add_argument("--channel-strip", default=None, metavar="STAGE:CHANNEL",
-                        help="also a strip per photo: the channel's map, feature visualisation and dataset examples")
+    figure.add_argument(
+        "--channel-strip",
+        default=None,
+        metavar="STAGE:CHANNEL",
+        help="also a strip per photo: the channel's map, feature visualisation and dataset examples",
+    )
     figure.set_defaults(handler=_figure_command)
 
 

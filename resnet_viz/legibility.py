@@ -12,8 +12,13 @@ MIN_PX = 12.0
 # Width in CSS px at which each chart is shown on a 1280×720 page with the sidebar open (measured in
 # Chromium on the app: the lab's charts fill a 4/5 column, the trust tab splits its width).
 DISPLAYED = {
-    "lab": 682, "lab_degradation": 431,
-    "trust_strip": 517, "trust_class": 345, "trust_road": 432, "trust_deletion": 432, "trust_field": 432,
+    "lab": 682,
+    "lab_degradation": 431,
+    "trust_strip": 517,
+    "trust_class": 345,
+    "trust_road": 432,
+    "trust_deletion": 432,
+    "trust_field": 432,
 }
 
 
@@ -25,8 +30,9 @@ def rendered_px(points: float, dpi: float, natural_px: float, shown_px: float) -
 def texts(figure: Figure) -> list[Text]:
     """Every visible, non-empty text of the figure (titles, labels, ticks, legends, annotations)."""
     figure.canvas.draw()  # tick labels exist only once drawn
-    return [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()
-            and t.get_window_extent().width > 0]
+    return [
+        t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0
+    ]
 
 
 def smallest_text(figure: Figure, shown_px: float, dpi: float = 100) -> tuple[float, str]:

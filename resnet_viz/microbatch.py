@@ -42,6 +42,7 @@ class _Waiting(Generic[Item]):
 @dataclass
 class BatchStats:
     """How many batches of which sizes ran: for tests, benchmarks and the docs' numbers."""
+
     sizes: list[int] = field(default_factory=list)
 
 
@@ -52,8 +53,12 @@ class MicroBatcher(Generic[Item, Answer]):
     (it is raised in that caller's thread and nowhere else). If `run` itself raises, every item of
     that batch gets the exception."""
 
-    def __init__(self, run: Callable[[Hashable, list[Item]], Sequence[Answer | BaseException]],
-                 window: float = DEFAULT_WINDOW_S, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+    def __init__(
+        self,
+        run: Callable[[Hashable, list[Item]], Sequence[Answer | BaseException]],
+        window: float = DEFAULT_WINDOW_S,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, not {max_batch}.")
         self._run, self.window, self.max_batch = run, float(window), int(max_batch)
@@ -89,7 +94,7 @@ class MicroBatcher(Generic[Item, Answer]):
         with turn:
             with self._lock:
                 pending = self._pending[group]
-                batch, rest = pending[: self.max_batch], pending[self.max_batch:]
+                batch, rest = pending[: self.max_batch], pending[self.max_batch :]
                 if rest:  # more than one batch waited: the first of the rest leads the next
                     self._pending[group] = rest
                     rest[0].leads = True

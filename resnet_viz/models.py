@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import socket
-import urllib.parse
 import threading
+import urllib.parse
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -126,7 +126,9 @@ def resolve_weights(name: str, weights: str) -> WeightsEnum:
     try:
         return enum[weights]
     except KeyError:
-        raise ModelChoiceError("unknown_weights", name=name, weights=weights, choices=", ".join(weights_choices(name))) from None
+        raise ModelChoiceError(
+            "unknown_weights", name=name, weights=weights, choices=", ".join(weights_choices(name))
+        ) from None
 
 
 def cached_weights_path(weights: WeightsEnum) -> Path:
@@ -195,7 +197,7 @@ def _architecture_of(state_dict: dict[str, torch.Tensor]) -> str | None:
     depths = []
     for stage in range(1, 5):
         prefix = f"layer{stage}."
-        indices = {k[len(prefix):].split(".", 1)[0] for k in state_dict if k.startswith(prefix)}
+        indices = {k[len(prefix) :].split(".", 1)[0] for k in state_dict if k.startswith(prefix)}
         depths.append(len(indices))
     conv2 = state_dict.get("layer1.0.conv2.weight")
     if conv2 is None or conv2.dim() != 4:
@@ -207,7 +209,7 @@ def _depths(state: dict[str, torch.Tensor], stage_prefix: str) -> tuple[int, ...
     depths = []
     for stage in range(4):
         prefix = stage_prefix.format(stage)
-        depths.append(len({k[len(prefix):].split(".", 1)[0] for k in state if k.startswith(prefix)}))
+        depths.append(len({k[len(prefix) :].split(".", 1)[0] for k in state if k.startswith(prefix)}))
     return tuple(depths)
 
 
@@ -266,7 +268,9 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
 def _torchvision_checkpoint(path: Path, state: dict[str, torch.Tensor]) -> tuple[str, dict[str, torch.Tensor]]:
     missing = [k for k in ("conv1.weight", "fc.weight", "layer4.0.conv1.weight") if k not in state]
     if missing:
-        raise CheckpointError("ckpt_not_resnet", name=path.name, missing=", ".join(missing), holds=describe_state(state))
+        raise CheckpointError(
+            "ckpt_not_resnet", name=path.name, missing=", ".join(missing), holds=describe_state(state)
+        )
     arch = _architecture_of(state)
     if arch is None:
         raise CheckpointError("ckpt_no_layout", name=path.name, choices=", ".join(MODEL_NAMES))
@@ -290,7 +294,9 @@ def _imagenet_defaults() -> tuple[tuple[str, ...], ImageClassification]:
     return tuple(v1.meta["categories"]), v1.transforms()
 
 
-def _build_from_checkpoint(name: str | None, path: Path, class_names: str | None) -> tuple[str, nn.Module, tuple[str, ...], ImageClassification]:
+def _build_from_checkpoint(
+    name: str | None, path: Path, class_names: str | None
+) -> tuple[str, nn.Module, tuple[str, ...], ImageClassification]:
     if is_timm_name(name):
         from . import timm_models
 
@@ -307,24 +313,31 @@ def checkpoint_categories(num_classes: int, path: Path, class_names: str | None)
     if class_names is not None:
         categories = tuple(read_class_names(class_names))
         if len(categories) != num_classes:
-            raise CheckpointError("names_count", name=Path(class_names).name, count=len(categories),
-                                  checkpoint=path.name, classes=num_classes)
+            raise CheckpointError(
+                "names_count",
+                name=Path(class_names).name,
+                count=len(categories),
+                checkpoint=path.name,
+                classes=num_classes,
+            )
         return categories
     if num_classes == len(imagenet_categories):
         return imagenet_categories
     return tuple(f"class {i}" for i in range(num_classes))
 
 
-def _torchvision_from_state(arch: str, state: dict, path: Path, class_names: str | None
-                            ) -> tuple[nn.Module, tuple[str, ...], ImageClassification]:
+def _torchvision_from_state(
+    arch: str, state: dict, path: Path, class_names: str | None
+) -> tuple[nn.Module, tuple[str, ...], ImageClassification]:
     num_classes = state["fc.weight"].shape[0]
     with torch.device("meta"):  # no random initialisation to throw away: the checkpoint sets every tensor
         module = tv_models.get_model(arch, weights=None, num_classes=num_classes)
     try:
         module.load_state_dict(state, strict=True, assign=True)
     except RuntimeError as err:
-        raise CheckpointError("ckpt_misfit", name=path.name, arch=arch,
-                              reason=f"it holds {describe_state(state)} ({_first_line(err)})") from None
+        raise CheckpointError(
+            "ckpt_misfit", name=path.name, arch=arch, reason=f"it holds {describe_state(state)} ({_first_line(err)})"
+        ) from None
     return module, checkpoint_categories(num_classes, path, class_names), _imagenet_defaults()[1]
 
 
@@ -346,7 +359,8 @@ def load_model_uncached(name: str | None, weights: str, device: torch.device, cl
         from . import timm_models
 
         arch, module, categories, transforms, status, label, note = timm_models.load_pretrained_or_random(
-            check_model_name(name), weights)
+            check_model_name(name), weights
+        )
     else:
         arch = check_model_name(name or "resnet50")
         if weights in ("random", "none"):

@@ -46,8 +46,12 @@ def lab_png(result) -> bytes:
     """A LabResult's charts, those measured so far (norms, lesions, gradient flow, shattering)."""
     from .lab.charts import lab_chart_png
 
-    present = {"norms": bool(result.norms), "lesion": bool(result.lesions), "gradients": result.flow is not None,
-               "shattering": result.shatter is not None}
+    present = {
+        "norms": bool(result.norms),
+        "lesion": bool(result.lesions),
+        "gradients": result.flow is not None,
+        "shattering": result.shatter is not None,
+    }
     return _stacked([lab_chart_png(result, None, name, NOTEBOOK_LANG["lang"]) for name, ok in present.items() if ok])
 
 
@@ -84,6 +88,7 @@ def progress_bar(description: str, total: int = 100) -> Iterator[Callable[[float
     from tqdm.auto import tqdm
 
     with tqdm(total=total, desc=description, unit="%") as bar:
+
         def report(fraction: float, text: str = "") -> None:
             bar.n = max(bar.n, min(total, round(fraction * total)))
             if text:
@@ -95,4 +100,12 @@ def progress_bar(description: str, total: int = 100) -> Iterator[Callable[[float
         bar.refresh()
 
 
-__all__ = ["analysis_png", "class_check_png", "faithfulness_png", "lab_png", "progress_bar", "sanity_png", "set_language"]
+__all__ = [
+    "analysis_png",
+    "class_check_png",
+    "faithfulness_png",
+    "lab_png",
+    "progress_bar",
+    "sanity_png",
+    "set_language",
+]

@@ -60,19 +60,27 @@ def _top(result: AnalysisResult, lang: str) -> str:
     best = max(p for _, p in result.predictions) or 1.0
     for label, p in result.predictions:
         width = max(3.0, 100 * p / best)
-        rows.append(f'<div class="bar" title="{esc(label)}" style="background:linear-gradient(to right,#c7d2fe {width:.1f}%,'
-                    f'transparent {width:.1f}%)"><span>{p:.1%} {esc(label)}</span></div>')
-    warn = f'<div class="warn">{esc(pick(TEXT, "untrained", lang))}</div>' if result.weights_status == "untrained" else ""
+        rows.append(
+            f'<div class="bar" title="{esc(label)}" style="background:linear-gradient(to right,#c7d2fe {width:.1f}%,'
+            f'transparent {width:.1f}%)"><span>{p:.1%} {esc(label)}</span></div>'
+        )
+    warn = (
+        f'<div class="warn">{esc(pick(TEXT, "untrained", lang))}</div>' if result.weights_status == "untrained" else ""
+    )
     method = CAM_METHODS[result.method].label
     scale = pick(TEXT, "per_stage" if result.normalization == "per-stage" else "shared", lang)
     label, index = class_words(result)  # "A − B" when the maps explain a contrast
     about = pick(TEXT, "scale", lang, method=method, label=label, index=index, scale=scale)
-    return (f'<div class="os-top"><h4>{esc(pick(TEXT, "top", lang, k=len(result.predictions)))} · '
-            f'{esc(result.model_name)} ({esc(result.weights_label)})</h4>{"".join(rows)}{warn}'
-            f'<p style="margin:4px 0 0">{esc(about)}</p></div>')
+    return (
+        f'<div class="os-top"><h4>{esc(pick(TEXT, "top", lang, k=len(result.predictions)))} · '
+        f"{esc(result.model_name)} ({esc(result.weights_label)})</h4>{''.join(rows)}{warn}"
+        f'<p style="margin:4px 0 0">{esc(about)}</p></div>'
+    )
 
 
-def one_screen_html(result: AnalysisResult | None, lang: str = "en", colormap: str = "viridis", alpha: float = 0.5) -> str:
+def one_screen_html(
+    result: AnalysisResult | None, lang: str = "en", colormap: str = "viridis", alpha: float = 0.5
+) -> str:
     """The whole analysis on one screen (an empty-state hint when there is none yet)."""
     if result is None:
         return f'<p class="os-empty">{html.escape(pick(TEXT, "empty", lang))}</p>'
@@ -82,7 +90,11 @@ def one_screen_html(result: AnalysisResult | None, lang: str = "en", colormap: s
     cells = [_top(result, lang)]
     for encoded in stages:
         images = encoded.images
-        title = pick(TEXT, "stem", lang) if images.name == "maxpool" else f"{result.stage(images.name).paper_name} · {images.name}"
+        title = (
+            pick(TEXT, "stem", lang)
+            if images.name == "maxpool"
+            else f"{result.stage(images.name).paper_name} · {images.name}"
+        )
         level = result.stage(images.name).level
         if encoded.overlay_bytes is None:
             bottom, caption, kind = _uri(input_bytes, "image/webp"), pick(TEXT, "input", lang), "input"
@@ -94,8 +106,8 @@ def one_screen_html(result: AnalysisResult | None, lang: str = "en", colormap: s
             f'<div class="os-stage" data-stage="{images.name}"><h4>{esc(title)} ({level})</h4>'
             f'<div class="shape">{esc(images.shape_text)}</div>'
             f'<figure><img class="os-grid" alt="{esc(title)}: {esc(features)}" src="{_uri(encoded.grid_png, "image/png")}">'
-            f'<figcaption>{esc(features)}</figcaption></figure>'
+            f"<figcaption>{esc(features)}</figcaption></figure>"
             f'<figure><img class="os-{kind}" alt="{esc(title)}: {esc(caption)}" src="{bottom}">'
-            f'<figcaption>{esc(caption)}</figcaption></figure></div>'
+            f"<figcaption>{esc(caption)}</figcaption></figure></div>"
         )
     return f'<style>{CSS}</style><div class="os" lang="{lang}">{"".join(cells)}</div>'

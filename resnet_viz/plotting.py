@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import logging
 import warnings
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import matplotlib
@@ -17,8 +17,15 @@ from matplotlib.figure import Figure
 from .i18n import Lang, check_lang
 
 log = logging.getLogger("resnet_viz")
-CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "NanumGothic", "Malgun Gothic",
-             "AppleGothic", "Noto Sans KR")
+CJK_FONTS = (
+    "Noto Sans CJK KR",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "NanumGothic",
+    "Malgun Gothic",
+    "AppleGothic",
+    "Noto Sans KR",
+)
 FORMATS = ("png", "svg", "pdf")
 # Fixed metadata: the same figure gives the same bytes, so lecture figures can be regenerated and diffed.
 _METADATA = {
@@ -39,8 +46,9 @@ def figure_lang(lang: str | None) -> Lang:
     """The language figures can really be drawn in: Korean needs a CJK font, else English with a warning."""
     code = check_lang(lang)
     if code == "ko" and cjk_font() is None:
-        warnings.warn("No CJK font is installed (e.g. Debian's fonts-noto-cjk): figures fall back to English.",
-                      stacklevel=2)
+        warnings.warn(
+            "No CJK font is installed (e.g. Debian's fonts-noto-cjk): figures fall back to English.", stacklevel=2
+        )
         return "en"
     return code
 
@@ -65,9 +73,18 @@ def style(lang: str | None = "en", dark: bool = False, font_scale: float = 1.0) 
         "figure.dpi": 100,
     }
     if dark:
-        rc.update({"figure.facecolor": "#111827", "axes.facecolor": "#111827", "savefig.facecolor": "#111827",
-                   "text.color": "#f3f4f6", "axes.labelcolor": "#f3f4f6", "xtick.color": "#e5e7eb",
-                   "ytick.color": "#e5e7eb", "axes.edgecolor": "#9ca3af"})
+        rc.update(
+            {
+                "figure.facecolor": "#111827",
+                "axes.facecolor": "#111827",
+                "savefig.facecolor": "#111827",
+                "text.color": "#f3f4f6",
+                "axes.labelcolor": "#f3f4f6",
+                "xtick.color": "#e5e7eb",
+                "ytick.color": "#e5e7eb",
+                "axes.edgecolor": "#9ca3af",
+            }
+        )
     with matplotlib.rc_context(rc):
         yield rc
 

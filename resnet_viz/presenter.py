@@ -3,11 +3,10 @@ summaries, notices and the theory text. Pure functions of results and choices; n
 
 from __future__ import annotations
 
+from . import freshness
 from .analysis import AnalysisResult
 from .cam import CAM_METHODS
 from .errors import message_in
-
-from . import freshness
 from .i18n import Table, pick
 from .models import LoadedModel
 from .service import Subject
@@ -172,118 +171,182 @@ _MISCONCEPTIONS_KO = """
 TEXT: Table = {
     "en": {
         "title": "# resnet-viz — see inside a ResNet",
-        "tab_stages": "Stages", "tab_one_screen": "One screen", "tab_lab": "Residual lab", "tab_trust": "Trust checks",
-        "tab_compare": "Compare depths", "tab_paper": "Paper",
+        "tab_stages": "Stages",
+        "tab_one_screen": "One screen",
+        "tab_lab": "Residual lab",
+        "tab_trust": "Trust checks",
+        "tab_compare": "Compare depths",
+        "tab_paper": "Paper",
         "intro": "Upload a photo: it runs once through a torchvision ResNet. Each row below is one **stage** — what "
-                 "that stage computes (its strongest feature maps) and where it looks for the chosen class (its CAM).",
-        "theory": _THEORY_EN + _MISCONCEPTIONS_EN, "misconceptions": _MISCONCEPTIONS_EN,
+        "that stage computes (its strongest feature maps) and where it looks for the chosen class (its CAM).",
+        "theory": _THEORY_EN + _MISCONCEPTIONS_EN,
+        "misconceptions": _MISCONCEPTIONS_EN,
         "theory_title": "How ResNet works — and this model's stages",
         "prompt": "Pick an example or upload a photo, then press **Analyze**.",
-        "photo": "Photo", "model": "Model", "model_info": "✓ offline = weights cached, usable without internet", "weights": "Weights",
-        "method": "CAM method", "target": "Class for the heatmaps",
+        "photo": "Photo",
+        "model": "Model",
+        "model_info": "✓ offline = weights cached, usable without internet",
+        "weights": "Weights",
+        "method": "CAM method",
+        "target": "Class for the heatmaps",
         "target_info": "automatic = the top-1 class of each photo; type to search, or click a prediction",
         "contrast": "Contrast with (why A, not B)",
         "contrast_info": "optional: a class B; the heatmaps then show where the evidence for A over B lies "
-                         "(logit A − logit B). Not for EigenCAM, which uses no class",
-        "no_contrast": "none", "contrast_shown": " − {contrast}",
-        "automatic": "top-1 (automatic)", "analyze": "Analyze", "examples": "Examples (public domain / CC0)",
-        "display": "Display", "n_channels": "Feature maps per stage (strongest by mean activation)",
-        "scale": "Heatmap scale", "per_stage": "per stage (each 0–1)", "shared": "shared scale across stages",
-        "colormap": "Feature-map colormap", "opacity": "Heatmap opacity",
+        "(logit A − logit B). Not for EigenCAM, which uses no class",
+        "no_contrast": "none",
+        "contrast_shown": " − {contrast}",
+        "automatic": "top-1 (automatic)",
+        "analyze": "Analyze",
+        "examples": "Examples (public domain / CC0)",
+        "display": "Display",
+        "n_channels": "Feature maps per stage (strongest by mean activation)",
+        "scale": "Heatmap scale",
+        "per_stage": "per stage (each 0–1)",
+        "shared": "shared scale across stages",
+        "colormap": "Feature-map colormap",
+        "opacity": "Heatmap opacity",
         "seen": "**As the network sees it** (resized, centre-cropped)",
-        "top": "**Top-{k} predictions**", "top_untrained": "**Top-{k} predictions** — UNTRAINED weights (random)",
+        "top": "**Top-{k} predictions**",
+        "top_untrained": "**Top-{k} predictions** — UNTRAINED weights (random)",
         "top_click": "click a class to draw the heatmaps for it",
         "head_stage": "**stage** · output shape",
         "head_features": "**feature maps**: strongest channels by mean activation, channel ids in the corner",
         "head_cam": "**{method}**: where the stage's evidence for the chosen class lies",
         "head_cam_contrast": "**{method}** for {target} − {contrast}: where the stage's evidence for {target} "
-                             "over {contrast} lies",
+        "over {contrast} lies",
         "head_cam_agnostic": "**{method}**: the main pattern of the stage's activations — class-agnostic, "
-                             "the chosen class does not change it",
-        "stem": "stem", "no_cam": "No CAM for the stem (it sees edges and colours, not classes): the input is shown instead.",
+        "the chosen class does not change it",
+        "stem": "stem",
+        "no_cam": "No CAM for the stem (it sees edges and colours, not classes): the input is shown instead.",
         "stage_maxpool": "stem: 7×7 conv, stride 2 + 3×3 max-pool (output stride 4)",
-        "stage_layer1": "first residual stage, output stride 4", "stage_layer2": "output stride 8",
-        "stage_layer3": "output stride 16", "stage_layer4": "last residual stage, output stride 32",
+        "stage_layer1": "first residual stage, output stride 4",
+        "stage_layer2": "output stride 8",
+        "stage_layer3": "output stride 16",
+        "stage_layer4": "last residual stage, output stride 32",
         "showing": "Showing **{image}** · **{model}** · weights **{weights}** ({status}) · **{method}** · class: {target}",
-        "status_pretrained": "pretrained", "status_untrained": "untrained", "status_checkpoint": "checkpoint",
-        "target_auto": "automatic (top-1)", "target_picked": "picked: {target}",
+        "status_pretrained": "pretrained",
+        "status_untrained": "untrained",
+        "status_checkpoint": "checkpoint",
+        "target_auto": "automatic (top-1)",
+        "target_picked": "picked: {target}",
         "run": "device **{device}** · {ms} ms",
         "for_class": "Heatmaps: **{method}** for **{label}** (class {index}, p = {p}){how}; {scale}.",
         "for_contrast": "Heatmaps: **{method} for {label} − {contrast}**: where the evidence for {label} over "
-                        "{contrast} lies (logit {index} − logit {c_index}; p = {p} vs {c_p}){how}; {scale}. "
-                        "Where the evidence favours {contrast}, the map is clipped to 0 (no heat).",
-        "how_auto": " — the top-1 class, chosen automatically", "how_picked": " — the class you picked",
+        "{contrast} lies (logit {index} − logit {c_index}; p = {p} vs {c_p}){how}; {scale}. "
+        "Where the evidence favours {contrast}, the map is clipped to 0 (no heat).",
+        "how_auto": " — the top-1 class, chosen automatically",
+        "how_picked": " — the class you picked",
         "agnostic": "Heatmaps: **{method}** is class-agnostic: it shows the main pattern of each stage's activations "
-                    "and uses no class (top-1: {label}, class {index}, p = {p}); {scale}.",
-        "scale_per_stage": "each stage on its own 0–1 scale", "scale_shared": "one shared scale across stages",
+        "and uses no class (top-1: {label}, class {index}, p = {p}); {scale}.",
+        "scale_per_stage": "each stage on its own 0–1 scale",
+        "scale_shared": "one shared scale across stages",
         "stale": "⚠️ **Not up to date:** the results below are for the previous {fields}. Press **Analyze** to update them.",
-        "f_image": "photo", "f_model": "model", "f_weights": "weights", "f_method": "CAM method", "f_target": "class",
+        "f_image": "photo",
+        "f_model": "model",
+        "f_weights": "weights",
+        "f_method": "CAM method",
+        "f_target": "class",
         "f_contrast": "contrast class",
         "and": " and ",
         "refused": "⚠️ **Not analysed.** {message}",
         "untrained_banner": "⚠️ **Untrained weights.** {model} is running with **random weights**, so its predictions "
-                            "are meaningless and its heatmaps show the mechanics, not what a trained network has learned. {note}",
-        "inspect": "Inspect one channel", "stage": "Stage", "channel": "Channel id (from the grid's #labels)",
+        "are meaningless and its heatmaps show the mechanics, not what a trained network has learned. {note}",
+        "inspect": "Inspect one channel",
+        "stage": "Stage",
+        "channel": "Channel id (from the grid's #labels)",
         "stage_info": "conv1 … conv5_x, C1 … C5 or maxpool, layer1 … layer4",
-        "show_channel": "Show channel", "channel_image": "Channel over the image",
+        "show_channel": "Show channel",
+        "channel_image": "Channel over the image",
         "channel_caption": "Channel **#{channel}** of **{stage}** over the photo ({method} not involved: this is the raw activation).",
         "no_photo": "Upload a photo first (or pick one of the examples).",
     },
     "ko": {
         "title": "# resnet-viz — ResNet의 속을 들여다보기",
-        "tab_stages": "단계별 보기", "tab_one_screen": "한 화면", "tab_lab": "잔차 실험실", "tab_trust": "신뢰도 점검",
-        "tab_compare": "깊이 비교", "tab_paper": "논문 재현",
+        "tab_stages": "단계별 보기",
+        "tab_one_screen": "한 화면",
+        "tab_lab": "잔차 실험실",
+        "tab_trust": "신뢰도 점검",
+        "tab_compare": "깊이 비교",
+        "tab_paper": "논문 재현",
         "intro": "사진을 올리면 torchvision ResNet을 한 번 통과합니다. 아래 각 행은 하나의 **단계(stage)** 입니다 — "
-                 "그 단계가 계산하는 것(가장 강한 특징 맵)과 선택한 클래스의 근거를 어디에서 찾는지(CAM)를 보여 줍니다.",
-        "theory": _THEORY_KO + _MISCONCEPTIONS_KO, "misconceptions": _MISCONCEPTIONS_KO,
+        "그 단계가 계산하는 것(가장 강한 특징 맵)과 선택한 클래스의 근거를 어디에서 찾는지(CAM)를 보여 줍니다.",
+        "theory": _THEORY_KO + _MISCONCEPTIONS_KO,
+        "misconceptions": _MISCONCEPTIONS_KO,
         "theory_title": "ResNet의 원리 — 그리고 이 모델의 단계",
         "prompt": "예시를 고르거나 사진을 올린 뒤 **분석**을 누르세요.",
-        "photo": "사진", "model": "모델", "model_info": "✓ 오프라인 = 가중치가 캐시에 있어 인터넷 없이도 쓸 수 있음", "weights": "가중치",
-        "method": "CAM 방법", "target": "히트맵의 클래스",
+        "photo": "사진",
+        "model": "모델",
+        "model_info": "✓ 오프라인 = 가중치가 캐시에 있어 인터넷 없이도 쓸 수 있음",
+        "weights": "가중치",
+        "method": "CAM 방법",
+        "target": "히트맵의 클래스",
         "target_info": "자동 = 사진마다 1위 클래스; 입력해서 찾거나 예측을 클릭하세요",
         "contrast": "비교할 클래스 (왜 A이고 B가 아닌가)",
         "contrast_info": "선택 사항: 클래스 B를 고르면 히트맵이 B보다 A라는 근거가 있는 곳을 보여 줍니다 "
-                         "(logit A − logit B). 클래스를 쓰지 않는 EigenCAM에는 쓸 수 없습니다",
-        "no_contrast": "없음", "contrast_shown": " − {contrast}",
-        "automatic": "1위 (자동)", "analyze": "분석", "examples": "예시 (퍼블릭 도메인 / CC0)",
-        "display": "표시", "n_channels": "단계별 특징 맵 수 (평균 활성값이 큰 순)",
-        "scale": "히트맵 척도", "per_stage": "단계별 (각각 0–1)", "shared": "모든 단계 공통 척도",
-        "colormap": "특징 맵 색상표", "opacity": "히트맵 불투명도",
+        "(logit A − logit B). 클래스를 쓰지 않는 EigenCAM에는 쓸 수 없습니다",
+        "no_contrast": "없음",
+        "contrast_shown": " − {contrast}",
+        "automatic": "1위 (자동)",
+        "analyze": "분석",
+        "examples": "예시 (퍼블릭 도메인 / CC0)",
+        "display": "표시",
+        "n_channels": "단계별 특징 맵 수 (평균 활성값이 큰 순)",
+        "scale": "히트맵 척도",
+        "per_stage": "단계별 (각각 0–1)",
+        "shared": "모든 단계 공통 척도",
+        "colormap": "특징 맵 색상표",
+        "opacity": "히트맵 불투명도",
         "seen": "**네트워크가 보는 입력** (크기 조정, 가운데 자르기)",
-        "top": "**상위 {k}개 예측**", "top_untrained": "**상위 {k}개 예측** — 학습되지 않은(무작위) 가중치",
+        "top": "**상위 {k}개 예측**",
+        "top_untrained": "**상위 {k}개 예측** — 학습되지 않은(무작위) 가중치",
         "top_click": "클래스를 클릭하면 그 클래스의 히트맵을 그립니다",
         "head_stage": "**단계** · 출력 모양",
         "head_features": "**특징 맵**: 평균 활성값이 가장 큰 채널, 모서리에 채널 번호",
         "head_cam": "**{method}**: 이 단계에서 선택한 클래스의 근거가 있는 곳",
         "head_cam_contrast": "{target} − {contrast}에 대한 **{method}**: 이 단계에서 {contrast}보다 {target}이라는 "
-                             "근거가 있는 곳",
+        "근거가 있는 곳",
         "head_cam_agnostic": "**{method}**: 이 단계 활성값의 주된 패턴 — 클래스와 무관하며, 선택한 클래스가 바꾸지 않습니다",
-        "stem": "스템", "no_cam": "스템에는 CAM이 없습니다 (클래스가 아니라 가장자리와 색을 봅니다): 대신 입력을 보여 줍니다.",
+        "stem": "스템",
+        "no_cam": "스템에는 CAM이 없습니다 (클래스가 아니라 가장자리와 색을 봅니다): 대신 입력을 보여 줍니다.",
         "stage_maxpool": "스템: 7×7 합성곱(스트라이드 2) + 3×3 최대 풀링 (출력 스트라이드 4)",
-        "stage_layer1": "첫 번째 잔차 단계, 출력 스트라이드 4", "stage_layer2": "출력 스트라이드 8",
-        "stage_layer3": "출력 스트라이드 16", "stage_layer4": "마지막 잔차 단계, 출력 스트라이드 32",
+        "stage_layer1": "첫 번째 잔차 단계, 출력 스트라이드 4",
+        "stage_layer2": "출력 스트라이드 8",
+        "stage_layer3": "출력 스트라이드 16",
+        "stage_layer4": "마지막 잔차 단계, 출력 스트라이드 32",
         "showing": "표시 중: **{image}** · **{model}** · 가중치 **{weights}** ({status}) · **{method}** · 클래스: {target}",
-        "status_pretrained": "사전 학습됨", "status_untrained": "학습되지 않음", "status_checkpoint": "체크포인트",
-        "target_auto": "자동 (1위)", "target_picked": "선택함: {target}",
+        "status_pretrained": "사전 학습됨",
+        "status_untrained": "학습되지 않음",
+        "status_checkpoint": "체크포인트",
+        "target_auto": "자동 (1위)",
+        "target_picked": "선택함: {target}",
         "run": "장치 **{device}** · {ms} ms",
         "for_class": "히트맵: **{label}** (클래스 {index}, p = {p})에 대한 **{method}**{how}; {scale}.",
         "for_contrast": "히트맵: **{label} − {contrast}에 대한 {method}**: {contrast}보다 {label}이라는 근거가 있는 곳 "
-                        "(logit {index} − logit {c_index}; p = {p} 대 {c_p}){how}; {scale}. "
-                        "{contrast} 쪽 근거가 더 큰 곳은 0으로 잘려 열이 표시되지 않습니다.",
-        "how_auto": " — 자동으로 고른 1위 클래스", "how_picked": " — 직접 고른 클래스",
+        "(logit {index} − logit {c_index}; p = {p} 대 {c_p}){how}; {scale}. "
+        "{contrast} 쪽 근거가 더 큰 곳은 0으로 잘려 열이 표시되지 않습니다.",
+        "how_auto": " — 자동으로 고른 1위 클래스",
+        "how_picked": " — 직접 고른 클래스",
         "agnostic": "히트맵: **{method}** 은(는) 클래스와 무관합니다: 각 단계 활성값의 주된 패턴을 보여 주며 클래스를 쓰지 않습니다 "
-                    "(1위: {label}, 클래스 {index}, p = {p}); {scale}.",
-        "scale_per_stage": "단계마다 각자의 0–1 척도", "scale_shared": "모든 단계 공통 척도",
+        "(1위: {label}, 클래스 {index}, p = {p}); {scale}.",
+        "scale_per_stage": "단계마다 각자의 0–1 척도",
+        "scale_shared": "모든 단계 공통 척도",
         "stale": "⚠️ **최신이 아닙니다:** 아래 결과는 이전 {fields} 기준입니다. **분석**을 눌러 갱신하세요.",
-        "f_image": "사진", "f_model": "모델", "f_weights": "가중치", "f_method": "CAM 방법", "f_target": "클래스",
+        "f_image": "사진",
+        "f_model": "모델",
+        "f_weights": "가중치",
+        "f_method": "CAM 방법",
+        "f_target": "클래스",
         "f_contrast": "비교 클래스",
         "and": ", ",
         "refused": "⚠️ **분석하지 못했습니다.** {message}",
         "untrained_banner": "⚠️ **학습되지 않은 가중치.** {model}은(는) **무작위 가중치**로 실행 중이므로 예측은 의미가 없고, "
-                            "히트맵은 학습된 네트워크가 배운 것이 아니라 계산 과정만 보여 줍니다. {note}",
-        "inspect": "채널 하나 살펴보기", "stage": "단계", "channel": "채널 번호 (격자의 # 번호)",
+        "히트맵은 학습된 네트워크가 배운 것이 아니라 계산 과정만 보여 줍니다. {note}",
+        "inspect": "채널 하나 살펴보기",
+        "stage": "단계",
+        "channel": "채널 번호 (격자의 # 번호)",
         "stage_info": "conv1 … conv5_x, C1 … C5 또는 maxpool, layer1 … layer4",
-        "show_channel": "채널 보기", "channel_image": "이미지 위의 채널",
+        "show_channel": "채널 보기",
+        "channel_image": "이미지 위의 채널",
         "channel_caption": "**{stage}** 의 채널 **#{channel}** 을(를) 사진 위에 겹침 ({method}와 무관한 원래 활성값).",
         "no_photo": "먼저 사진을 올리세요 (또는 예시를 고르세요).",
     },
@@ -335,8 +398,13 @@ def method_label(method: str) -> str:
 def cam_heading(method: str, lang: str | None = "en", result: AnalysisResult | None = None) -> str:
     """The CAM column's heading; with a contrastive result it names both classes."""
     if result is not None and result.contrast is not None:
-        return text("head_cam_contrast", lang, method=method_label(method), target=result.target.label,
-                    contrast=result.contrast.label)
+        return text(
+            "head_cam_contrast",
+            lang,
+            method=method_label(method),
+            target=result.target.label,
+            contrast=result.contrast.label,
+        )
     key = "head_cam_agnostic" if is_class_agnostic(method) else "head_cam"
     return text(key, lang, method=method_label(method))
 
@@ -359,17 +427,36 @@ def summary(result: AnalysisResult, subject: Subject, lang: str | None = "en") -
     target_word = text("target_picked", lang, target=result.target.label) if picked else text("target_auto", lang)
     if result.contrast is not None:
         target_word += text("contrast_shown", lang, contrast=result.contrast.label)
-    showing = text("showing", lang, image=subject.image, model=result.model_name, weights=result.weights_label,
-                   status=text("status_" + result.weights_status, lang), method=method_label(result.method), target=target_word)
+    showing = text(
+        "showing",
+        lang,
+        image=subject.image,
+        model=result.model_name,
+        weights=result.weights_label,
+        status=text("status_" + result.weights_status, lang),
+        method=method_label(result.method),
+        target=target_word,
+    )
     run = text("run", lang, device=result.device, ms=f"{result.seconds * 1000:.0f}")
-    values = dict(method=method_label(result.method), label=result.target.label, index=result.target.index,
-                  p=f"{result.target.probability:.3f}", scale=_scale(result.normalization, lang),
-                  how=text("how_picked" if picked else "how_auto", lang))
+    values = dict(
+        method=method_label(result.method),
+        label=result.target.label,
+        index=result.target.index,
+        p=f"{result.target.probability:.3f}",
+        scale=_scale(result.normalization, lang),
+        how=text("how_picked" if picked else "how_auto", lang),
+    )
     if is_class_agnostic(result.method):
         heatmaps = text("agnostic", lang, **values)
     elif result.contrast is not None:
-        heatmaps = text("for_contrast", lang, contrast=result.contrast.label, c_index=result.contrast.index,
-                        c_p=f"{result.contrast.probability:.3f}", **values)
+        heatmaps = text(
+            "for_contrast",
+            lang,
+            contrast=result.contrast.label,
+            c_index=result.contrast.index,
+            c_p=f"{result.contrast.probability:.3f}",
+            **values,
+        )
     else:
         heatmaps = text("for_class", lang, **values)
     return f"{showing} · {run}\n\n{heatmaps}"

@@ -36,6 +36,7 @@ STAGE_NAMES = tuple(s.name for s in STAGES)
 @dataclass(frozen=True)
 class ReferenceSet:
     """Named images; `key` says what the set is (its files' bytes, or the drawings' seed)."""
+
     key: str
     names: tuple[str, ...]
     images: tuple[Image.Image, ...]
@@ -92,8 +93,9 @@ def reference_set_for(loaded: LoadedModel, folder: str | Path | None = None) -> 
     if folder is None or str(folder) == "":
         return base
     extra = folder_set([folder])
-    return ReferenceSet(_digest([base.key.encode(), extra.key.encode()]), base.names + extra.names,
-                        base.images + extra.images)
+    return ReferenceSet(
+        _digest([base.key.encode(), extra.key.encode()]), base.names + extra.names, base.images + extra.images
+    )
 
 
 def stage_outputs(module: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -112,6 +114,7 @@ def stage_outputs(module: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]
 class ReferenceActivations:
     """Per stage: `peak` (N, C) the max over positions, `where` (N, C, 2) its (row, col) (the first
     in row-major order on ties), `mean` (N, C); `logits` (N, classes); `shown` the crops seen."""
+
     references: ReferenceSet
     shown: tuple[Image.Image, ...]
     peak: dict[str, np.ndarray]
@@ -128,7 +131,7 @@ def compute_activations(loaded: LoadedModel, references: ReferenceSet, batch_siz
     logits = []
     with torch.no_grad():
         for start in range(0, len(batches), batch_size):
-            x = torch.cat(batches[start:start + batch_size]).to(loaded.device)
+            x = torch.cat(batches[start : start + batch_size]).to(loaded.device)
             if loaded.device.type == "cpu":
                 x = x.contiguous(memory_format=torch.channels_last)
             outputs = stage_outputs(loaded.module, x)
@@ -138,8 +141,9 @@ def compute_activations(loaded: LoadedModel, references: ReferenceSet, batch_siz
                 flat = maps.flatten(2)
                 values, index = flat.max(dim=2)
                 width = maps.shape[3]
-                parts[name].append((values.cpu(), torch.stack([index // width, index % width], -1).cpu(),
-                                    flat.mean(dim=2).cpu()))
+                parts[name].append(
+                    (values.cpu(), torch.stack([index // width, index % width], -1).cpu(), flat.mean(dim=2).cpu())
+                )
                 grid[name] = (maps.shape[2], maps.shape[3])
     for name in STAGE_NAMES:
         peak[name] = torch.cat([p[0] for p in parts[name]]).numpy()
@@ -158,8 +162,13 @@ class ReferenceCache:
         self.computed = 0
 
     def activations(self, loaded: LoadedModel, references: ReferenceSet) -> ReferenceActivations:
-        key = (loaded.name, loaded.weights_status, loaded.weights_label, weights_fingerprint(loaded.module),
-               references.key)
+        key = (
+            loaded.name,
+            loaded.weights_status,
+            loaded.weights_label,
+            weights_fingerprint(loaded.module),
+            references.key,
+        )
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -182,8 +191,9 @@ class Example:
     crop: Image.Image
 
 
-def top_examples(loaded: LoadedModel, activations: ReferenceActivations, stage: str, channel: int,
-                 k: int = 6) -> list[Example]:
+def top_examples(
+    loaded: LoadedModel, activations: ReferenceActivations, stage: str, channel: int, k: int = 6
+) -> list[Example]:
     """The k images whose strongest unit of the channel is strongest, best first (ties: file order)."""
     name = stage_name(stage)
     peak = activations.peak[name]
@@ -194,8 +204,15 @@ def top_examples(loaded: LoadedModel, activations: ReferenceActivations, stage: 
     for i in order:
         row, col = (int(v) for v in activations.where[name][i, channel])
         field = receptive_field(loaded, name, row, col, activations.shown[i].size[0])
-        examples.append(Example(activations.references.names[i], field.box, float(peak[i, channel]), (row, col),
-                                activations.shown[i].crop(field.box)))
+        examples.append(
+            Example(
+                activations.references.names[i],
+                field.box,
+                float(peak[i, channel]),
+                (row, col),
+                activations.shown[i].crop(field.box),
+            )
+        )
     return examples
 
 

@@ -174,7 +174,9 @@ def cam_overlay(image: Image.Image, cam: np.ndarray, alpha: float = 0.5) -> Imag
     """The CAM as a jet heatmap over the image (grad-cam's blending, RGB)."""
     if cam.shape != (image.height, image.width):
         raise ValueError(f"CAM {cam.shape} and image {(image.height, image.width)} differ in size.")
-    return Image.fromarray(overlay_pixels(_pixels(image), torch.as_tensor(np.asarray(cam, np.float32))[None], alpha)[0].numpy())
+    return Image.fromarray(
+        overlay_pixels(_pixels(image), torch.as_tensor(np.asarray(cam, np.float32))[None], alpha)[0].numpy()
+    )
 
 
 def channel_overlay(image: Image.Image, stage: StageResult, channel: int, alpha: float = 0.5) -> Image.Image:
@@ -219,11 +221,14 @@ def bytes_to_host(tensors: list[torch.Tensor]) -> list[np.ndarray]:
 class _HostPixels:
     """What the device computed for every stage, as host arrays: overlays by stage name (RGB), and
     per stage its grid's palette indices (unlabelled) and channel ids."""
+
     overlays: dict[str, np.ndarray]
     grids: list[tuple[np.ndarray, list[int]]]
 
 
-def _device_pixels(result: AnalysisResult, n_channels: int, alpha: float, device: str | torch.device | None) -> _HostPixels:
+def _device_pixels(
+    result: AnalysisResult, n_channels: int, alpha: float, device: str | torch.device | None
+) -> _HostPixels:
     where = render_device(result, device)
     n_channels = max(MIN_CHANNELS, min(MAX_CHANNELS, int(n_channels)))
     cam_stages = [stage for stage in result.stages if stage.cam is not None]
@@ -234,13 +239,18 @@ def _device_pixels(result: AnalysisResult, n_channels: int, alpha: float, device
     grids = [grid_indices(stage.activation.to(where), n_channels) for stage in result.stages]
     host = bytes_to_host([*overlays, *(indices for indices, _ in grids), *(channels for _, channels in grids)])
     count = len(result.stages)
-    indices_host, channels_host = host[len(overlays):len(overlays) + count], host[len(overlays) + count:]
-    return _HostPixels(dict(zip((s.name for s in cam_stages), host[0])) if overlays else {},
-                       [(indices, channels.tolist()) for indices, channels in zip(indices_host, channels_host)])
+    indices_host, channels_host = host[len(overlays) : len(overlays) + count], host[len(overlays) + count :]
+    return _HostPixels(
+        dict(zip((s.name for s in cam_stages), host[0])) if overlays else {},
+        [(indices, channels.tolist()) for indices, channels in zip(indices_host, channels_host)],
+    )
 
 
 def render_stages(
-    result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5,
+    result: AnalysisResult,
+    n_channels: int = DEFAULT_CHANNELS,
+    colormap: str = "viridis",
+    alpha: float = 0.5,
     device: str | torch.device | None = None,
 ) -> list[StageImages]:
     """Every picture the UI shows per stage. Colormap indices, resizing and blending run on `device`
@@ -250,8 +260,16 @@ def render_stages(
     pictures = []
     for stage, (indices, ids) in zip(result.stages, pixels.grids):
         overlay = pixels.overlays.get(stage.name)
-        pictures.append(StageImages(stage.name, stage.label, stage.shape_text, _labelled_grid(indices, ids, colormap, TILE),
-                                    ids, None if overlay is None else Image.fromarray(overlay)))
+        pictures.append(
+            StageImages(
+                stage.name,
+                stage.label,
+                stage.shape_text,
+                _labelled_grid(indices, ids, colormap, TILE),
+                ids,
+                None if overlay is None else Image.fromarray(overlay),
+            )
+        )
     return pictures
 
 
@@ -280,8 +298,13 @@ def encode_palette_png(indices: np.ndarray, palette: list[int]) -> bytes:
     compressor = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
     idat = compressor.compress(rows.data) + compressor.flush()
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 3, 0, 0, 0])  # 8-bit, palette
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"PLTE", bytes(palette))
-            + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"PLTE", bytes(palette))
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def encode_png(image: Image.Image) -> bytes:
@@ -318,8 +341,12 @@ BROWSER_PHOTO_FORMAT = "jpeg"
 
 
 def render_encoded(
-    result: AnalysisResult, n_channels: int = DEFAULT_CHANNELS, colormap: str = "viridis", alpha: float = 0.5,
-    photo_format: str = "png", device: str | torch.device | None = None,
+    result: AnalysisResult,
+    n_channels: int = DEFAULT_CHANNELS,
+    colormap: str = "viridis",
+    alpha: float = 0.5,
+    photo_format: str = "png",
+    device: str | torch.device | None = None,
 ) -> tuple[bytes, list[EncodedStage]]:
     """The input and every stage's pictures, encoded: what the UI and the CLI send or write.
 
@@ -347,6 +374,9 @@ def render_encoded(
     for stage, grid_task, (_, ids) in zip(result.stages, grids, pixels.grids):
         grid, grid_png = grid_task.result()
         overlay, overlay_bytes = overlays.get(stage.name, (None, None))
-        stages.append(EncodedStage(StageImages(stage.name, stage.label, stage.shape_text, grid, ids, overlay),
-                                   grid_png, overlay_bytes))
+        stages.append(
+            EncodedStage(
+                StageImages(stage.name, stage.label, stage.shape_text, grid, ids, overlay), grid_png, overlay_bytes
+            )
+        )
     return input_bytes.result(), stages

@@ -13,15 +13,23 @@ from pathlib import Path
 
 from PIL import Image
 
-from .analysis import AnalysisResult, StageResult, Target, analyze, analyze_batch, check_contrast, renormalized, resolve_target
+from .analysis import (
+    AnalysisResult,
+    StageResult,
+    Target,
+    analyze,
+    analyze_batch,
+    check_contrast,
+    renormalized,
+    resolve_target,
+)
 from .architecture import markdown_table
-from .i18n import pick
 from .cam import get_method
-from .errors import ImageInputError, ModelChoiceError
-from .errors import ResnetVizError
+from .errors import ImageInputError, ModelChoiceError, ResnetVizError
 from .filestore import FileStore
-from .microbatch import DEFAULT_MAX_BATCH, DEFAULT_WINDOW_S, MicroBatcher
+from .i18n import pick
 from .images import DECODE_FOR_NETWORK, load_image
+from .microbatch import DEFAULT_MAX_BATCH, DEFAULT_WINDOW_S, MicroBatcher
 from .models import MODEL_NAMES, LoadedModel, check_model_name, is_available_offline, load_model, weights_choices
 from .render import BROWSER_PHOTO_FORMAT, PHOTO_ENCODERS, channel_overlay, render_encoded, strongest_channels
 
@@ -41,6 +49,7 @@ class Subject:
     A view leaves the fields its results do not depend on at their defaults, both in the subject it
     records with a result and in the one it builds from the controls (e.g. the lab's charts use no
     CAM method; the stages view redraws itself for a new display or language instead)."""
+
     image: str  # the file's name, as the user knows it
     digest: str  # sha1 of the file's bytes: the same photo uploaded twice is the same subject
     model: str
@@ -53,21 +62,36 @@ class Subject:
     lang: str = ""  # the language its words and charts were made in, where a view does not redraw for it
     extra: tuple = ()  # a tab's own choices (e.g. the blocks removed)
 
-    def differences(self, other: "Subject | None") -> list[str]:
+    def differences(self, other: Subject | None) -> list[str]:
         """The fields in which `other` differs ("digest" for the photo, "model", ...); "digest" when it is None."""
         if other is None:  # no photo any more
             return ["digest"]
         return [name for name in SUBJECT_FIELDS if getattr(self, name) != getattr(other, name)]
 
 
-def subject_of(image_path: str | None, model: str, weights: str, method: str, target: str | None,
-               contrast: str | None = None, **more) -> Subject | None:
+def subject_of(
+    image_path: str | None,
+    model: str,
+    weights: str,
+    method: str,
+    target: str | None,
+    contrast: str | None = None,
+    **more,
+) -> Subject | None:
     """The subject the controls describe now; None without a photo. `more`: stage, display, lang, extra."""
     if not image_path or not Path(image_path).is_file():
         return None
     digest = hashlib.sha1(Path(image_path).read_bytes()).hexdigest()
-    return Subject(Path(image_path).name, digest, model or "", weights or "", method or "", normal_target(target),
-                   normal_target(contrast), **more)
+    return Subject(
+        Path(image_path).name,
+        digest,
+        model or "",
+        weights or "",
+        method or "",
+        normal_target(target),
+        normal_target(contrast),
+        **more,
+    )
 
 
 def normal_target(target: str | None) -> str:
@@ -88,15 +112,30 @@ class Pictures:
     stages: list[StagePictures]
 
 
-def compute_analysis(model_name: str | None, weights: str, device: str, class_names: str | None, image: Image.Image,
-                     target: str | None, method: str, contrast: str | None = None) -> AnalysisResult:
+def compute_analysis(
+    model_name: str | None,
+    weights: str,
+    device: str,
+    class_names: str | None,
+    image: Image.Image,
+    target: str | None,
+    method: str,
+    contrast: str | None = None,
+) -> AnalysisResult:
     """The one call that runs the model, by names only, so a GPU decorator can ship it to a worker."""
-    return analyze(load_model(model_name, weights, device, class_names), image, target=target, method=method,
-                   contrast=contrast)
+    return analyze(
+        load_model(model_name, weights, device, class_names), image, target=target, method=method, contrast=contrast
+    )
 
 
-def compute_batch(model_name: str | None, weights: str, device: str, class_names: str | None, method: str,
-                  requests: list[tuple[Image.Image, str | None, str | None]]) -> list[AnalysisResult | Exception]:
+def compute_batch(
+    model_name: str | None,
+    weights: str,
+    device: str,
+    class_names: str | None,
+    method: str,
+    requests: list[tuple[Image.Image, str | None, str | None]],
+) -> list[AnalysisResult | Exception]:
     """Several requests (image, target, contrast) of one model and method: one forward and one backward
     for all of them (analyze_batch), by names only like compute_analysis. A batch refused as a whole
     (e.g. one request's contrast turned out to be its automatic class) is run again one by one, so the
@@ -131,9 +170,16 @@ def model_choices(lang: str = "en") -> list[tuple[str, str]]:
 class Analyzer:
     """Analyses cached per (image, model, weights, method, class, contrast); display options re-render only."""
 
-    def __init__(self, device: str = "auto", checkpoint: str | None = None, class_names: str | None = None,
-                 cache_size: int = 16, gpu: Callable[[Callable], Callable] | None = None,
-                 max_batch: int = DEFAULT_MAX_BATCH, batch_window: float = DEFAULT_WINDOW_S) -> None:
+    def __init__(
+        self,
+        device: str = "auto",
+        checkpoint: str | None = None,
+        class_names: str | None = None,
+        cache_size: int = 16,
+        gpu: Callable[[Callable], Callable] | None = None,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        batch_window: float = DEFAULT_WINDOW_S,
+    ) -> None:
         """`gpu`: a decorator for the function that runs the model, e.g. Hugging Face's `spaces.GPU`,
         which on ZeroGPU attaches a GPU for the call (and runs it in a worker: plain picklable
         arguments and result). Concurrent analyses of one (model, weights, method) run as one batch
@@ -156,7 +202,10 @@ class Analyzer:
     def default_weights(self, model_name: str) -> str:
         """The weights a switch to `model_name` selects: the app's checkpoint for the architecture it
         holds (switching away and back must not lose it), else DEFAULT."""
-        if self.checkpoint is not None and load_model(None, self.checkpoint, self.device, self.class_names).name == model_name:
+        if (
+            self.checkpoint is not None
+            and load_model(None, self.checkpoint, self.device, self.class_names).name == model_name
+        ):
             return self.checkpoint
         return "DEFAULT"
 
@@ -172,23 +221,35 @@ class Analyzer:
         # The HTTP API takes any string here: only the weights this app offers may be loaded,
         # never a path a visitor makes up.
         if weights not in self.weights_options(model_name):
-            raise ModelChoiceError("weights_not_offered", weights=weights, model=model_name,
-                                   choices=", ".join(self.weights_options(model_name)))
+            raise ModelChoiceError(
+                "weights_not_offered",
+                weights=weights,
+                model=model_name,
+                choices=", ".join(self.weights_options(model_name)),
+            )
         return load_model(model_name, weights, self.device, None)
 
     def architecture(self, model_name: str, weights: str, lang: str = "en") -> str:
         return markdown_table(self.model(model_name, weights).module, model_name, lang)
 
     @staticmethod
-    def key(image_bytes: bytes, model_name: str, weights: str, method: str, target: str | None,
-            contrast: str | None = None) -> str:
+    def key(
+        image_bytes: bytes, model_name: str, weights: str, method: str, target: str | None, contrast: str | None = None
+    ) -> str:
         """What a result is cached under: the file's bytes and every choice that changes the numbers."""
         target, contrast = normal_target(target) or None, normal_target(contrast) or None
         choices = (hashlib.sha1(image_bytes).hexdigest(), model_name, weights, method, target, contrast)
         return hashlib.sha1(repr(choices).encode()).hexdigest()
 
-    def analysis(self, image_path: str, model_name: str, weights: str, method: str, target: str | None,
-                 contrast: str | None = None) -> tuple[str, AnalysisResult]:
+    def analysis(
+        self,
+        image_path: str,
+        model_name: str,
+        weights: str,
+        method: str,
+        target: str | None,
+        contrast: str | None = None,
+    ) -> tuple[str, AnalysisResult]:
         """(cache key, result); `contrast` (a class index or name, "" = none) makes the maps explain
         logit(target) − logit(contrast)."""
         if not image_path:
@@ -237,15 +298,20 @@ def target_choices(loaded: LoadedModel, automatic: str = AUTO_TARGET) -> list[tu
     return [(automatic, "")] + [(f"{name} ({index})", str(index)) for index, name in enumerate(loaded.categories)]
 
 
-def render_pictures(result: AnalysisResult, store: FileStore, n_channels: int, colormap: str, alpha: float,
-                    normalization: str) -> Pictures:
+def render_pictures(
+    result: AnalysisResult, store: FileStore, n_channels: int, colormap: str, alpha: float, normalization: str
+) -> Pictures:
     """The input as the network sees it, and per stage its feature-map grid and CAM overlay, as files."""
     result = renormalized(result, normalization)
     input_bytes, encoded = render_encoded(result, n_channels, colormap, alpha, UI_PHOTO_FORMAT)
-    stages = [StagePictures(store.write(pictures.grid_png, "png"),
-                            None if pictures.overlay_bytes is None else store.write(pictures.overlay_bytes, UI_PHOTO_FORMAT),
-                            pictures.images.channels)
-              for pictures in encoded]
+    stages = [
+        StagePictures(
+            store.write(pictures.grid_png, "png"),
+            None if pictures.overlay_bytes is None else store.write(pictures.overlay_bytes, UI_PHOTO_FORMAT),
+            pictures.images.channels,
+        )
+        for pictures in encoded
+    ]
     return Pictures(store.write(input_bytes, UI_PHOTO_FORMAT), stages)
 
 
@@ -276,7 +342,9 @@ def channel_picture(result: AnalysisResult, store: FileStore, stage_name: str, c
     """One channel of one stage over the image, as a file."""
     stage = find_stage(result, stage_name)
     index = parse_channel(channel, stage.shape[0])
-    return store.write(PHOTO_ENCODERS[UI_PHOTO_FORMAT](channel_overlay(result.image, stage, index, alpha)), UI_PHOTO_FORMAT)
+    return store.write(
+        PHOTO_ENCODERS[UI_PHOTO_FORMAT](channel_overlay(result.image, stage, index, alpha)), UI_PHOTO_FORMAT
+    )
 
 
 def _target_json(target: Target) -> dict:
@@ -293,6 +361,13 @@ def prediction_json(result: AnalysisResult, weights: str, n_channels: int = 16) 
         "target": _target_json(result.target),
         "contrast": None if result.contrast is None else _target_json(result.contrast),
         "predictions": [{"label": label, "probability": p} for label, p in result.predictions],
-        "stages": [{"name": s.name, "paper_name": s.paper_name, "shape": list(s.shape),
-                    "channels": strongest_channels(s.activation, n_channels)} for s in result.stages],
+        "stages": [
+            {
+                "name": s.name,
+                "paper_name": s.paper_name,
+                "shape": list(s.shape),
+                "channels": strongest_channels(s.activation, n_channels),
+            }
+            for s in result.stages
+        ],
     }

@@ -36,7 +36,6 @@ def stage_label(spec: StageSpec) -> str:
     return f"{spec.name} · {spec.paper_name} ({spec.level})"
 
 
-
 _PAPER = (("conv1", "C1"), ("conv2_x", "C2"), ("conv3_x", "C3"), ("conv4_x", "C4"), ("conv5_x", "C5"))
 
 

@@ -43,7 +43,7 @@ def _timm():
 
 def arch_of(name: str) -> str:
     """'timm/resnet50.a1_in1k' -> 'resnet50.a1_in1k' (timm's own name, with its pretrained tag)."""
-    return name[len(PREFIX):] if name.startswith(PREFIX) else name
+    return name[len(PREFIX) :] if name.startswith(PREFIX) else name
 
 
 @lru_cache(maxsize=64)
@@ -122,9 +122,12 @@ def preprocessing(model: nn.Module) -> TimmPreprocessing:
     elif mode in ("center", "squash"):
         resize = [math.floor(height / crop_pct), math.floor(width / crop_pct)]
     else:
-        raise ModelChoiceError(f"{type(model).__name__}: timm crop mode {mode!r} is not supported here (center, squash).")
-    return TimmPreprocessing(resize, [height, width], list(config["mean"]), list(config["std"]),
-                             InterpolationMode(config["interpolation"]))
+        raise ModelChoiceError(
+            f"{type(model).__name__}: timm crop mode {mode!r} is not supported here (center, squash)."
+        )
+    return TimmPreprocessing(
+        resize, [height, width], list(config["mean"]), list(config["std"]), InterpolationMode(config["interpolation"])
+    )
 
 
 def categories(model: nn.Module) -> tuple[str, ...] | None:
@@ -177,20 +180,25 @@ def load_pretrained_or_random(name: str, weights: str):
             try:  # straight from the cached file: no hub request, so it works offline
                 module = _create(name, pretrained=True, pretrained_cfg_overlay={"file": cached})
             except Exception as err:  # a damaged file raises many types
-                note = Message("note_cache_unreadable", {"path": str(cached), "reason": _first_line(err), "model": name})
+                note = Message(
+                    "note_cache_unreadable", {"path": str(cached), "reason": _first_line(err), "model": name}
+                )
         elif _offline():
-            note = Message("note_hf_offline", {"weights": tag, "where": where,
-                                               "env": OFFLINE_ENV, "model": name})
+            note = Message("note_hf_offline", {"weights": tag, "where": where, "env": OFFLINE_ENV, "model": name})
         else:
             unreachable = _unreachable("https://huggingface.co")
             if unreachable:
-                note = Message("note_hf_unreachable", {"weights": tag, "where": where, "reason": unreachable, "model": name})
+                note = Message(
+                    "note_hf_unreachable", {"weights": tag, "where": where, "reason": unreachable, "model": name}
+                )
             else:
                 try:
                     module = _create(name, pretrained=True)
                 except Exception as err:  # huggingface_hub's HTTP, DNS and not-found errors
-                    note = Message("note_hf_unreachable", {"weights": tag, "where": where, "reason": _first_line(err),
-                                                           "model": name})
+                    note = Message(
+                        "note_hf_unreachable",
+                        {"weights": tag, "where": where, "reason": _first_line(err), "model": name},
+                    )
     status, label = ("pretrained", tag) if module is not None else ("untrained", "random")
     if module is None:
         module = _create(name, pretrained=False)
@@ -208,15 +216,17 @@ def build_from_checkpoint(name: str, path: Path, class_names: str | None):
     classifier = (_pretrained_cfg(name).classifier if _pretrained_cfg(name) else None) or "fc"
     head = state.get(f"{classifier}.weight")
     if head is None:
-        raise CheckpointError(f"Checkpoint {path.name} holds {describe_state(state)}, not a {name} "
-                              f"(it has no {classifier}.weight).")
+        raise CheckpointError(
+            f"Checkpoint {path.name} holds {describe_state(state)}, not a {name} (it has no {classifier}.weight)."
+        )
     num_classes = int(head.shape[0])
     module = _create(name, pretrained=False, num_classes=num_classes)
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as err:
-        raise CheckpointError(f"Checkpoint {path.name} holds {describe_state(state)}, not a {name}: "
-                              f"{_first_line(err)}") from None
+        raise CheckpointError(
+            f"Checkpoint {path.name} holds {describe_state(state)}, not a {name}: {_first_line(err)}"
+        ) from None
     if class_names is None and num_classes == 1000:
         found = categories(module)
     else:

@@ -29,10 +29,17 @@ def chelsea() -> Image.Image:
 
 def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
     """A tiny PNG whose header declares a huge image."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def exif_rotated(orientation: int) -> bytes:
@@ -53,7 +60,7 @@ def animated_gif() -> bytes:
 
 
 def gray16() -> bytes:
-    array = (skimage.data.camera().astype(np.uint16) * 257)  # full 16-bit range
+    array = skimage.data.camera().astype(np.uint16) * 257  # full 16-bit range
     return _png(Image.fromarray(array))  # uint16 -> mode I;16
 
 

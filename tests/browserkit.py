@@ -7,11 +7,20 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "examples"
-needs_chromium = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
-                                    reason="Debian chromium is not installed (.ci/run installs it)")
+needs_chromium = pytest.mark.skipif(
+    not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
+    reason="Debian chromium is not installed (.ci/run installs it)",
+)
 
 
 def launch(playwright):

@@ -26,8 +26,10 @@ def coffee() -> np.ndarray:
 
 
 def hook_counts(model):
-    return {name: (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks))
-            for name, m in model.named_modules()}
+    return {
+        name: (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks))
+        for name, m in model.named_modules()
+    }
 
 
 @pytest.fixture(scope="session")

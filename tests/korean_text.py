@@ -6,9 +6,16 @@ from __future__ import annotations
 import re
 
 # Names, not sentences: paper titles as cited, and Gradio/grad-cam terms kept in English in Korean lectures.
-NAMES = ("He et al", "Veit et al", "Deep Residual Learning", "Identity Mappings in Deep Residual Networks", "Sanity Checks for Saliency Maps",
-         "The Shattered Gradients Problem", "Residual Networks Behave Like Ensembles of Relatively Shallow Networks",
-         "Visualizing the Loss Landscape of Neural Nets")
+NAMES = (
+    "He et al",
+    "Veit et al",
+    "Deep Residual Learning",
+    "Identity Mappings in Deep Residual Networks",
+    "Sanity Checks for Saliency Maps",
+    "The Shattered Gradients Problem",
+    "Residual Networks Behave Like Ensembles of Relatively Shallow Networks",
+    "Visualizing the Loss Landscape of Neural Nets",
+)
 WORD = re.compile(r"^(?:[A-Za-z][a-z]+(?:'[a-z]+)?|[a-z]{2,})$")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LABELS_ALLOWED = {"English"}  # the language switch names the other language in its own words

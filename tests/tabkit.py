@@ -11,19 +11,29 @@ def wait_text(page, selector: str, text: str, timeout: int = 90_000) -> None:
     """Until the element is shown and its text contains `text`."""
     page.wait_for_function(
         "([s, t]) => { const e = document.querySelector(s); return !!e && e.offsetParent !== null"
-        " && e.innerText.includes(t) }", arg=[selector, text], timeout=timeout)
+        " && e.innerText.includes(t) }",
+        arg=[selector, text],
+        timeout=timeout,
+    )
 
 
 def wait_without(page, selector: str, text: str, timeout: int = 60_000) -> None:
     """Until the element is gone, hidden, or no longer contains `text`."""
     page.wait_for_function(
         "([s, t]) => { const e = document.querySelector(s); return !e || e.offsetParent === null"
-        " || !e.innerText.includes(t) }", arg=[selector, text], timeout=timeout)
+        " || !e.innerText.includes(t) }",
+        arg=[selector, text],
+        timeout=timeout,
+    )
 
 
 def wait_hidden(page, selector: str, timeout: int = 60_000) -> None:
-    page.wait_for_function("s => { const e = document.querySelector(s); return !e || e.offsetParent === null"
-                           " || e.innerText.trim() === '' }", arg=selector, timeout=timeout)
+    page.wait_for_function(
+        "s => { const e = document.querySelector(s); return !e || e.offsetParent === null"
+        " || e.innerText.trim() === '' }",
+        arg=selector,
+        timeout=timeout,
+    )
 
 
 def wait_idle(page, timeout: int = 60_000) -> None:
@@ -36,9 +46,12 @@ def image_src(page, selector: str) -> str:
 
 
 def wait_new_image(page, selector: str, before: str, timeout: int = 60_000) -> None:
-    page.wait_for_function("([s, b]) => { const i = document.querySelector(s + ' img');"
-                           " return !!i && i.src !== b && i.complete && i.naturalWidth > 0 }", arg=[selector, before],
-                           timeout=timeout)
+    page.wait_for_function(
+        "([s, b]) => { const i = document.querySelector(s + ' img');"
+        " return !!i && i.src !== b && i.complete && i.naturalWidth > 0 }",
+        arg=[selector, before],
+        timeout=timeout,
+    )
 
 
 def pick_option(page, selector: str, option: str) -> None:
@@ -48,8 +61,9 @@ def pick_option(page, selector: str, option: str) -> None:
     field.press("Control+a")
     page.keyboard.type(option)
     page.get_by_role("option", name=option).first.click()
-    page.wait_for_function("([s, o]) => document.querySelector(s + ' input').value.startsWith(o)",
-                           arg=[selector, option], timeout=30_000)
+    page.wait_for_function(
+        "([s, o]) => document.querySelector(s + ' input').value.startsWith(o)", arg=[selector, option], timeout=30_000
+    )
 
 
 def language(page, code: str) -> None:

@@ -27,8 +27,12 @@ def test_tables_never_break_inside_a_word():
 def test_random_weights_are_logged_at_start(caplog):
     with caplog.at_level(logging.WARNING, logger="resnet_viz"):
         app_module.log_weights(load_model("resnet18", "random", "cpu"))
-    assert any(r.levelno == logging.WARNING and "resnet18 is running with RANDOM (untrained) weights" in r.getMessage()
-               and "Random weights were asked for." in r.getMessage() for r in caplog.records)
+    assert any(
+        r.levelno == logging.WARNING
+        and "resnet18 is running with RANDOM (untrained) weights" in r.getMessage()
+        and "Random weights were asked for." in r.getMessage()
+        for r in caplog.records
+    )
 
 
 @pytest.mark.e2e

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import bad_inputs
 import pytest
 import torch
 from gradio_client.exceptions import AppError
 from torchvision import models as tv_models
 
-import bad_inputs
 from resnet_viz.cli import main as cli_main
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +33,7 @@ def _three_classes(path: Path) -> None:
 @dataclass(frozen=True)
 class RequestCase:
     """A bad choice in a request: CLI flags and HTTP fields, with what each must say."""
+
     name: str
     cli_args: list[str]
     cli_message: str
@@ -50,25 +51,61 @@ class CheckpointCase:
 
 
 REQUEST_CASES = [
-    RequestCase("class-out-of-range", ["--target", "1000"], "Class 1000 is out of range: this model has classes 0 to 999",
-                {"target": "1000"}, "Class 1000 is out of range: this model has classes 0 to 999"),
-    RequestCase("class-unknown-name", ["--target", "dragon"], "No class is named 'dragon'",
-                {"target": "dragon"}, "No class is named 'dragon'"),
-    RequestCase("unknown-model", ["--model", "resnet999"], "argument --model: Unknown model 'resnet999'",
-                {"model": "resnet999"}, "Unknown model 'resnet999': choose one of resnet18, resnet34"),
-    RequestCase("unknown-method", ["--method", "scorecam"], "invalid choice: 'scorecam'",
-                {"method": "scorecam"}, "Unknown CAM method 'scorecam'"),
-    RequestCase("weights-not-offered", ["--weights", "/etc/hostname"], "hostname is not a readable PyTorch file",
-                {"weights": "/etc/hostname"}, "Weights '/etc/hostname' are not offered for resnet18"),
-    RequestCase("markup-in-a-name", ["--target", "<img src=x onerror=alert(1)>"], "No class is named '<img src=x onerror=alert(1)>'",
-                {"target": "<img src=x onerror=alert(1)>"}, "No class is named '&lt;img src=x onerror=alert(1)&gt;'"),
+    RequestCase(
+        "class-out-of-range",
+        ["--target", "1000"],
+        "Class 1000 is out of range: this model has classes 0 to 999",
+        {"target": "1000"},
+        "Class 1000 is out of range: this model has classes 0 to 999",
+    ),
+    RequestCase(
+        "class-unknown-name",
+        ["--target", "dragon"],
+        "No class is named 'dragon'",
+        {"target": "dragon"},
+        "No class is named 'dragon'",
+    ),
+    RequestCase(
+        "unknown-model",
+        ["--model", "resnet999"],
+        "argument --model: Unknown model 'resnet999'",
+        {"model": "resnet999"},
+        "Unknown model 'resnet999': choose one of resnet18, resnet34",
+    ),
+    RequestCase(
+        "unknown-method",
+        ["--method", "scorecam"],
+        "invalid choice: 'scorecam'",
+        {"method": "scorecam"},
+        "Unknown CAM method 'scorecam'",
+    ),
+    RequestCase(
+        "weights-not-offered",
+        ["--weights", "/etc/hostname"],
+        "hostname is not a readable PyTorch file",
+        {"weights": "/etc/hostname"},
+        "Weights '/etc/hostname' are not offered for resnet18",
+    ),
+    RequestCase(
+        "markup-in-a-name",
+        ["--target", "<img src=x onerror=alert(1)>"],
+        "No class is named '<img src=x onerror=alert(1)>'",
+        {"target": "<img src=x onerror=alert(1)>"},
+        "No class is named '&lt;img src=x onerror=alert(1)&gt;'",
+    ),
 ]
 
 CHECKPOINT_CASES = [
     CheckpointCase("pickle-with-objects", bad_inputs.checkpoint_with_objects, None, "refused: it holds Python objects"),
     CheckpointCase("raw-pickle", bad_inputs.raw_pickle, None, "is not a readable PyTorch file|refused"),
     CheckpointCase("another-architecture", _resnet34, "resnet50", "holds a resnet34, not a resnet50"),
-    CheckpointCase("class-count-vs-names", _three_classes, None, "has 4 names, but checkpoint class-count-vs-names.pt has 3 classes", names_file=True),
+    CheckpointCase(
+        "class-count-vs-names",
+        _three_classes,
+        None,
+        "has 4 names, but checkpoint class-count-vs-names.pt has 3 classes",
+        names_file=True,
+    ),
     CheckpointCase("garbage", lambda p: p.write_bytes(b"not a checkpoint"), None, "is not a readable PyTorch file"),
 ]
 
@@ -84,6 +121,7 @@ def _matches(text: str, expected: str) -> bool:
 
 
 # --- CLI ---------------------------------------------------------------------------------------
+
 
 def _cli(args: list[str], capsys) -> tuple[int, str, str]:
     try:
@@ -136,6 +174,7 @@ def test_cli_checkpoint(case, photo, tmp_path, capsys):
 
 # --- the web app ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", CHECKPOINT_CASES, ids=lambda c: c.name)
 def test_app_refuses_to_start_with_a_bad_checkpoint_and_says_why(case, tmp_path, capsys, monkeypatch):
     import gradio
@@ -144,6 +183,7 @@ def test_app_refuses_to_start_with_a_bad_checkpoint_and_says_why(case, tmp_path,
 
     def must_not_launch(*args, **kwargs):
         raise AssertionError("the app started with a bad checkpoint")
+
     monkeypatch.setattr(gradio.Blocks, "launch", must_not_launch)
     path = tmp_path / f"{case.name}.pt"
     case.write(path)
@@ -158,8 +198,18 @@ def _request(client, path: Path, **fields):
     from gradio_client import handle_file
 
     values = {"model": "resnet18", "weights": "DEFAULT", "method": "gradcam", "target": ""} | fields
-    return client.predict(handle_file(str(path)), values["model"], values["weights"], values["method"], values["target"],
-                          16, "per-stage", "viridis", 0.5, api_name="/analyze")
+    return client.predict(
+        handle_file(str(path)),
+        values["model"],
+        values["weights"],
+        values["method"],
+        values["target"],
+        16,
+        "per-stage",
+        "viridis",
+        0.5,
+        api_name="/analyze",
+    )
 
 
 def _still_works(client, photo: Path) -> None:

@@ -2,12 +2,12 @@
 
 import json
 
+import bad_inputs
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-import bad_inputs
 import resnet_viz
 from resnet_viz.analysis import analyze_batch
 from resnet_viz.cli import main
@@ -30,7 +30,9 @@ def test_each_image_of_a_batch_equals_its_own_analysis(resnet18, photos, method)
         assert [label for label, _ in got.predictions] == [label for label, _ in alone.predictions]
         for name in CAM_STAGES:
             np.testing.assert_allclose(got.stage(name).cam, alone.stage(name).cam, atol=1e-4, err_msg=name)
-        torch.testing.assert_close(got.stage("layer4").activation, alone.stage("layer4").activation, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(
+            got.stage("layer4").activation, alone.stage("layer4").activation, atol=1e-4, rtol=1e-4
+        )
     assert batched[1].target.index == 281 and batched[2].target.index == 285
 
 
@@ -54,16 +56,34 @@ def test_folder_run_writes_each_image_and_reports_bad_files(tmp_path, photos, ca
         Image.fromarray(photo).save(folder / f"p{index}.png")
     (folder / "p1b.png").write_bytes(b"not an image")
     out = tmp_path / "out"
-    code = main(["analyze", str(folder), "--model", "resnet18", "--out", str(out), "--batch-size", "2",
-                 "--target", "281", "--contrast", "285", "--quiet"])
+    code = main(
+        [
+            "analyze",
+            str(folder),
+            "--model",
+            "resnet18",
+            "--out",
+            str(out),
+            "--batch-size",
+            "2",
+            "--target",
+            "281",
+            "--contrast",
+            "285",
+            "--quiet",
+        ]
+    )
     assert code == 1  # one file failed; the others were analysed
     lines = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert [Path_name(line["image"]) for line in lines] == ["p0.png", "p1.png", "p1b.png", "p2.png"]
     assert "not an image that can be read" in lines[2]["error"]
-    assert all(line["target"]["index"] == 281 and line["contrast"]["index"] == 285 for i, line in enumerate(lines) if i != 2)
+    assert all(
+        line["target"]["index"] == 281 and line["contrast"]["index"] == 285 for i, line in enumerate(lines) if i != 2
+    )
     alone = resnet_viz.analyze(resnet_viz.load_model("resnet18", device="cpu"), photos[1], target=281, contrast=285)
     written = np.asarray(Image.open(out / "p1" / "layer3_gradcam.png")).astype(int)
     from resnet_viz.render import cam_overlay
+
     expected = np.asarray(cam_overlay(alone.image, alone.stage("layer3").cam)).astype(int)
     assert np.abs(written - expected).max() <= 1
     report = json.loads((out / "p1" / "predictions.json").read_text())
@@ -83,8 +103,23 @@ def test_folder_errors_that_stop_the_run_come_first(tmp_path, capsys):
     assert "No images" in capsys.readouterr().err
     (tmp_path / "a.png").write_bytes(b"x")
     (tmp_path / "b.png").write_bytes(b"x")
-    assert main(["analyze", str(tmp_path), "--model", "resnet18", "--method", "eigencam", "--contrast", "3",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "analyze",
+                str(tmp_path),
+                "--model",
+                "resnet18",
+                "--method",
+                "eigencam",
+                "--contrast",
+                "3",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     assert "class-agnostic" in capsys.readouterr().err
 
 
@@ -101,15 +136,17 @@ def test_folder_run_in_order_with_a_file_that_cannot_be_written(tmp_path, photos
     out = tmp_path / "out"
     out.mkdir()
     (out / "p3").write_text("a file where the image's folder should go")
-    report = analyze_folder(resnet18, [folder], out, batch_size=2, progress=False, workers=workers,
-                            pictures=PictureOptions(n_channels=4))
+    report = analyze_folder(
+        resnet18, [folder], out, batch_size=2, progress=False, workers=workers, pictures=PictureOptions(n_channels=4)
+    )
     lines = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert [line.get("folder") for line in lines] == ["p0", "p1", "p2", None, "p4", "p5"]
     assert "p3.png: could not write results" in lines[3]["error"]
     assert report.analysed == 5 and [Path_name(f) for f, _ in report.failed] == ["p3.png"]
     alone = resnet_viz.analyze(resnet18, photos[2])
-    assert lines[5]["predictions"] == [{"label": label, "probability": pytest.approx(p, abs=1e-5)}
-                                       for label, p in alone.predictions]
+    assert lines[5]["predictions"] == [
+        {"label": label, "probability": pytest.approx(p, abs=1e-5)} for label, p in alone.predictions
+    ]
 
 
 def test_an_error_while_decoding_ahead_reaches_the_caller():

@@ -7,10 +7,8 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
 import bad_inputs
-
+import pytest
 from browserkit import EXAMPLES, choose, needs_chromium, upload
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +45,10 @@ def analyze(page, showing: str) -> str:
     page.get_by_role("button", name="Analyze").click()
     page.wait_for_function(
         "name => { const s = document.querySelector('#summary'); return s && s.innerText.includes('Showing ' + name)"
-        " && !document.querySelector('#summary .pending') }", arg=showing, timeout=120_000)
+        " && !document.querySelector('#summary .pending') }",
+        arg=showing,
+        timeout=120_000,
+    )
     page.wait_for_function("() => !document.querySelector('.wrap.default.full:not(.hide)')", timeout=60_000)
     time.sleep(0.5)
     return summary(page)
@@ -64,8 +65,11 @@ def target_box(page) -> str:
 def stale(page) -> str:
     """The 'not up to date' notice once the freshness check after the last event has answered."""
     try:
-        page.wait_for_function("() => { const s = document.querySelector('#stale');"
-                               " return !s || s.offsetParent === null || !/\\d+\\.\\ds/.test(s.innerText) }", timeout=15_000)
+        page.wait_for_function(
+            "() => { const s = document.querySelector('#stale');"
+            " return !s || s.offsetParent === null || !/\\d+\\.\\ds/.test(s.innerText) }",
+            timeout=15_000,
+        )
     except Exception:
         pass
     locator = page.locator("#stale")
@@ -112,8 +116,10 @@ def test_a_model_switch_marks_the_results_and_the_next_analysis_is_of_the_new_mo
     analyze(page, "chelsea.jpg")
     page.locator("#model input").click()
     page.get_by_role("option", name="resnet34").click()
-    page.wait_for_function("() => { const s = document.querySelector('#stale'); return s && s.innerText.includes('model') }",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#stale'); return s && s.innerText.includes('model') }",
+        timeout=60_000,
+    )
     assert "resnet18" in summary(page)  # what is shown is still said to be resnet18's, and marked stale
     shot(page, "defect2-stale")
     text = analyze(page, "chelsea.jpg")
@@ -123,8 +129,11 @@ def test_a_model_switch_marks_the_results_and_the_next_analysis_is_of_the_new_mo
     page.get_by_role("button", name="Analyze").click()
     page.locator("#model input").click()
     page.get_by_role("option", name="resnet18").click()
-    page.wait_for_function("() => { const s = document.querySelector('#stale');"
-                           " return s && s.offsetParent !== null && s.innerText.includes('previous model') }", timeout=60_000)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#stale');"
+        " return s && s.offsetParent !== null && s.innerText.includes('previous model') }",
+        timeout=60_000,
+    )
     time.sleep(2.0)
     assert "resnet34" in summary(page) and "model" in stale(page)  # what is shown says whose it is, and is marked
 
@@ -167,8 +176,11 @@ def test_channel_inspector_checks_input_follows_opacity_and_clears(page):
     page.locator("#channel-image img").wait_for(timeout=30_000)
     before = page.locator("#channel-image img").get_attribute("src")
     set_opacity(page, "0.85")
-    page.wait_for_function("src => { const i = document.querySelector('#channel-image img'); return i && i.src !== src }",
-                           arg=before, timeout=30_000)
+    page.wait_for_function(
+        "src => { const i = document.querySelector('#channel-image img'); return i && i.src !== src }",
+        arg=before,
+        timeout=30_000,
+    )
     page.locator("#method input").click()
     page.get_by_role("option", name="Grad-CAM++").click()
     analyze(page, "chelsea.jpg")
@@ -183,8 +195,9 @@ def test_clicking_a_prediction_redraws_the_maps_for_it(page):
     second = page.locator("#predictions .confidence-set").nth(1)
     label = second.locator(".text").first.inner_text().strip()
     second.click()
-    page.wait_for_function("label => document.querySelector('#summary').innerText.includes('picked: ' + label)",
-                           arg=label, timeout=120_000)
+    page.wait_for_function(
+        "label => document.querySelector('#summary').innerText.includes('picked: ' + label)", arg=label, timeout=120_000
+    )
     assert f"Grad-CAM for {label} (class" in summary(page) and "the class you picked" in summary(page)
     assert stale(page) == ""
 
@@ -242,8 +255,9 @@ def test_eigencam_with_a_contrast_is_refused_in_place(page):
     page.locator("#method input").click()
     page.get_by_role("option", name="EigenCAM").click()
     page.get_by_role("button", name="Analyze").click()
-    page.locator("#notice").get_by_text("EigenCAM is class-agnostic (it uses no gradients), so it cannot contrast two "
-                                        "classes").wait_for(timeout=60_000)
+    page.locator("#notice").get_by_text(
+        "EigenCAM is class-agnostic (it uses no gradients), so it cannot contrast two classes"
+    ).wait_for(timeout=60_000)
     time.sleep(1.0)
     assert page.get_by_text("Error", exact=True).count() == 0
     assert summary(page).startswith("Pick an example")
@@ -272,10 +286,13 @@ def test_upload_analyze_and_screenshot(page):
         time.sleep(0.2)
     page.wait_for_function(
         "Array.from(document.querySelectorAll('img')).filter(i => i.complete && i.naturalWidth > 200).length >= 11",
-        timeout=60_000)
+        timeout=60_000,
+    )
     assert page.get_by_text("Top-5 predictions — UNTRAINED weights (random)").count() >= 1
     assert page.get_by_text("layer4 · conv5_x (C5)").count() >= 1
-    page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }")
+    page.evaluate(
+        "() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }"
+    )
     page.set_viewport_size({"width": 1600, "height": 1300})  # header, top-5, summary and two stage rows
     time.sleep(0.5)
     target = Path(os.environ.get("RESNET_VIZ_SCREENSHOT", Path(SHOTS or "/tmp") / "app.png"))

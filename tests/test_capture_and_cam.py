@@ -5,6 +5,7 @@ import copy
 import numpy as np
 import pytest
 import torch
+from conftest import hook_counts
 from pytorch_grad_cam import EigenCAM
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from pytorch_grad_cam.utils.svd_on_activations import get_2d_projection, get_2d_projection_with_sign_correction
@@ -15,8 +16,6 @@ from resnet_viz.analysis import preprocess
 from resnet_viz.cam import CAM_METHODS
 from resnet_viz.capture import capture_stage_outputs
 from resnet_viz.stages import CAM_STAGES, STAGES
-
-from conftest import hook_counts
 
 
 def _trainable_copy(loaded):
@@ -224,7 +223,8 @@ def test_stage_result_holds_its_spec(resnet18, chelsea):
 
 def test_uses_gradients_is_grad_cams_own():
     assert {k: m.uses_gradients for k, m in CAM_METHODS.items()} == {
-        k: m.cam_class(torch.nn.Linear(1, 1), target_layers=[]).uses_gradients for k, m in CAM_METHODS.items()}
+        k: m.cam_class(torch.nn.Linear(1, 1), target_layers=[]).uses_gradients for k, m in CAM_METHODS.items()
+    }
     assert not CAM_METHODS["eigencam"].uses_gradients and CAM_METHODS["gradcam"].uses_gradients
 
 
@@ -233,8 +233,10 @@ def test_top_eigenvector_matches_eigh_also_when_power_iteration_cannot_converge(
 
     generator = torch.Generator().manual_seed(1)
     basis, _ = torch.linalg.qr(torch.randn(100, 100, generator=generator, dtype=torch.float64))
-    for spectrum in (torch.logspace(0, -6, 100, dtype=torch.float64),  # falls fast: iterates
-                     torch.linspace(1.0, 0.99, 100, dtype=torch.float64)):  # no gap to speak of: falls back
+    for spectrum in (
+        torch.logspace(0, -6, 100, dtype=torch.float64),  # falls fast: iterates
+        torch.linspace(1.0, 0.99, 100, dtype=torch.float64),
+    ):  # no gap to speak of: falls back
         gram = (basis * spectrum) @ basis.T
         value, vector = top_eigenvector(gram[None])
         assert torch.isclose(value[0], spectrum[0])

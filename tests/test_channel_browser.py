@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browserkit import EXAMPLES, needs_chromium, upload
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
@@ -36,30 +35,40 @@ def channel_server(tmp_path_factory):
 
 
 def _image_loaded(page, elem_id: str) -> bool:
-    return page.evaluate("id => { const i = document.querySelector('#' + id + ' img');"
-                         " return !!(i && i.complete && i.naturalWidth > 0) }", elem_id)
+    return page.evaluate(
+        "id => { const i = document.querySelector('#' + id + ' img');"
+        " return !!(i && i.complete && i.naturalWidth > 0) }",
+        elem_id,
+    )
 
 
 def _open_channel(page, analyze_label: str) -> None:
     upload(page, EXAMPLES / "chelsea.jpg")
     page.get_by_role("button", name=analyze_label).click()
-    page.wait_for_function("() => { const s = document.querySelector('#summary');"
-                           " return s && s.innerText.includes('chelsea.jpg') }", timeout=120_000)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#summary'); return s && s.innerText.includes('chelsea.jpg') }",
+        timeout=120_000,
+    )
     grid = page.locator("#grid-layer3 img")
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     # The first tile's centre: the grid is shown whole, its first tile at its top-left.
-    page.wait_for_function("() => { const i = document.querySelector('#grid-layer3 img');"
-                           " return i && i.complete && i.naturalWidth > 0 }", timeout=60_000)
-    natural = page.evaluate("() => { const i = document.querySelector('#grid-layer3 img');"
-                            " return [i.naturalWidth, i.naturalHeight] }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#grid-layer3 img'); return i && i.complete && i.naturalWidth > 0 }",
+        timeout=60_000,
+    )
+    natural = page.evaluate(
+        "() => { const i = document.querySelector('#grid-layer3 img'); return [i.naturalWidth, i.naturalHeight] }"
+    )
     scale = min(box["width"] / natural[0], box["height"] / natural[1])
     left = box["x"] + (box["width"] - natural[0] * scale) / 2
     top = box["y"] + (box["height"] - natural[1] * scale) / 2
     page.mouse.click(left + 40 * scale, top + 40 * scale)
-    page.wait_for_function("() => ['channel-image', 'channel-vis', 'channel-examples'].every(id => {"
-                           " const i = document.querySelector('#' + id + ' img'); return i && i.complete && i.naturalWidth > 0 })",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => ['channel-image', 'channel-vis', 'channel-examples'].every(id => {"
+        " const i = document.querySelector('#' + id + ' img'); return i && i.complete && i.naturalWidth > 0 })",
+        timeout=120_000,
+    )
     page.locator("#channel-verdict").wait_for(state="visible", timeout=30_000)
 
 
@@ -75,8 +84,10 @@ def test_click_a_channel_shows_three_panels(browser, channel_server, lang):
     for elem_id in ("channel-image", "channel-vis", "channel-examples"):
         assert _image_loaded(page, elem_id), elem_id
     verdict = page.locator("#channel-verdict").inner_text()
-    captions = " ".join(page.locator(f"#{c}").inner_text() for c in
-                        ("channel-map-caption", "channel-vis-caption", "channel-examples-caption"))
+    captions = " ".join(
+        page.locator(f"#{c}").inner_text()
+        for c in ("channel-map-caption", "channel-vis-caption", "channel-examples-caption")
+    )
     if lang == "ko":
         assert "학습되지 않은" in verdict and "시각화" in verdict and "참조 이미지: 5장" in verdict
         assert "특징 시각화" in captions and "데이터셋 예시" in captions
@@ -98,16 +109,34 @@ def test_channel_story_api(channel_server):
     from gradio_client import Client, handle_file
 
     client = Client(channel_server, verbose=False)
-    answer = client.predict(handle_file(str(EXAMPLES / "chelsea.jpg")), "resnet18", "DEFAULT", "gradcam", "",
-                            "conv4_x", 37, "mean", api_name="/channel_story")
+    answer = client.predict(
+        handle_file(str(EXAMPLES / "chelsea.jpg")),
+        "resnet18",
+        "DEFAULT",
+        "gradcam",
+        "",
+        "conv4_x",
+        37,
+        "mean",
+        api_name="/channel_story",
+    )
     assert (answer["stage"], answer["channel"], answer["objective"]) == ("layer3", 37, "mean")
     assert answer["untrained"] is True and answer["vis_size"] == 64 and answer["steps"] == 4
     assert len(answer["top_examples"]) == 5  # 4 bundled + the --reference folder's one
     activations = [e["activation"] for e in answer["top_examples"]]
     assert activations == sorted(activations, reverse=True)
     try:
-        client.predict(handle_file(str(EXAMPLES / "chelsea.jpg")), "resnet18", "DEFAULT", "gradcam", "",
-                       "conv4_x", 999, "mean", api_name="/channel_story")
+        client.predict(
+            handle_file(str(EXAMPLES / "chelsea.jpg")),
+            "resnet18",
+            "DEFAULT",
+            "gradcam",
+            "",
+            "conv4_x",
+            999,
+            "mean",
+            api_name="/channel_story",
+        )
     except Exception as err:  # gradio_client raises the server's message
         assert "does not exist here" in str(err)
     else:

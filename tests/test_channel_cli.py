@@ -21,9 +21,32 @@ def test_channel_command_writes_vis_examples_and_json(tmp_path, capsys):
     refs.mkdir()
     Image.fromarray(skimage.data.coffee()).save(refs / "coffee.png")
     out = tmp_path / "out"
-    code = main(["channel", PHOTO, "--model", "resnet18", "--weights", "random", "--device", "cpu", "--stage", "layer3",
-                 "--channel", "37", "--reference", str(refs), "--steps", "4", "--size", "64", "--quiet",
-                 "--conv1", "--out", str(out)])
+    code = main(
+        [
+            "channel",
+            PHOTO,
+            "--model",
+            "resnet18",
+            "--weights",
+            "random",
+            "--device",
+            "cpu",
+            "--stage",
+            "layer3",
+            "--channel",
+            "37",
+            "--reference",
+            str(refs),
+            "--steps",
+            "4",
+            "--size",
+            "64",
+            "--quiet",
+            "--conv1",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     report = json.loads((out / "channel.json").read_text())
     assert {"stage", "channel", "objective", "vis_activation", "top_examples"} <= set(report)
@@ -35,7 +58,9 @@ def test_channel_command_writes_vis_examples_and_json(tmp_path, capsys):
     # vis_activation is the objective of the written file's pixels (PNG is lossless)
     loaded = load_model("resnet18", "random", "cpu")
     pixels = torch.from_numpy(np.array(picture)).permute(2, 0, 1)[None].float() / 255
-    assert float(measure(loaded, VisRequest("layer3", 37, "mean"), pixels)[0]) == pytest.approx(report["vis_activation"], rel=1e-5)
+    assert float(measure(loaded, VisRequest("layer3", 37, "mean"), pixels)[0]) == pytest.approx(
+        report["vis_activation"], rel=1e-5
+    )
     examples = report["top_examples"]
     assert report["reference_images"] == 5 and len(examples) == 5
     assert [e["activation"] for e in examples] == sorted((e["activation"] for e in examples), reverse=True)
@@ -50,8 +75,26 @@ def test_channel_command_writes_vis_examples_and_json(tmp_path, capsys):
 
 
 def test_bad_channel_is_a_message(tmp_path, capsys):
-    code = main(["channel", PHOTO, "--model", "resnet18", "--weights", "random", "--device", "cpu", "--stage", "layer3",
-                 "--channel", "999", "--steps", "1", "--out", str(tmp_path)])
+    code = main(
+        [
+            "channel",
+            PHOTO,
+            "--model",
+            "resnet18",
+            "--weights",
+            "random",
+            "--device",
+            "cpu",
+            "--stage",
+            "layer3",
+            "--channel",
+            "999",
+            "--steps",
+            "1",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 2
     assert "Channel 999 does not exist here: use 0 to 255" in capsys.readouterr().err
 
@@ -60,8 +103,27 @@ def test_figure_adds_a_channel_strip(tmp_path, monkeypatch):
     import resnet_viz.channel_strip as strip
 
     monkeypatch.setattr(strip, "default_effort", lambda device: (64, 3))  # the strip, not the optimisation
-    code = main(["figure", PHOTO, "--model", "resnet18", "--weights", "random", "--device", "cpu", "--format", "png",
-                 "--quiet", "--channel-strip", "layer2:5", "--out", str(tmp_path), "--lang", "ko"])
+    code = main(
+        [
+            "figure",
+            PHOTO,
+            "--model",
+            "resnet18",
+            "--weights",
+            "random",
+            "--device",
+            "cpu",
+            "--format",
+            "png",
+            "--quiet",
+            "--channel-strip",
+            "layer2:5",
+            "--out",
+            str(tmp_path),
+            "--lang",
+            "ko",
+        ]
+    )
     assert code == 0
     strip_file = tmp_path / "channel-strip-layer2-5-chelsea.png"
     picture = Image.open(strip_file)

@@ -6,10 +6,9 @@ import socket
 
 import pytest
 import torch
-from torchvision import models as tv_models
-
 from browserkit import EXAMPLES, needs_chromium
 from tabkit import language, photo, pick_option, shot, upload_and_wait, wait_hidden, wait_idle, wait_text
+from torchvision import models as tv_models
 
 pytestmark = pytest.mark.e2e
 
@@ -25,8 +24,15 @@ def checkpoint_server(tmp_path_factory):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = launch(model=None, weights=str(folder / "shapes.pt"), class_names=str(folder / "classes.txt"), device="cpu",
-                 port=port, prevent_thread_lock=True, quiet=True)
+    app = launch(
+        model=None,
+        weights=str(folder / "shapes.pt"),
+        class_names=str(folder / "classes.txt"),
+        device="cpu",
+        port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+    )
     yield f"http://127.0.0.1:{port}/", str(folder / "shapes.pt")
     app.close()
 
@@ -74,8 +80,9 @@ def test_a_model_switch_and_back_keeps_the_checkpoint(page, checkpoint_server):
     assert not page.locator("#banner").is_visible()  # trained weights: no warning
     upload_and_wait(page, EXAMPLES / "chelsea.jpg")
     page.get_by_role("button", name="Analyze").click()
-    page.wait_for_function("() => document.querySelector('#summary').innerText.includes('Showing chelsea.jpg')",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('#summary').innerText.includes('Showing chelsea.jpg')", timeout=120_000
+    )
     pick_option(page, "#model", "resnet34")
     wait_text(page, "#stale", "previous model")
     page.wait_for_function("() => document.querySelector('#weights input').value === 'DEFAULT'", timeout=30_000)

@@ -2,10 +2,10 @@ import json
 import subprocess
 import sys
 
+import bad_inputs
 import pytest
 from PIL import Image
 
-import bad_inputs
 from resnet_viz.cli import main
 
 
@@ -48,20 +48,46 @@ def test_bad_checkpoint_and_target_messages(tmp_path, chelsea_png, capsys):
     bad.write_bytes(b"garbage")
     assert main(["analyze", str(chelsea_png), "--weights", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "broken.pt is not a readable PyTorch file" in capsys.readouterr().err
-    assert main(["analyze", str(chelsea_png), "--model", "resnet18", "--target", "1000", "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["analyze", str(chelsea_png), "--model", "resnet18", "--target", "1000", "--out", str(tmp_path / "o")])
+        == 2
+    )
     assert "Class 1000 is out of range" in capsys.readouterr().err
 
 
 def test_console_script_runs_as_a_program(tmp_path, chelsea_png):
-    done = subprocess.run([sys.executable, "-m", "resnet_viz.cli", "weights", "list", "resnet18"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "resnet_viz.cli", "weights", "list", "resnet18"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and "resnet18" in done.stdout and "IMAGENET1K_V1" in done.stdout
 
 
 def test_analyze_with_a_contrast_records_it(tmp_path, chelsea_png, capsys):
     out = tmp_path / "out"
-    assert main(["analyze", str(chelsea_png), "--model", "resnet18", "--out", str(out), "--target", "281",
-                 "--contrast", "Egyptian cat"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(chelsea_png),
+                "--model",
+                "resnet18",
+                "--out",
+                str(out),
+                "--target",
+                "281",
+                "--contrast",
+                "Egyptian cat",
+            ]
+        )
+        == 0
+    )
     report = json.loads((out / "predictions.json").read_text())
-    assert report["target"]["index"] == 281 and report["contrast"] == {**report["contrast"], "index": 285, "label": "Egyptian cat"}
+    assert report["target"]["index"] == 281 and report["contrast"] == {
+        **report["contrast"],
+        "index": 285,
+        "label": "Egyptian cat",
+    }
     assert "minus Egyptian cat (class 285)" in capsys.readouterr().out

@@ -68,7 +68,9 @@ def test_16_clients_get_exactly_their_own_answers(http_app, tmp_path):
         outputs = answers[index]
         confidences = outputs[1]["confidences"]
         assert [c["label"] for c in confidences] == [label for label, _ in result.predictions]
-        np.testing.assert_allclose([c["confidence"] for c in confidences], [p for _, p in result.predictions], atol=1e-6)
+        np.testing.assert_allclose(
+            [c["confidence"] for c in confidences], [p for _, p in result.predictions], atol=1e-6
+        )
         assert f"class {result.target.index}," in outputs[2] and CAM_METHODS[method].label in outputs[2]
         # the pictures the client got are the ones the lone request makes, pixel for pixel
         cam_pictures = [outputs[3 + 3 * stage + 2] for stage in range(1, 5)]

@@ -14,8 +14,7 @@ from resnet_viz.analysis import analyze_batch
 from resnet_viz.service import Analyzer
 from resnet_viz.stages import CAM_STAGES
 
-pytestmark = [pytest.mark.cuda,
-              pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")]
+pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")]
 
 
 def _close(got, expected, atol=2e-3):

@@ -8,9 +8,18 @@ import torch
 import resnet_viz
 from resnet_viz.models import MODEL_NAMES
 
-EXPECTED_CHANNELS = {"resnet18": 512, "resnet34": 512, "resnet50": 2048, "resnet101": 2048, "resnet152": 2048,
-                     "resnext50_32x4d": 2048, "resnext101_32x8d": 2048, "resnext101_64x4d": 2048,
-                     "wide_resnet50_2": 2048, "wide_resnet101_2": 2048}
+EXPECTED_CHANNELS = {
+    "resnet18": 512,
+    "resnet34": 512,
+    "resnet50": 2048,
+    "resnet101": 2048,
+    "resnet152": 2048,
+    "resnext50_32x4d": 2048,
+    "resnext101_32x8d": 2048,
+    "resnext101_64x4d": 2048,
+    "wide_resnet50_2": 2048,
+    "wide_resnet101_2": 2048,
+}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -27,8 +36,10 @@ def test_every_depth_analyses_on_cpu(name, chelsea):
 def test_concurrent_requests_get_their_own_results(resnet18):
     """Gradio runs handlers in threads: same answers as one at a time, CAM arrays included."""
     photos = [skimage.data.chelsea(), skimage.data.coffee(), skimage.data.astronaut(), skimage.data.rocket()]
-    jobs = [(photos[i % 4], [None, 281, 504, 1][i % 4], ["gradcam", "layercam", "hirescam", "gradcam++"][i % 4])
-            for i in range(8)]
+    jobs = [
+        (photos[i % 4], [None, 281, 504, 1][i % 4], ["gradcam", "layercam", "hirescam", "gradcam++"][i % 4])
+        for i in range(8)
+    ]
     alone = [resnet_viz.analyze(resnet18, img, target=t, method=m) for img, t, m in jobs]
     with ThreadPoolExecutor(max_workers=8) as pool:
         together = list(pool.map(lambda job: resnet_viz.analyze(resnet18, job[0], target=job[1], method=job[2]), jobs))
@@ -53,8 +64,13 @@ def test_openmp_spin_is_shortened_before_torch_loads_unless_the_user_set_it(pres
     env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
     if preset is not None:
         env["GOMP_SPINCOUNT"] = preset
-    script = ("import sys, os, app; assert 'torch' not in sys.modules; "
-              "print(os.environ['GOMP_SPINCOUNT'])")
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+    script = "import sys, os, app; assert 'torch' not in sys.modules; print(os.environ['GOMP_SPINCOUNT'])"
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert out.stdout.strip().splitlines()[-1] == expected

@@ -28,8 +28,11 @@ SIZE = 64  # small inputs keep resnext101_64x4d and wide_resnet101_2 quick on a 
 def _small(loaded):
     """The model with a 64×64 centre crop (same mean and std); its own lock."""
     t = loaded.transforms
-    return replace(loaded, transforms=TimmPreprocessing([SIZE], [SIZE, SIZE], list(t.mean), list(t.std),
-                                                         InterpolationMode.BILINEAR), lock=threading.Lock())
+    return replace(
+        loaded,
+        transforms=TimmPreprocessing([SIZE], [SIZE, SIZE], list(t.mean), list(t.std), InterpolationMode.BILINEAR),
+        lock=threading.Lock(),
+    )
 
 
 def _needs_timm(name):
@@ -116,7 +119,9 @@ def _state(name):
 def test_mismatched_torchvision_checkpoints_name_the_model_they_hold(tmp_path):
     path = tmp_path / "resnext.pth"
     torch.save(_state("resnext50_32x4d"), path)
-    with pytest.raises(CheckpointError, match=r"holds a resnext50_32x4d, not a wide_resnet50_2: choose resnext50_32x4d"):
+    with pytest.raises(
+        CheckpointError, match=r"holds a resnext50_32x4d, not a wide_resnet50_2: choose resnext50_32x4d"
+    ):
         load_model("wide_resnet50_2", str(path), "cpu")
     with pytest.raises(CheckpointError, match=r"holds a resnext50_32x4d, not a resnet50"):
         load_model("resnet50", str(path), "cpu")
@@ -130,7 +135,9 @@ def test_mismatched_timm_checkpoints_name_the_model_they_hold(tmp_path):
     pytest.importorskip("timm")
     v2 = tmp_path / "v2.pth"
     torch.save(_state("timm/resnetv2_50"), v2)
-    with pytest.raises(CheckpointError, match=r"v2.pth holds a timm ResNetV2 \(pre-activation, 3-4-6-3 blocks.*not a timm/resnet50d"):
+    with pytest.raises(
+        CheckpointError, match=r"v2.pth holds a timm ResNetV2 \(pre-activation, 3-4-6-3 blocks.*not a timm/resnet50d"
+    ):
         load_model("timm/resnet50d", str(v2), "cpu")
     with pytest.raises(CheckpointError, match=r"not a torchvision ResNet.*holds a timm ResNetV2"):
         load_model("resnet50", str(v2), "cpu")
@@ -176,9 +183,11 @@ def test_timm_offline_falls_back_to_random_weights_and_says_why():
     pytest.importorskip("timm")
     loaded = load_model("timm/resnet50.a1_in1k", "DEFAULT", "cpu")
     assert loaded.weights_status == "untrained" and loaded.weights_label == "random"
-    assert loaded.weights_note == ("resnet50.a1_in1k is not in the Hugging Face hub cache (hf-hub:timm/resnet50.a1_in1k) "
-                                   "and RESNET_VIZ_OFFLINE is set. Run `resnet-viz weights fetch timm/resnet50.a1_in1k` "
-                                   "while online.")
+    assert loaded.weights_note == (
+        "resnet50.a1_in1k is not in the Hugging Face hub cache (hf-hub:timm/resnet50.a1_in1k) "
+        "and RESNET_VIZ_OFFLINE is set. Run `resnet-viz weights fetch timm/resnet50.a1_in1k` "
+        "while online."
+    )
     from resnet_viz.presenter import weights_banner
 
     assert "Hugging Face hub 캐시" in weights_banner(loaded, "ko")
@@ -238,8 +247,10 @@ def test_preactivation_blocks_are_shown_and_measured_as_such():
 
     model = load_model("timm/resnetv2_50", "random", "cpu").module
     # one text per box; a box's lines wrap at 1280×720 sizes, so newlines read as spaces
-    texts = [t.get_text().replace("\n", " ")
-             for t in block_diagram(model, "timm/resnetv2_50").findobj(match=lambda a: hasattr(a, "get_text"))]
+    texts = [
+        t.get_text().replace("\n", " ")
+        for t in block_diagram(model, "timm/resnetv2_50").findobj(match=lambda a: hasattr(a, "get_text"))
+    ]
     assert sum("BN + ReLU + 1×1 conv" in t for t in texts) == 8 and sum("nothing after ⊕" in t for t in texts) == 5
     info, block = residual_blocks(model)[1]  # stages.0.blocks.1: an identity shortcut
     assert info.shortcut == "identity"

@@ -7,8 +7,16 @@ import torch
 from PIL import Image
 
 from resnet_viz.errors import ModelChoiceError
-from resnet_viz.featurevis import (FeatureVisCache, FourierImage, VisRequest, conv1_filters, forward_to, measure,
-                                   stage_channels, visualise)
+from resnet_viz.featurevis import (
+    FeatureVisCache,
+    FourierImage,
+    VisRequest,
+    conv1_filters,
+    forward_to,
+    measure,
+    stage_channels,
+    visualise,
+)
 from resnet_viz.reference import ReferenceCache, best_reference, reference_set_for, stage_outputs
 
 
@@ -17,8 +25,9 @@ def references(resnet18):
     return ReferenceCache().activations(resnet18, reference_set_for(resnet18))
 
 
-@pytest.mark.parametrize("stage, channel, objective", [("layer2", 5, "mean"), ("layer3", 37, "max"),
-                                                        ("layer4", 281, "logit")])
+@pytest.mark.parametrize(
+    "stage, channel, objective", [("layer2", 5, "mean"), ("layer3", 37, "max"), ("layer4", 281, "logit")]
+)
 def test_visualisation_beats_every_reference_image(resnet18, references, stage, channel, objective):
     vis = visualise(resnet18, VisRequest(stage, channel, objective, size=64, steps=12, seed=0))
     if objective == "logit":
@@ -49,7 +58,9 @@ def test_cache_counts_optimisations(resnet18):
     request = VisRequest("layer1", 2, "mean", size=64, steps=2)
     calls = []
     first = cache.visualise(resnet18, request, progress=lambda step, total: calls.append(step))
-    again = cache.visualise(resnet18, VisRequest("conv2_x", 2, "mean", size=64, steps=2))  # the same stage by its paper name
+    again = cache.visualise(
+        resnet18, VisRequest("conv2_x", 2, "mean", size=64, steps=2)
+    )  # the same stage by its paper name
     assert cache.computed == 1 and again is first and calls == [1, 2]
     cache.visualise(resnet18, VisRequest("layer1", 3, "mean", size=64, steps=2))
     cache.visualise(resnet18, VisRequest("layer1", 2, "max", size=64, steps=2))

@@ -3,11 +3,10 @@ helper (freshness.stale_notice) says which choices have moved on since, in Engli
 
 import shutil
 
+import gradio as gr
 import pytest
 import torch
 from torchvision import models as tv_models
-
-import gradio as gr
 
 from resnet_viz.freshness import TEXT, changed_fields, stale_notice
 from resnet_viz.lab.blocks import block_names
@@ -30,18 +29,36 @@ def test_the_stages_notice_is_the_shared_one():
 
     shown = subject_of(CHELSEA, "resnet18", "DEFAULT", "gradcam", "")
     now = subject_of(COFFEE, "resnet34", "DEFAULT", "gradcam", "")
-    assert presenter.stale_notice(shown, now) == stale_notice(shown, now) == (
-        "⚠️ **Not up to date:** the results below are for the previous photo and model. "
-        "Press **Analyze** to update them.")
-    assert stale_notice(shown, now, "ko") == "⚠️ **최신이 아닙니다:** 아래 결과는 이전 사진, 모델 기준입니다. **분석**을 눌러 갱신하세요."
+    assert (
+        presenter.stale_notice(shown, now)
+        == stale_notice(shown, now)
+        == (
+            "⚠️ **Not up to date:** the results below are for the previous photo and model. "
+            "Press **Analyze** to update them."
+        )
+    )
+    assert (
+        stale_notice(shown, now, "ko")
+        == "⚠️ **최신이 아닙니다:** 아래 결과는 이전 사진, 모델 기준입니다. **분석**을 눌러 갱신하세요."
+    )
     assert stale_notice(shown, shown) == "" and stale_notice(None, now) == ""
     assert stale_notice(shown, None) != ""  # the photo was removed
 
 
 def test_each_field_is_told_apart_and_named():
     base = Subject("a.png", "1", "resnet18", "DEFAULT", "gradcam", "")
-    changes = dict(digest="2", model="resnet34", weights="random", method="layercam", target="3", contrast="4",
-                   stage="layer2", display=("shared",), lang="ko", extra=("layer1.0",))
+    changes = dict(
+        digest="2",
+        model="resnet34",
+        weights="random",
+        method="layercam",
+        target="3",
+        contrast="4",
+        stage="layer2",
+        display=("shared",),
+        lang="ko",
+        extra=("layer1.0",),
+    )
     assert set(changes) == set(SUBJECT_FIELDS)
     for name, value in changes.items():
         other = Subject(**{**base.__dict__, name: value})
@@ -78,10 +95,15 @@ def test_trust_stage_radio_alone_marks_the_checks_of_one_stage_not_faithfulness(
 
 def test_lab_results_keep_their_own_subjects():
     run = (lab_view.lab_subject(CHELSEA, "resnet18", "DEFAULT", "", "en"), None)
-    removal = (lab_view.removal_subject(CHELSEA, "resnet18", "DEFAULT", "layercam", "", ["layer1.0"], "en"), {},
-               "layercam", ("layer1.0",))
-    now = dict(image=CHELSEA, model="resnet18", weights="DEFAULT", method="layercam", target="", names=["layer1.0"],
-               lang="en")
+    removal = (
+        lab_view.removal_subject(CHELSEA, "resnet18", "DEFAULT", "layercam", "", ["layer1.0"], "en"),
+        {},
+        "layercam",
+        ("layer1.0",),
+    )
+    now = dict(
+        image=CHELSEA, model="resnet18", weights="DEFAULT", method="layercam", target="", names=["layer1.0"], lang="en"
+    )
     notice = lambda **changes: lab_view.lab_notice(run, removal, None, **{**now, **changes})  # noqa: E731
     assert notice() == ""
     assert "previous CAM method" in notice(method="gradcam")  # the removal's maps, not the lab's charts
@@ -92,12 +114,19 @@ def test_lab_results_keep_their_own_subjects():
 
 def test_removal_labels_come_from_the_kept_result_in_each_language():
     removal = (None, {}, "layercam", ("layer3.1",))
-    assert lab_view.removal_labels(removal, "en") == ("Top-5 with 1 block(s) removed",
-                                                      "LayerCAM per stage with 1 block(s) removed")
-    assert lab_view.removal_labels(removal, "ko") == ("블록 1개를 제거한 상위 5개 예측", "블록 1개를 제거한 채 단계별 LayerCAM")
+    assert lab_view.removal_labels(removal, "en") == (
+        "Top-5 with 1 block(s) removed",
+        "LayerCAM per stage with 1 block(s) removed",
+    )
+    assert lab_view.removal_labels(removal, "ko") == (
+        "블록 1개를 제거한 상위 5개 예측",
+        "블록 1개를 제거한 채 단계별 LayerCAM",
+    )
 
 
-@pytest.mark.parametrize("lang, words", [("en", "resnet18 has no block layer3.5"), ("ko", "resnet18에는 layer3.5 블록이 없습니다")])
+@pytest.mark.parametrize(
+    "lang, words", [("en", "resnet18 has no block layer3.5"), ("ko", "resnet18에는 layer3.5 블록이 없습니다")]
+)
 def test_a_block_the_model_lacks_is_refused(lang, words):
     module = tv_models.resnet18()
     assert lab_view.check_blocks(module, "resnet18", ["layer4.1", "layer1.0"], lang) == ["layer4.1", "layer1.0"]
@@ -124,8 +153,13 @@ def test_switching_back_to_the_checkpoints_model_selects_the_checkpoint(shapes_c
     assert Analyzer(device="cpu").default_weights("resnet18") == "DEFAULT"
 
 
-@pytest.mark.parametrize("lang, words", [("en", "“square” (1) was picked from resnet18's own classes"),
-                                         ("ko", "클래스 “square” (1)은(는) ImageNet이 아니라 resnet18")])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("en", "“square” (1) was picked from resnet18's own classes"),
+        ("ko", "클래스 “square” (1)은(는) ImageNet이 아니라 resnet18"),
+    ],
+)
 def test_compare_refuses_a_class_of_another_label_set(shapes_checkpoint, lang, words):
     checkpoint, names = shapes_checkpoint
     loaded = Analyzer(device="cpu", checkpoint=checkpoint, class_names=names).model(None, checkpoint)
@@ -143,9 +177,14 @@ def test_compare_subject_marks_photo_class_and_models_not_the_sidebar_model(tmp_
     shutil.copy(CHELSEA, copy)
     assert changed_fields(kept, compare_view.compare_subject(str(copy), "gradcam", "", False, "en")) == []
     assert changed_fields(kept, compare_view.compare_subject(COFFEE, "gradcam", "281", True, "ko")) == [
-        "digest", "target", "lang", "extra"]
+        "digest",
+        "target",
+        "lang",
+        "extra",
+    ]
     assert "previous choice of models" in stale_notice(
-        kept, compare_view.compare_subject(CHELSEA, "gradcam", "", True, "en"), redo="run", extra="models")
+        kept, compare_view.compare_subject(CHELSEA, "gradcam", "", True, "en"), redo="run", extra="models"
+    )
 
 
 def test_compare_figure_names_the_class_the_models_resolved():

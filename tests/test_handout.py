@@ -58,8 +58,9 @@ def test_korean_handout_pages_text_and_fonts(korean):
     assert "흔한 오해" in pages[-1] and misconceptions("ko")[0][:12] in pages[-1].replace("\n", " ")
     assert "학습되지 않은" in text  # random weights are said to be random
     fonts = _fonts(reader)
-    assert fonts and all(any(key in f["/FontDescriptor"] for key in ("/FontFile", "/FontFile2", "/FontFile3"))
-                         for f in fonts), "a font is not embedded"
+    assert fonts and all(
+        any(key in f["/FontDescriptor"] for key in ("/FontFile", "/FontFile2", "/FontFile3")) for f in fonts
+    ), "a font is not embedded"
     assert any("NotoSansCJK" in f["/BaseFont"] for f in fonts)
 
 
@@ -73,14 +74,37 @@ def test_handout_has_the_charts_in_assets(korean):
 
 def test_same_bytes_on_a_rerun_in_another_process(photo, korean, tmp_path):
     env = {**os.environ, "RESNET_VIZ_OFFLINE": "1", "PYTHONHASHSEED": "123"}
-    done = subprocess.run([sys.executable, "-m", "resnet_viz.cli", "handout", str(photo), "--lang", "ko", "--out", str(tmp_path),
-                           "--model", "resnet18", "--device", "cpu"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "resnet_viz.cli",
+            "handout",
+            str(photo),
+            "--lang",
+            "ko",
+            "--out",
+            str(tmp_path),
+            "--model",
+            "resnet18",
+            "--device",
+            "cpu",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "handout-ko.pdf").read_bytes() == korean
 
 
 def test_english_handout_and_a_bad_photo(photo, tmp_path, capsys):
-    assert main(["handout", str(photo), "--lang", "en", "--out", str(tmp_path), "--model", "resnet18", "--device", "cpu"]) == 0
+    assert (
+        main(["handout", str(photo), "--lang", "en", "--out", str(tmp_path), "--model", "resnet18", "--device", "cpu"])
+        == 0
+    )
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(tmp_path / "handout-en.pdf").pages)
     assert "Residual learning" in text and "Common misconceptions" in text and "bottleneck" in text.lower()
     bad = tmp_path / "bad.png"

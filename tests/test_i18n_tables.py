@@ -28,8 +28,12 @@ def _tables() -> dict[str, dict]:
     found = {}
     for module in _modules():
         for name, value in vars(module).items():
-            if isinstance(value, dict) and set(value) == {"en", "ko"} and getattr(module, "__name__", "") \
-                    and _defined_in(module, name):
+            if (
+                isinstance(value, dict)
+                and set(value) == {"en", "ko"}
+                and getattr(module, "__name__", "")
+                and _defined_in(module, name)
+            ):
                 found[f"{module.__name__}.{name}"] = value
     return found
 
@@ -49,10 +53,19 @@ TABLES = _tables()
 
 def test_the_tables_are_found():
     # Not a test that cannot fail: the scan must see the tables every view and module uses.
-    for expected in ("resnet_viz.presenter.TEXT", "resnet_viz.errors.MESSAGES", "resnet_viz.ui.lab_view.TEXT",
-                     "resnet_viz.ui.trust_view.TEXT", "resnet_viz.ui.compare_view.TEXT", "resnet_viz.trust.text.TEXT",
-                     "resnet_viz.architecture.TEXT", "resnet_viz.lab.blockrows.TEXT", "resnet_viz.lab.charts.TEXT",
-                     "resnet_viz.lecture.TEXT", "resnet_viz.service.TEXT"):
+    for expected in (
+        "resnet_viz.presenter.TEXT",
+        "resnet_viz.errors.MESSAGES",
+        "resnet_viz.ui.lab_view.TEXT",
+        "resnet_viz.ui.trust_view.TEXT",
+        "resnet_viz.ui.compare_view.TEXT",
+        "resnet_viz.trust.text.TEXT",
+        "resnet_viz.architecture.TEXT",
+        "resnet_viz.lab.blockrows.TEXT",
+        "resnet_viz.lab.charts.TEXT",
+        "resnet_viz.lecture.TEXT",
+        "resnet_viz.service.TEXT",
+    ):
         assert expected in TABLES, f"{expected} not found among {sorted(TABLES)}"
 
 
@@ -176,8 +189,10 @@ def test_handlers_render_user_errors_in_the_handlers_language():
         handles_errors(handler)(None, "ko")
     assert caught.value.message == "먼저 사진을 올리세요 (또는 예시를 고르세요)."
     shown = handles_errors(handler, fallback=lambda message, *_: message)(None, "ko")
-    assert shown == "먼저 사진을 올리세요 (또는 예시를 고르세요)." and shown.render("en") == \
-        "Upload a photo first (or pick one of the examples)."
+    assert (
+        shown == "먼저 사진을 올리세요 (또는 예시를 고르세요)."
+        and shown.render("en") == "Upload a photo first (or pick one of the examples)."
+    )
 
     def broken(lang):
         raise RuntimeError("boom")

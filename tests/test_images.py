@@ -1,14 +1,13 @@
 import sys
 from pathlib import Path
 
+import bad_inputs
 import numpy as np
 import pytest
 import skimage.data
 
 import resnet_viz
 from resnet_viz.images import load_image
-
-import bad_inputs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import serverkit  # noqa: E402  (the benchmarks' photos)
@@ -86,7 +85,10 @@ def test_small_photos_pngs_and_rotated_phone_photos_with_at_least():
     png = io.BytesIO()
     Image.fromarray(np.zeros((3024, 4032, 3), np.uint8)).save(png, "PNG", compress_level=1)
     assert load_image(png.getvalue(), at_least=512).size == (4032, 3024)  # only JPEG has the cheap scales
-    assert load_image(serverkit.phone_photo(grain=25.0, exif_orientation=6), at_least=512).size == (756, 1008)  # still upright
+    assert load_image(serverkit.phone_photo(grain=25.0, exif_orientation=6), at_least=512).size == (
+        756,
+        1008,
+    )  # still upright
 
 
 def test_a_truncated_phone_photo_is_refused_with_at_least():

@@ -29,9 +29,12 @@ def _handler(photo, model, scale, opacity, channel, target):
         "text": f"""
             **{model}** · {scale} · {opacity:.2f} · channel {channel!r} · class {target!r}
             """,
-        "notice": gr.Markdown("""
+        "notice": gr.Markdown(
+            """
             ⚠️ shown again
-            """, visible=True),
+            """,
+            visible=True,
+        ),
         "state": (model, channel),
     }
 
@@ -70,8 +73,7 @@ def _payloads(tmp_path: Path, **changes) -> list:
     Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(buffer, "PNG")
     path.write_bytes(buffer.getvalue())
     photo = FileData(path=str(path), orig_name="photo.png").model_dump()
-    values = {"photo": photo, "model": "resnet50", "scale": "shared", "opacity": 0.35, "channel": 7.0,
-              "target": "281"}
+    values = {"photo": photo, "model": "resnet50", "scale": "shared", "opacity": 0.35, "channel": 7.0, "target": "281"}
     return list((values | changes).values())
 
 
@@ -95,7 +97,9 @@ def test_inline_answers_exactly_as_gradio_does(tmp_path, way):
         seen, label, text, notice, _ = inline_data
         assert seen["path"].endswith("photo.png") and seen["url"]
         assert label["label"] == "tabby" and len(label["confidences"]) == 2
-        assert text.startswith("**resnet50** · shared · 0.35 · channel 7 · class '281'")  # Number, precision 0: 7.0 -> 7
+        assert text.startswith(
+            "**resnet50** · shared · 0.35 · channel 7 · class '281'"
+        )  # Number, precision 0: 7.0 -> 7
         assert notice["__type__"] == "update" and notice["visible"] is True and notice["value"] == "⚠️ shown again"
         assert list(inline_state.values()) == [("resnet50", 7)]
 
@@ -118,9 +122,11 @@ def test_the_stages_views_picture_events_are_inline(monkeypatch):
 
     monkeypatch.delenv("RESNET_VIZ_GRADIO_SPEEDUPS", raising=False)
     app = build_app("resnet18", device="cpu")
-    picture_events = [fn for fn in app.fns.values()
-                      if sum(isinstance(block, gr.Image) for block in fn.outputs) >= 10
-                      and fn.name != "relabel"]  # the language switch relabels every picture: labels, no pictures
+    picture_events = [
+        fn
+        for fn in app.fns.values()
+        if sum(isinstance(block, gr.Image) for block in fn.outputs) >= 10 and fn.name != "relabel"
+    ]  # the language switch relabels every picture: labels, no pictures
     assert len(picture_events) >= 4  # the Analyze button, a click on a prediction, re-rendering, /analyze
     for fn in picture_events:
         assert fn.preprocess is False and fn.postprocess is False, fn.name

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from browserkit import needs_chromium, upload
 from korean_text import english_labels, english_on, english_runs
 
@@ -27,6 +26,7 @@ VISIBLE_TEXT = """() => {
   return out.join('\\n');
 }"""
 
+
 def test_english_runs_are_found():
     # The detector itself must catch what the issue found, and pass what is allowed.
     assert english_runs("Click a stage to see its blocks. 모양은 224×224 입력 기준")
@@ -35,7 +35,10 @@ def test_english_runs_are_found():
     assert not english_runs("He et al. 2016(Identity Mappings in Deep Residual Networks)은 사전 활성화")
     assert not english_runs("torch hub 캐시(/root/.cache/torch/hub/checkpoints/resnet18-f37072fd.pth)에 없고")
     assert english_labels("identity shortcuts\nresnet18  ✓ offline\nROAD combined ↑") == [
-        "identity shortcuts", "resnet18  ✓ offline", "ROAD combined ↑"]
+        "identity shortcuts",
+        "resnet18  ✓ offline",
+        "ROAD combined ↑",
+    ]
     assert not english_labels("English\nlayer4\nGrad-CAM\ny = relu(F(x) + x)\nresnet18 · conv2_x (C2)")
 
 

@@ -4,10 +4,10 @@ import copy
 
 import pytest
 import torch
+from conftest import hook_counts
 from torch.fx import symbolic_trace
 from torchvision import models as tv_models
 
-from conftest import hook_counts
 from resnet_viz.lab.arch import compare_depths, module_flops
 from resnet_viz.lab.blocks import residual_blocks, walk
 from resnet_viz.lab.gradients import input_grad_norms, plain_copy, shattering
@@ -43,10 +43,20 @@ def test_norms_match_hooks_on_the_last_bn_and_downsample(name):
     seen: dict[str, torch.Tensor] = {}
     handles = []
     for info, block in residual_blocks(model):
-        handles.append(getattr(block, last_bn).register_forward_hook(lambda m, i, o, n=info.name: seen.__setitem__(n + ".F", o.clone())))
-        handles.append(block.register_forward_hook(lambda m, i, o, n=info.name: seen.__setitem__(n + ".x", i[0].clone())))
+        handles.append(
+            getattr(block, last_bn).register_forward_hook(
+                lambda m, i, o, n=info.name: seen.__setitem__(n + ".F", o.clone())
+            )
+        )
+        handles.append(
+            block.register_forward_hook(lambda m, i, o, n=info.name: seen.__setitem__(n + ".x", i[0].clone()))
+        )
         if block.downsample is not None:
-            handles.append(block.downsample.register_forward_hook(lambda m, i, o, n=info.name: seen.__setitem__(n + ".s", o.clone())))
+            handles.append(
+                block.downsample.register_forward_hook(
+                    lambda m, i, o, n=info.name: seen.__setitem__(n + ".s", o.clone())
+                )
+            )
     with torch.no_grad():
         model(x)
     for h in handles:

@@ -46,7 +46,9 @@ def test_depth_flow_is_seeded_and_equals_hooks_on_a_train_mode_model():
     # The running-statistics variant is a different measurement, not a relabelling.
     running = depth_gradient_flow(x, 281, depths=(18,), batch_statistics=False)
     assert running.flows[0].residual != pytest.approx(flow18.residual, rel=1e-2)
-    assert depth_gradient_flow(x, 281, depths=(18,), seed=1).flows[0].residual != pytest.approx(flow18.residual, rel=1e-3)
+    assert depth_gradient_flow(x, 281, depths=(18,), seed=1).flows[0].residual != pytest.approx(
+        flow18.residual, rel=1e-3
+    )
 
 
 def test_seeded_resnet_is_the_same_init_every_time_and_frozen():

@@ -16,8 +16,13 @@ from torchvision.transforms._presets import ImageClassification
 
 from resnet_viz.errors import ModelChoiceError
 from resnet_viz.lab.lesion import lesion_copy
-from resnet_viz.lab.removal import (RemovalResult, remove_blocks, removal_gallery, removal_gallery_label,
-                                    removal_top_label)
+from resnet_viz.lab.removal import (
+    RemovalResult,
+    removal_gallery,
+    removal_gallery_label,
+    removal_top_label,
+    remove_blocks,
+)
 from resnet_viz.models import load_model
 
 SIZE = 64  # small input: the test is about paths through the net, not resolution
@@ -59,8 +64,9 @@ def loaded(request, checkpoint):
         shared = load_model(request.param, "random", "cpu")
     module = copy.deepcopy(shared.module)  # the cached model stays as other tests expect it
     _perturb_bn(module)
-    small = replace(shared, module=module, lock=threading.Lock(),
-                    transforms=ImageClassification(crop_size=SIZE, resize_size=SIZE))
+    small = replace(
+        shared, module=module, lock=threading.Lock(), transforms=ImageClassification(crop_size=SIZE, resize_size=SIZE)
+    )
     # Random deep nets saturate the softmax (one-hot), which would hide any difference: logits of std ~2.
     with torch.no_grad():
         x = small.transforms(_image()).unsqueeze(0)
@@ -101,7 +107,7 @@ def _check(loaded, removed: list[str], method: str = "gradcam") -> None:
     want = _reference(loaded, set(removed))
     intact = _intact(loaded)
     got = np.array([p for _, p in result.analysis.predictions])
-    top = want.sort(descending=True).values[:len(got)].numpy()
+    top = want.sort(descending=True).values[: len(got)].numpy()
     assert got == pytest.approx(top, rel=1e-3, abs=1e-7), removed
     assert result.analysis.target.probability == pytest.approx(float(want[result.analysis.target.index]), rel=1e-3)
     # The removal is visible: the intact net would not pass the comparison above.
@@ -109,7 +115,9 @@ def _check(loaded, removed: list[str], method: str = "gradcam") -> None:
     assert result.removed == tuple(n for n in _names(loaded.module) if n in set(removed))
     assert result.method == method
     # The given model is untouched: its blocks are still torchvision's own.
-    assert all(type(b).__name__ in ("BasicBlock", "Bottleneck") for stage in STAGES for b in getattr(loaded.module, stage))
+    assert all(
+        type(b).__name__ in ("BasicBlock", "Bottleneck") for stage in STAGES for b in getattr(loaded.module, stage)
+    )
     cams = [s.cam for s in result.analysis.stages if s.cam is not None]
     assert len(cams) == 4 and all(np.isfinite(c).all() for c in cams), removed  # the backward ran
 

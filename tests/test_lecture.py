@@ -31,8 +31,23 @@ def batch(tmp_path_factory):
 
 def test_batch_reports_the_bad_file_and_writes_the_others(batch, capsys):
     folder, out = batch
-    code = main(["figure", str(folder), "--model", "resnet18", "--device", "cpu", "--out", str(out),
-                 "--format", "png", "--channels", "8", "--quiet"])
+    code = main(
+        [
+            "figure",
+            str(folder),
+            "--model",
+            "resnet18",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+            "--format",
+            "png",
+            "--channels",
+            "8",
+            "--quiet",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1  # a script notices; the other figures are written all the same
     assert "b-broken.jpg" in captured.err and "truncated or damaged" in captured.err

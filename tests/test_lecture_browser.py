@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browserkit import EXAMPLES, needs_chromium, upload
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +35,10 @@ def test_one_screen_at_1280x720_in_english_and_korean(tmp_path, http_server, bro
             assert box["loaded"], box
             assert box["left"] >= 0 and box["top"] >= 0 and box["right"] <= 1280 and box["bottom"] <= 720, box
         assert page.get_by_text("Top-5 · resnet18 (random)").is_visible()
-        assert page.get_by_text("conv5_x · layer4 (C5)").is_visible() and page.locator("#one-screen").get_by_text("512×7×7").is_visible()
+        assert (
+            page.get_by_text("conv5_x · layer4 (C5)").is_visible()
+            and page.locator("#one-screen").get_by_text("512×7×7").is_visible()
+        )
         page.screenshot(path=str(shot))
 
         page.locator("#lang").get_by_text("한국어").click()
@@ -60,9 +62,18 @@ def test_contact_sheet_opens(tmp_path, browser):
 
     (tmp_path / "a.png").write_bytes((ASSETS / "screenshot.png").read_bytes())
     report = BatchReport(
-        written=[{"image": "/photos/a.jpg", "model": "resnet18", "weights_label": "random", "method": "gradcam",
-                  "target_used": {"label": "tabby"}, "outputs": {"png": {"file": "a.png"}, "svg": {"file": "a.svg"}}}],
-        failed=[("/photos/b.jpg", "The image file is truncated or damaged")])
+        written=[
+            {
+                "image": "/photos/a.jpg",
+                "model": "resnet18",
+                "weights_label": "random",
+                "method": "gradcam",
+                "target_used": {"label": "tabby"},
+                "outputs": {"png": {"file": "a.png"}, "svg": {"file": "a.svg"}},
+            }
+        ],
+        failed=[("/photos/b.jpg", "The image file is truncated or damaged")],
+    )
     (tmp_path / "index.html").write_text(contact_sheet(report, "ko"), encoding="utf-8")
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     try:

@@ -29,8 +29,12 @@ LONG = "Greater Swiss Mountain dog"
 
 def _infos(n):
     per = n // 4
-    return [BlockInfo(f"layer{1 + i // per}.{i % per}", f"layer{1 + i // per}", "projection" if i % per == 0 else "identity")
-            for i in range(n)]
+    return [
+        BlockInfo(
+            f"layer{1 + i // per}.{i % per}", f"layer{1 + i // per}", "projection" if i % per == 0 else "identity"
+        )
+        for i in range(n)
+    ]
 
 
 def _check(draw, shown, lang):
@@ -62,11 +66,23 @@ def test_lab_charts(lang, blocks):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_lab_depth_and_degradation_charts(lang):
-    flows = DepthFlows(0, 3, True, [DepthFlow(d, [f"b{i}" for i in range(n)], list(np.linspace(1, 9, n)),
-                                              list(np.linspace(1, 90, n))) for d, n in ((18, 8), (152, 50))])
+    flows = DepthFlows(
+        0,
+        3,
+        True,
+        [
+            DepthFlow(d, [f"b{i}" for i in range(n)], list(np.linspace(1, 9, n)), list(np.linspace(1, 90, n)))
+            for d, n in ((18, 8), (152, 50))
+        ],
+    )
     _check(lambda: lab.depth_flow_chart(flows, lang), DISPLAYED["lab"], lang)
-    report = {"curves": [{"depth": d, "residual": r, "iterations": [0, 100, 200], "train_error": [0.8, 0.5, 0.3]}
-                         for d in (8, 14) for r in (False, True)]}
+    report = {
+        "curves": [
+            {"depth": d, "residual": r, "iterations": [0, 100, 200], "train_error": [0.8, 0.5, 0.3]}
+            for d in (8, 14)
+            for r in (False, True)
+        ]
+    }
     _check(lambda: lab.degradation_chart(report, lang), DISPLAYED["lab_degradation"], lang)
 
 
@@ -82,9 +98,13 @@ def test_block_diagram(lang, name):
 def test_trust_charts(lang):
     steps = tuple(SanityStep(name, CAM, 0.3, 0.2) for name, _ in RANDOMIZATION_STEPS)
     sanity = SanityResult("layer4", "Grad-CAM", 238, LONG, CAM, steps, IMAGE)
-    check = ClassCheck("layer4", 238, 5, 9, (LONG, "hand-held computer", "water snake"), (CAM, CAM, CAM), 0.2, 0.1, IMAGE)
-    stages = tuple(StageFaithfulness(s, -0.01, 0.02, 0.015, tuple(np.linspace(0.5, 0.1, len(DELETION_FRACTIONS))), 0.2)
-                   for s in ("layer1", "layer2", "layer3", "layer4"))
+    check = ClassCheck(
+        "layer4", 238, 5, 9, (LONG, "hand-held computer", "water snake"), (CAM, CAM, CAM), 0.2, 0.1, IMAGE
+    )
+    stages = tuple(
+        StageFaithfulness(s, -0.01, 0.02, 0.015, tuple(np.linspace(0.5, 0.1, len(DELETION_FRACTIONS))), 0.2)
+        for s in ("layer1", "layer2", "layer3", "layer4")
+    )
     faith = FaithfulnessResult(238, LONG, "gradcam", stages, 17.0, 100, 24)
     field = ReceptiveField("layer2", 14, 14, (10, 10, 110, 110), 99, 224, (28, 28))
     _check(lambda: trust.sanity_strip(sanity, lang), DISPLAYED["trust_strip"], lang)

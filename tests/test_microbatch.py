@@ -67,8 +67,9 @@ def test_batcher_a_failing_run_reaches_every_caller_of_that_batch_only():
         return list(items)
 
     batcher = MicroBatcher(run, window=0.2, max_batch=8)
-    answers = _at_once([lambda: batcher.submit("broken", 1), lambda: batcher.submit("broken", 2),
-                        lambda: batcher.submit("fine", 3)])
+    answers = _at_once(
+        [lambda: batcher.submit("broken", 1), lambda: batcher.submit("broken", 2), lambda: batcher.submit("fine", 3)]
+    )
     assert [str(a) for a in answers[:2]] == ["the device fell over"] * 2 and answers[2] == 3
     with pytest.raises(ValueError, match="at least 1"):
         MicroBatcher(run, max_batch=0)
@@ -97,13 +98,21 @@ def test_concurrent_requests_are_one_batch_each_equal_to_its_own_analysis(photo_
     alone_top1 = resnet_viz.analyze(loaded, resnet_viz.load_image(paths[3])).target.index
     # (photo, target, contrast): own classes and contrasts; one contrast equal to its automatic class
     # (known only after the forward pass) and one photo that cannot be read
-    requests = [(paths[0], "", ""), (paths[1], "281", "285"), (paths[2], "tabby", ""), (paths[3], "", str(alone_top1)),
-                (paths[4], "7", "1"), (bad, "", ""), (paths[0], "954", "")]
+    requests = [
+        (paths[0], "", ""),
+        (paths[1], "281", "285"),
+        (paths[2], "tabby", ""),
+        (paths[3], "", str(alone_top1)),
+        (paths[4], "7", "1"),
+        (bad, "", ""),
+        (paths[0], "954", ""),
+    ]
     forwards = []
     handle = loaded.module.fc.register_forward_hook(lambda *a: forwards.append(a[1][0].shape[0]))
     try:
-        answers = _at_once([lambda r=r: analyzer.analysis(r[0], "resnet18", "DEFAULT", "gradcam", r[1], r[2])
-                            for r in requests])
+        answers = _at_once(
+            [lambda r=r: analyzer.analysis(r[0], "resnet18", "DEFAULT", "gradcam", r[1], r[2]) for r in requests]
+        )
     finally:
         handle.remove()
     assert isinstance(answers[5], ImageInputError) and "broken.png" in str(answers[5])
@@ -114,15 +123,18 @@ def test_concurrent_requests_are_one_batch_each_equal_to_its_own_analysis(photo_
         if index in (3, 5):
             continue
         _, got = answers[index]
-        alone = resnet_viz.analyze(loaded, resnet_viz.load_image(path), target=target or None,
-                                   contrast=contrast or None)
+        alone = resnet_viz.analyze(
+            loaded, resnet_viz.load_image(path), target=target or None, contrast=contrast or None
+        )
         assert got.target.index == alone.target.index and (got.contrast is None) == (alone.contrast is None)
         if alone.contrast is not None:
             assert got.contrast.index == alone.contrast.index
         np.testing.assert_allclose([p for _, p in got.predictions], [p for _, p in alone.predictions], atol=1e-4)
         for name in CAM_STAGES:
             np.testing.assert_allclose(got.stage(name).cam, alone.stage(name).cam, atol=1e-4, err_msg=name)
-        torch.testing.assert_close(got.stage("layer4").activation, alone.stage("layer4").activation, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(
+            got.stage("layer4").activation, alone.stage("layer4").activation, atol=1e-4, rtol=1e-4
+        )
     assert answers[1][1].target.index == 281 and answers[1][1].contrast.index == 285
     assert answers[6][1].target.index == 954
 
@@ -135,8 +147,9 @@ def test_a_batch_without_a_failure_runs_once(photo_files):
     forwards = []
     handle = loaded.module.fc.register_forward_hook(lambda *a: forwards.append(a[1][0].shape[0]))
     try:
-        answers = _at_once([lambda p=p, m=m: analyzer.analysis(p, "resnet18", "DEFAULT", m, "")
-                            for p, m in zip(paths, methods)])
+        answers = _at_once(
+            [lambda p=p, m=m: analyzer.analysis(p, "resnet18", "DEFAULT", m, "") for p, m in zip(paths, methods)]
+        )
     finally:
         handle.remove()
     assert all(isinstance(a, tuple) for a in answers), answers

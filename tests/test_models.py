@@ -1,8 +1,8 @@
+import bad_inputs
 import pytest
 import torch
 from torchvision import models as tv_models
 
-import bad_inputs
 import resnet_viz
 from resnet_viz import models
 
@@ -123,11 +123,14 @@ def test_models_are_cached_and_bounded():
     models.clear_model_cache()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"name": "resnet42"}, "Unknown model 'resnet42'"),
-    ({"name": "resnet18", "weights": "IMAGENET1K_V2"}, "resnet18 has no weights 'IMAGENET1K_V2'"),
-    ({"name": "resnet18", "device": "cuda:0" if not torch.cuda.is_available() else "tpu"}, "cuda|Unknown device"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"name": "resnet42"}, "Unknown model 'resnet42'"),
+        ({"name": "resnet18", "weights": "IMAGENET1K_V2"}, "resnet18 has no weights 'IMAGENET1K_V2'"),
+        ({"name": "resnet18", "device": "cuda:0" if not torch.cuda.is_available() else "tpu"}, "cuda|Unknown device"),
+    ],
+)
 def test_bad_model_choices(kwargs, message):
     with pytest.raises(resnet_viz.ModelChoiceError, match=message):
         resnet_viz.load_model(**kwargs)

@@ -4,7 +4,6 @@ on the One screen tab, a careless user who switches things after an analysis."""
 import time
 
 import pytest
-
 from browserkit import EXAMPLES, choose, needs_chromium, upload
 
 pytestmark = pytest.mark.e2e
@@ -59,8 +58,9 @@ def test_one_screen_names_the_contrast_class_and_says_when_it_is_stale(page):
     page.get_by_role("tab", name="One screen").click()
     top = page.locator("#one-screen .os-top")
     top.wait_for(timeout=120_000)
-    page.wait_for_function("() => document.querySelector('#one-screen .os-top').innerText.includes('tabby')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('#one-screen .os-top').innerText.includes('tabby')", timeout=30_000
+    )
     assert "” − “tabby” (" in top.inner_text() and " − 281)" in top.inner_text()
     stale = page.locator("#one-screen-stale")
     assert not stale.is_visible()
@@ -87,15 +87,17 @@ def test_korean_compare_table_headers_and_stage_hint(page):
     language(page, "한국어")
     page.get_by_role("tab", name="깊이 비교").click()
     table = page.locator("#compare-table")
-    page.wait_for_function("() => document.querySelector('#compare-table').innerText.includes('매개변수 (M)')",
-                           timeout=15_000)
+    page.wait_for_function(
+        "() => document.querySelector('#compare-table').innerText.includes('매개변수 (M)')", timeout=15_000
+    )
     assert "params (M)" not in table.inner_text() and "상위 3개" in table.inner_text()
     page.get_by_role("tab", name="단계별 보기").click()
     assert page.get_by_text("C1 … C5 또는 maxpool").is_visible()
     language(page, "English")
     page.get_by_role("tab", name="Compare depths").click()
-    page.wait_for_function("() => document.querySelector('#compare-table').innerText.includes('params (M)')",
-                           timeout=15_000)
+    page.wait_for_function(
+        "() => document.querySelector('#compare-table').innerText.includes('params (M)')", timeout=15_000
+    )
 
 
 @needs_chromium
@@ -114,8 +116,10 @@ def test_trust_checks_say_when_they_are_stale_or_in_the_other_language(page):
     assert not notice.is_visible()
     page.get_by_role("button", name="건전성 점검").click()
     page.get_by_text("클래스 점검: 1위 히트맵과의 ρ").wait_for(timeout=120_000)
-    page.wait_for_function("() => { const s = document.querySelector('#trust-stale'); return !s || s.offsetParent === null }",
-                           timeout=15_000)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('#trust-stale'); return !s || s.offsetParent === null }",
+        timeout=15_000,
+    )
     choose(page, "#model", "resnet34", "resnet34")
     notice.get_by_text("최신이 아닙니다").wait_for(timeout=30_000)
     assert "모델" in notice.inner_text()
@@ -127,15 +131,24 @@ def test_compare_table_says_untrained_in_korean():
 
     from resnet_viz.ui.compare_view import table_rows
 
-    row = SimpleNamespace(model="resnet18", weights_label="random", weights_status="untrained", params=11.7e6,
-                          gflops=1.81, seconds=0.2, top=[("tabby", 0.5)], note="")
+    row = SimpleNamespace(
+        model="resnet18",
+        weights_label="random",
+        weights_status="untrained",
+        params=11.7e6,
+        gflops=1.81,
+        seconds=0.2,
+        top=[("tabby", 0.5)],
+        note="",
+    )
     comparison = SimpleNamespace(rows=[row])
     assert table_rows(comparison, "ko")[0][1] == "random (학습되지 않음)"
     assert table_rows(comparison, "en")[0][1] == "random (UNTRAINED)"
     # The table's note is short and names the fix; the full reason (with the cache path) stays in the JSON.
     row.note = "ResNet18_Weights.IMAGENET1K_V1 is not in the torch hub cache (/root/.cache/torch/hub/checkpoints/x.pth)"
     assert table_rows(comparison, "en")[0][6] == (
-        "weights not cached: `resnet-viz weights fetch resnet18` while online (full reason in the JSON)")
+        "weights not cached: `resnet-viz weights fetch resnet18` while online (full reason in the JSON)"
+    )
     assert "캐시에 없음" in table_rows(comparison, "ko")[0][6]
 
 

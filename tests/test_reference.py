@@ -10,8 +10,17 @@ from torchvision.models.feature_extraction import create_feature_extractor
 
 from resnet_viz.analysis import preprocess
 from resnet_viz.errors import ImageInputError, ModelChoiceError
-from resnet_viz.reference import (BUNDLED, ReferenceCache, compute_activations, examples_grid, folder_set,
-                                  is_shapes_model, reference_set_for, shapes_set, top_examples)
+from resnet_viz.reference import (
+    BUNDLED,
+    ReferenceCache,
+    compute_activations,
+    examples_grid,
+    folder_set,
+    is_shapes_model,
+    reference_set_for,
+    shapes_set,
+    top_examples,
+)
 from resnet_viz.stages import STAGES
 from resnet_viz.trust.receptive import receptive_field
 
@@ -65,7 +74,10 @@ def test_ranking_equals_an_independent_computation(resnet18, activations, indepe
             order = [references_name for references_name in np.argsort(-peak[:, channel], kind="stable")]
             examples = top_examples(resnet18, activations, name, channel, k=3) if channel % 16 == 0 else None
             if examples is not None:
-                assert [e.file for e in examples] == [activations.references.names[i] for i in order[:3]], (name, channel)
+                assert [e.file for e in examples] == [activations.references.names[i] for i in order[:3]], (
+                    name,
+                    channel,
+                )
                 assert [e.activation for e in examples] == pytest.approx(list(peak[order[:3], channel]), rel=1e-4)
             # the unit is where the independent map has its maximum
             for i in range(maps.shape[0]):

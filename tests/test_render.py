@@ -5,7 +5,15 @@ from PIL import Image
 import resnet_viz
 from resnet_viz.analysis import preprocess
 from resnet_viz.capture import capture_stage_outputs
-from resnet_viz.render import TILE, cam_overlay, channel_overlay, encode_png, feature_grid, render_stages, strongest_channels
+from resnet_viz.render import (
+    TILE,
+    cam_overlay,
+    channel_overlay,
+    encode_png,
+    feature_grid,
+    render_stages,
+    strongest_channels,
+)
 
 
 def test_feature_grid_tiles_the_strongest_channels_with_their_ids():
@@ -55,7 +63,9 @@ def test_overlays_are_rgb_at_the_displayed_size(resnet18, chelsea):
 
 def test_png_encoding_is_lossless(resnet18, chelsea):
     import io
+
     from PIL import Image
+
     result = resnet_viz.analyze(resnet18, chelsea)
     layer3 = render_stages(result)[3]
     # the photo and an overlay (RGB, run-length strategy), a feature grid (palette, default strategy)
@@ -79,8 +89,13 @@ def test_palette_png_writer_round_trips_any_indices():
     generator = np.random.default_rng(0)
     repeated = np.repeat(generator.integers(0, 256, (7, 41), dtype=np.uint8), 12, axis=0)  # like a tile's rows
     wraps = np.array([[0, 255, 0], [255, 0, 255], [1, 254, 3]], dtype=np.uint8)
-    for indices in (repeated, wraps, generator.integers(0, 256, (1, 50), dtype=np.uint8),
-                    generator.integers(0, 256, (33, 1), dtype=np.uint8), generator.integers(0, 256, (29, 17), dtype=np.uint8)):
+    for indices in (
+        repeated,
+        wraps,
+        generator.integers(0, 256, (1, 50), dtype=np.uint8),
+        generator.integers(0, 256, (33, 1), dtype=np.uint8),
+        generator.integers(0, 256, (29, 17), dtype=np.uint8),
+    ):
         palette = _palette("magma")
         decoded = Image.open(io.BytesIO(encode_palette_png(indices, palette)))
         assert decoded.mode == "P" and decoded.size == indices.shape[::-1]
@@ -120,10 +135,12 @@ def test_device_path_on_the_cpu_draws_what_the_numbers_say(resnet18, chelsea):
         scaled = (channel_map - channel_map.min()) / max(channel_map.max() - channel_map.min(), 1e-6)
         nearest = np.floor(np.arange(TILE) * channel_map.shape[0] / TILE).astype(int)
         expected = np.round(scaled[nearest][:, nearest] * (COLOR_LEVELS - 1))
-        tile = indices[row * (TILE + GAP):row * (TILE + GAP) + TILE, column * (TILE + GAP):column * (TILE + GAP) + TILE]
+        tile = indices[
+            row * (TILE + GAP) : row * (TILE + GAP) + TILE, column * (TILE + GAP) : column * (TILE + GAP) + TILE
+        ]
         below_label = slice(20, TILE)  # the label patch covers the top-left corner
         assert np.abs(tile[below_label].astype(int) - expected[below_label]).max() <= 1
-    assert (indices[TILE:TILE + GAP] == 255).all()  # white gaps
+    assert (indices[TILE : TILE + GAP] == 255).all()  # white gaps
     cpu_overlay = np.asarray(cam_overlay(result.image, result.stage("layer3").cam)).astype(int)
     assert np.array_equal(np.asarray(pictures[3].overlay).astype(int), cpu_overlay)
 
@@ -131,7 +148,11 @@ def test_device_path_on_the_cpu_draws_what_the_numbers_say(resnet18, chelsea):
 def test_bytes_to_host_is_one_copy_of_mixed_tensors():
     from resnet_viz.render import bytes_to_host
 
-    tensors = [torch.arange(12, dtype=torch.uint8).reshape(3, 4), torch.tensor([5, 2047, 3]), torch.zeros(2, 2, 3, dtype=torch.uint8)]
+    tensors = [
+        torch.arange(12, dtype=torch.uint8).reshape(3, 4),
+        torch.tensor([5, 2047, 3]),
+        torch.zeros(2, 2, 3, dtype=torch.uint8),
+    ]
     back = bytes_to_host(tensors)
     assert [b.dtype for b in back] == [np.uint8, np.int64, np.uint8]
     for tensor, array in zip(tensors, back):
@@ -142,10 +163,16 @@ def test_grid_is_the_resized_padded_tiles_of_its_channels():
     """The one-gather grid equals the obvious construction: each channel min-max scaled, quantised,
     resized with F.interpolate (nearest), padded with white gaps, tiled row by row, blanks white."""
     import torch.nn.functional as F
+
     from resnet_viz.render import COLOR_LEVELS, GAP, WHITE, grid_indices
 
     generator = torch.Generator().manual_seed(0)
-    for count, (channels, height, width) in [(16, (64, 56, 56)), (8, (512, 7, 7)), (10, (30, 13, 9)), (64, (256, 14, 14))]:
+    for count, (channels, height, width) in [
+        (16, (64, 56, 56)),
+        (8, (512, 7, 7)),
+        (10, (30, 13, 9)),
+        (64, (256, 14, 14)),
+    ]:
         activation = torch.randn(channels, height, width, generator=generator)
         for layout in (torch.contiguous_format, torch.channels_last):
             held = activation[None].contiguous(memory_format=layout)[0]
@@ -161,7 +188,9 @@ def test_grid_is_the_resized_padded_tiles_of_its_channels():
             expected = torch.full((rows * (TILE + GAP) - GAP, columns * (TILE + GAP) - GAP), WHITE, dtype=torch.uint8)
             for position in range(count):
                 row, column = divmod(position, columns)
-                expected[row * (TILE + GAP):row * (TILE + GAP) + TILE, column * (TILE + GAP):column * (TILE + GAP) + TILE] = tiles[position]
+                expected[
+                    row * (TILE + GAP) : row * (TILE + GAP) + TILE, column * (TILE + GAP) : column * (TILE + GAP) + TILE
+                ] = tiles[position]
             assert indices.shape == expected.shape
             assert torch.equal(indices, expected), (count, channels, height, width, layout)
 
@@ -188,11 +217,13 @@ def test_to_host_keeps_values_shapes_and_channels_last_layout(resnet18, chelsea)
 
 def test_browser_jpeg_is_close_to_lossless_and_files_stay_lossless(resnet18, chelsea):
     import io
+
     from PIL import Image
+
     from resnet_viz.render import encode_jpeg
 
     result = resnet_viz.analyze(resnet18, chelsea)
     overlay = cam_overlay(result.image, result.stage("layer3").cam)
     decoded = np.asarray(Image.open(io.BytesIO(encode_jpeg(overlay)))).astype(float)
     mse = np.mean((decoded - np.asarray(overlay).astype(float)) ** 2)
-    assert 10 * np.log10(255 ** 2 / mse) > 38  # dB: invisible on a heatmap
+    assert 10 * np.log10(255**2 / mse) > 38  # dB: invisible on a heatmap

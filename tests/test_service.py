@@ -42,10 +42,16 @@ def test_a_subject_says_what_changed(tmp_path):
     copy = tmp_path / "same.jpg"
     copy.write_bytes(EXAMPLE.read_bytes())
     shown = subject_of(str(EXAMPLE), "resnet18", "DEFAULT", "gradcam", "top-1 (automatic)")
-    assert shown.differences(subject_of(str(copy), "resnet18", "DEFAULT", "gradcam", "")) == []  # same bytes, same class
+    assert (
+        shown.differences(subject_of(str(copy), "resnet18", "DEFAULT", "gradcam", "")) == []
+    )  # same bytes, same class
     assert shown.differences(subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", "")) == ["model"]
-    assert "previous model" in presenter.stale_notice(shown, subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", ""))
-    assert "이전 모델" in presenter.stale_notice(shown, subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", ""), "ko")
+    assert "previous model" in presenter.stale_notice(
+        shown, subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", "")
+    )
+    assert "이전 모델" in presenter.stale_notice(
+        shown, subject_of(str(EXAMPLE), "resnet34", "DEFAULT", "gradcam", ""), "ko"
+    )
     assert presenter.stale_notice(None, shown) == ""
 
 
@@ -91,6 +97,7 @@ def test_the_apps_pictures_are_served_from_gradios_cache_without_a_copy():
         assert gr.utils.is_static_file(path)
         # ...and its folder is the first static path Gradio tries (each try resolves two paths)
         from gradio.data_classes import _StaticFiles
+
         assert _StaticFiles.all_paths[0] == store.folder.resolve()
         assert gr.utils.is_in_or_equal(path, _StaticFiles.all_paths[0])
         elsewhere = FileStore()

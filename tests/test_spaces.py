@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import sys
-import tomllib
 import types
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,9 @@ def test_requirements_txt_equals_pyproject_dependencies():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     extra = pyproject["project"]["optional-dependencies"]["timm"]
     assert set(extra) <= set(pyproject["project"]["optional-dependencies"]["test"])  # CI runs the timm tests
-    assert requirement_lines((ROOT / "requirements.txt").read_text()) == set(pyproject["project"]["dependencies"]) | set(extra)
+    assert requirement_lines((ROOT / "requirements.txt").read_text()) == set(
+        pyproject["project"]["dependencies"]
+    ) | set(extra)
 
 
 def test_sdk_version_is_the_gradio_we_test_with():
@@ -66,6 +68,7 @@ def test_spaces_gpu_decorates_the_model_call_when_spaces_is_installed(monkeypatc
         def on_gpu(*args, **kwargs):
             calls.append(fn.__name__)
             return fn(*args, **kwargs)
+
         return on_gpu
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=gpu))
@@ -77,10 +80,12 @@ def test_spaces_gpu_decorates_the_model_call_when_spaces_is_installed(monkeypatc
     assert launched["gpu"] is gpu
 
     from resnet_viz.service import Analyzer
+
     analyzer = Analyzer(device="cpu", gpu=launched["gpu"])
     photo = tmp_path / "p.png"
     import skimage.data
     from PIL import Image
+
     Image.fromarray(skimage.data.chelsea()).save(photo)
     analyzer.analysis(str(photo), "resnet18", "DEFAULT", "gradcam", None)
     # a lone request is one GPU call of the single analysis; a batch would be one call of compute_batch

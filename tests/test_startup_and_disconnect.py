@@ -29,8 +29,13 @@ def _start(tmp_path: Path, env: dict) -> tuple[subprocess.Popen, str, float]:
     url = f"http://127.0.0.1:{port}/"
     log = (tmp_path / "app.log").open("w")
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "app.py", "--model", "resnet18", "--port", str(port)], cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--model", "resnet18", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     while time.perf_counter() - started < 60:
         assert process.poll() is None, (tmp_path / "app.log").read_text()
         try:

@@ -2,7 +2,6 @@
 
 import copy
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -105,8 +104,7 @@ def test_a_short_seeded_training_run_reproduces_its_own_first_logged_points():
     (images, labels) = make_study_data(160, seed=0)
     train, test = (images[:128], labels[:128]), (images[128:], labels[128:])
     long, _ = train_run("residual", 20, 7, train, test, Schedule(iterations=6, batch=16, log_every=2))
-    short, _ = train_run("residual", 20, 7, train, test, Schedule(iterations=6, batch=16, log_every=2),
-                         deadline=None)
+    short, _ = train_run("residual", 20, 7, train, test, Schedule(iterations=6, batch=16, log_every=2), deadline=None)
     assert long["iterations"] == [2, 4, 6] and long["completed"]
     for key in ("train_error", "test_error", "train_loss"):
         assert short[key] == long[key]
@@ -116,15 +114,22 @@ def test_a_short_seeded_training_run_reproduces_its_own_first_logged_points():
 
 def test_a_run_past_its_deadline_stops_and_says_so():
     images, labels = make_study_data(40, seed=0)
-    record, _ = train_run("plain", 20, 0, (images, labels), (images, labels), Schedule(iterations=4, batch=8),
-                          deadline=0.0)
+    record, _ = train_run(
+        "plain", 20, 0, (images, labels), (images, labels), Schedule(iterations=4, batch=8), deadline=0.0
+    )
     assert record["completed"] is False and record["iterations"] == []
 
 
 def test_landscape_at_the_origin_is_the_trained_models_loss_and_leaves_the_weights_alone():
     images, labels = make_study_data(96, seed=2)
-    _, model = train_run("residual", 20, 0, (images[:64], labels[:64]), (images[64:], labels[64:]),
-                         Schedule(iterations=3, batch=16, log_every=3))
+    _, model = train_run(
+        "residual",
+        20,
+        0,
+        (images[:64], labels[:64]),
+        (images[64:], labels[64:]),
+        Schedule(iterations=3, batch=16, log_every=3),
+    )
     before = [p.detach().clone() for p in model.parameters()]
     result = landscape(model, images[64:], labels[64:], grid=3, span=0.5)
     assert result["loss"][1][1] == pytest.approx(evaluate_loss(model, images[64:], labels[64:]), rel=1e-5)

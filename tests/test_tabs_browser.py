@@ -4,10 +4,20 @@ own choices) moves on, the tab says so, in English and in Korean, also for a res
 after the change. One app (resnet18, random weights) for the module: the session's http_server."""
 
 import pytest
-
 from browserkit import EXAMPLES, needs_chromium
-from tabkit import (image_src, language, photo, pick_option, shot, upload_and_wait, wait_hidden, wait_idle,
-                    wait_new_image, wait_text, wait_without)
+from tabkit import (
+    image_src,
+    language,
+    photo,
+    pick_option,
+    shot,
+    upload_and_wait,
+    wait_hidden,
+    wait_idle,
+    wait_new_image,
+    wait_text,
+    wait_without,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -43,14 +53,14 @@ def test_lab_results_keep_their_subject_and_the_remove_list_follows_the_model(pa
     page.get_by_role("button", name="실험 실행").wait_for(timeout=60_000)
     shot(page, "lab-stale-ko")
     # The remove list follows the model: resnet34 has a layer1.2, resnet18 does not. (A block of layer1:
-    # removing a later identity block is issue 19 §1, fixed elsewhere.)
+    # tests/test_lab_removal.py covers every block of every depth.)
     pick_option(page, "#model", "resnet34")
     wait_text(page, "#lab-remove", "layer1.2")
     wait_text(page, "#lab-stale", "모델")
     pick_option(page, "#method", "LayerCAM")
     page.locator("#lab-remove").get_by_label("layer1.2", exact=True).check()
     page.get_by_role("button", name="제거한 채로 다시 예측").click()
-    wait_text(page, "#lab-removed-top", "블록 1개를 제거한 top-5")
+    wait_text(page, "#lab-removed-top", "블록 1개를 제거한 상위 5개 예측")
     wait_text(page, "#lab-removed-cams", "블록 1개를 제거한 채 단계별 LayerCAM")
     wait_idle(page)
     page.locator("#lab-remove").get_by_label("layer1.2", exact=True).uncheck()
@@ -77,7 +87,9 @@ def test_trust_checks_keep_their_stage_and_language(page):
     page.get_by_text("layer2 unit (14, 14)").first.wait_for(timeout=90_000)
     page.wait_for_function(
         "(() => { const i = document.querySelector('#trust-stage-map img');"
-        " return i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 100; })()", timeout=60_000)
+        " return i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 100; })()",
+        timeout=60_000,
+    )
     wait_hidden(page, "#trust-stale")
     # The stage radio alone marks the map and the field drawn for layer2.
     page.get_by_text("layer4", exact=True).click()
@@ -131,7 +143,10 @@ def test_one_screen_follows_the_display_and_drops_old_figures(page, tmp_path):
     page.get_by_role("button", name="분석").wait_for(timeout=120_000)
     shot(page, "one-screen-stale-ko")
     page.get_by_role("button", name="분석").click()
-    page.wait_for_function("b => { const i = document.querySelector('#one-screen img.os-grid'); return i && i.src !== b }",
-                           arg=before, timeout=120_000)
+    page.wait_for_function(
+        "b => { const i = document.querySelector('#one-screen img.os-grid'); return i && i.src !== b }",
+        arg=before,
+        timeout=120_000,
+    )
     wait_hidden(page, "#one-screen-stale")
     wait_without(page, "#figure-files", "figure-resnet18")

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browserkit import EXAMPLES, needs_chromium, upload
 
 pytestmark = pytest.mark.e2e
@@ -23,18 +22,21 @@ def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server, brows
         page.locator("img[src*='chelsea']").first.wait_for(timeout=30_000)
         page.get_by_role("tab", name="Trust checks").click()
         page.get_by_role("button", name="Sanity checks").click()
-        page.get_by_text("The map changes with the weights").or_(page.get_by_text("Warning: the map barely")) \
-            .or_(page.get_by_text("Mixed: ρ falls below")).first \
-            .wait_for(timeout=120_000)
+        page.get_by_text("The map changes with the weights").or_(page.get_by_text("Warning: the map barely")).or_(
+            page.get_by_text("Mixed: ρ falls below")
+        ).first.wait_for(timeout=120_000)
         page.get_by_text("Class check: ρ with the top-1 map").wait_for(timeout=10_000)
         # The strip and the class check are real pictures, each with a PNG to download.
         page.wait_for_function(
-            "Array.from(document.querySelectorAll('img[src*=\"trust-sanity\"], img[src*=\"trust-class-check\"]'))"
-            ".filter(i => i.complete && i.naturalWidth >= 340).length >= 2", timeout=60_000)  # drawn at the width shown
+            'Array.from(document.querySelectorAll(\'img[src*="trust-sanity"], img[src*="trust-class-check"]\'))'
+            ".filter(i => i.complete && i.naturalWidth >= 340).length >= 2",
+            timeout=60_000,
+        )  # drawn at the width shown
         with page.expect_download(timeout=30_000) as download:
             page.get_by_role("button", name="Download PNG").first.click()
-        assert download.value.suggested_filename.startswith("trust-sanity") and \
-            download.value.suggested_filename.endswith(".png")
+        assert download.value.suggested_filename.startswith(
+            "trust-sanity"
+        ) and download.value.suggested_filename.endswith(".png")
 
         page.get_by_text("layer2", exact=True).click()
         page.get_by_role("button", name="Receptive field").click()
@@ -44,7 +46,8 @@ def test_trust_tab_sanity_strip_and_receptive_field(tmp_path, http_server, brows
         page.wait_for_function(
             "(() => { const i = document.querySelector('#trust-stage-map img');"
             " return i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().width > 100; })()",
-            timeout=60_000)
+            timeout=60_000,
+        )
         stage_map = page.locator("#trust-stage-map img").first
         box = stage_map.bounding_box()
         stage_map.click(position={"x": box["width"] * 8.5 / 28, "y": box["height"] * 7.5 / 28})

@@ -59,8 +59,9 @@ def patch_model() -> LoadedModel:
     assert accuracy > 0.95, f"the test model did not learn the task (accuracy {accuracy:.2f})"
     # Identity normalisation: the pictures below are fed as they are.
     transforms = ImageClassification(crop_size=SIZE, resize_size=SIZE, mean=(0, 0, 0), std=(1, 1, 1))
-    return LoadedModel("resnet18", model, torch.device("cpu"), ("plain", "red patch"), transforms,
-                       "checkpoint", "trained in the test")
+    return LoadedModel(
+        "resnet18", model, torch.device("cpu"), ("plain", "red patch"), transforms, "checkpoint", "trained in the test"
+    )
 
 
 def _picture(row: int, col: int, seed: int) -> Image.Image:
@@ -120,6 +121,7 @@ def test_faithfulness_per_stage_is_repeatable_and_fills_trust_json(patch_model):
     check = class_check(patch_model, picture, "layer3")
     assert (check.top1, check.random_class, check.least_likely) == (1, 0, 0)  # two classes: no third one
     report = trust_json("resnet18", sanity, check, first)
-    assert report["faithfulness"] == [{"stage": s.stage, "road_combined": s.road_combined,
-                                       "deletion_auc": s.deletion_auc} for s in first.stages]
+    assert report["faithfulness"] == [
+        {"stage": s.stage, "road_combined": s.road_combined, "deletion_auc": s.deletion_auc} for s in first.stages
+    ]
     assert report["target"] == 1 and report["stage"] == "layer3"

@@ -7,16 +7,25 @@ import copy
 import numpy as np
 import pytest
 import torch
+from conftest import hook_counts
 from torch import nn
 
 import resnet_viz
-from conftest import hook_counts
 from resnet_viz.capture import capture_stage_outputs
 from resnet_viz.errors import ModelChoiceError
 from resnet_viz.trust.receptive import effective_field
 
-UNITS = [("maxpool", 0, 0), ("maxpool", 30, 55), ("layer1", 20, 3), ("layer2", 14, 14), ("layer2", 27, 0),
-         ("layer3", 0, 13), ("layer3", 7, 6), ("layer4", 3, 3), ("layer4", 6, 0)]
+UNITS = [
+    ("maxpool", 0, 0),
+    ("maxpool", 30, 55),
+    ("layer1", 20, 3),
+    ("layer2", 14, 14),
+    ("layer2", 27, 0),
+    ("layer3", 0, 13),
+    ("layer3", 7, 6),
+    ("layer4", 3, 3),
+    ("layer4", 6, 0),
+]
 # Published values (e.g. Araujo et al., 2019, "Computing receptive fields of CNNs"): a cross-check only.
 LAYER4_SIZE = {"resnet18": 435, "resnet50": 427}
 
@@ -79,7 +88,7 @@ def test_effective_field_lies_inside_the_box(resnet18, chelsea, stage, row, col)
     assert erf[y0:y1, x0:x1].sum() / erf.sum() > 0.999
     # and it is concentrated: the inner half of the box holds more than its share of the mass
     cy, cx, quarter = (y0 + y1) // 2, (x0 + x1) // 2, max(1, field.size // 4)
-    inner = erf[max(0, cy - quarter):cy + quarter, max(0, cx - quarter):cx + quarter]
+    inner = erf[max(0, cy - quarter) : cy + quarter, max(0, cx - quarter) : cx + quarter]
     assert inner.sum() / erf.sum() > inner.size / ((x1 - x0) * (y1 - y0))
 
 

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import hook_counts
 from scipy.stats import spearmanr
 from skimage.metrics import structural_similarity
 
-from conftest import hook_counts
 import resnet_viz
 from resnet_viz import cli
 from resnet_viz.trust import sanity
@@ -61,8 +61,12 @@ def test_each_step_reinitialises_exactly_its_modules(resnet18):
 
 def _fingerprint(loaded):
     module = loaded.module
-    return ({k: v.clone() for k, v in module.state_dict().items()}, [p.requires_grad for p in module.parameters()],
-            hook_counts(module), module.training)
+    return (
+        {k: v.clone() for k, v in module.state_dict().items()},
+        [p.requires_grad for p in module.parameters()],
+        hook_counts(module),
+        module.training,
+    )
 
 
 def _same(a, b):
@@ -111,11 +115,25 @@ def test_class_check_picks_three_different_classes(resnet18, coffee):
 
 def test_cli_trust_writes_schema_and_charts(tmp_path, capsys):
     image = tmp_path / "in.png"
-    from PIL import Image
     import skimage.data
+    from PIL import Image
+
     Image.fromarray(skimage.data.chelsea()).save(image)
-    code = cli.main(["trust", str(image), "--model", "resnet18", "--device", "cpu", "--out", str(tmp_path / "out"),
-                     "--no-faithfulness", "--rf", "layer2:3,27"])
+    code = cli.main(
+        [
+            "trust",
+            str(image),
+            "--model",
+            "resnet18",
+            "--device",
+            "cpu",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-faithfulness",
+            "--rf",
+            "layer2:3,27",
+        ]
+    )
     assert code == 0
     report = json.loads((tmp_path / "out" / "trust.json").read_text())
     assert set(report) == {"model", "target", "stage", "sanity", "class_check", "faithfulness"}
@@ -129,11 +147,17 @@ def test_cli_trust_writes_schema_and_charts(tmp_path, capsys):
     assert "receptive field of layer2 (3,27)" in out and ("changes with the weights" in out or "Warning" in out)
 
 
-@pytest.mark.parametrize("rf, message", [("layer9:1,1", "Unknown stage"), ("layer4:7,0", "row and column must be 0 to 6"),
-                                         ("layer4:1", "stage:row,col")])
+@pytest.mark.parametrize(
+    "rf, message",
+    [("layer9:1,1", "Unknown stage"), ("layer4:7,0", "row and column must be 0 to 6"), ("layer4:1", "stage:row,col")],
+)
 def test_cli_trust_bad_unit_is_a_clear_error(tmp_path, capsys, rf, message):
     from PIL import Image
+
     image = tmp_path / "in.png"
     Image.new("RGB", (64, 64), "white").save(image)
-    assert cli.main(["trust", str(image), "--model", "resnet18", "--device", "cpu", "--out", str(tmp_path), "--rf", rf]) == 2
+    assert (
+        cli.main(["trust", str(image), "--model", "resnet18", "--device", "cpu", "--out", str(tmp_path), "--rf", rf])
+        == 2
+    )
     assert message in capsys.readouterr().err

@@ -21,8 +21,21 @@ def test_english_and_korean_have_the_same_keys_and_placeholders(table):
 
 
 def test_relabel_gives_one_update_per_static_component():
-    components = {key: object() for key in ("intro", "sanity_head", "faith_head", "faith_cost", "field_head", "stage",
-                                             "sanity_button", "faith_button", "field_button", "clickable")}
+    components = {
+        key: object()
+        for key in (
+            "intro",
+            "sanity_head",
+            "faith_head",
+            "faith_cost",
+            "field_head",
+            "stage",
+            "sanity_button",
+            "faith_button",
+            "field_button",
+            "clickable",
+        )
+    }
     components.update({key: (object(), object(), object()) for key in trust_view.CHARTS})
     for lang in ("en", "ko"):
         assert len(trust_view._relabel(lang)) == len(trust_view._static(components)) == 20

@@ -46,8 +46,10 @@ def test_sanity_verdict_barely_changes_only_when_every_step_is_high():
 
 
 def _rows(values, kept):
-    return [LesionResult(BlockInfo(f"layer{1 + i // 2}.{i % 2}", f"layer{1 + i // 2}", "identity"), v, 0 if k else 1, k)
-            for i, (v, k) in enumerate(zip(values, kept))]
+    return [
+        LesionResult(BlockInfo(f"layer{1 + i // 2}.{i % 2}", f"layer{1 + i // 2}", "identity"), v, 0 if k else 1, k)
+        for i, (v, k) in enumerate(zip(values, kept))
+    ]
 
 
 def test_lesion_chart_draws_a_visible_bar_for_every_value_and_marks_top1_changes():
@@ -80,14 +82,26 @@ def _report(tails, seeds=None):
 
 def test_degradation_needs_a_gap_larger_than_the_spread_of_the_last_points():
     # Plain-14 beats plain-8 by 0.05 on the mean, but single points swing by 0.4.
-    noisy = _report({(8, False): [0.1, 0.5, 0.1, 0.5], (14, False): [0.2, 0.5, 0.2, 0.5],
-                     (8, True): [0.1, 0.1, 0.1, 0.1], (14, True): [0.05, 0.05, 0.05, 0.05]})
+    noisy = _report(
+        {
+            (8, False): [0.1, 0.5, 0.1, 0.5],
+            (14, False): [0.2, 0.5, 0.2, 0.5],
+            (8, True): [0.1, 0.1, 0.1, 0.1],
+            (14, True): [0.05, 0.05, 0.05, 0.05],
+        }
+    )
     text = degradation_verdict(noisy, "en")
     assert "appears here" not in text and "within the noise" in text and "spread is 0.40" in text
     assert "0.35" in text and "0.30" in text
     assert "잡음 범위 안" in degradation_verdict(noisy, "ko")
-    clear = _report({(8, False): [0.1, 0.12, 0.1, 0.12], (14, False): [0.4, 0.42, 0.4, 0.42],
-                     (8, True): [0.1, 0.1, 0.1, 0.1], (14, True): [0.05, 0.05, 0.05, 0.05]})
+    clear = _report(
+        {
+            (8, False): [0.1, 0.12, 0.1, 0.12],
+            (14, False): [0.4, 0.42, 0.4, 0.42],
+            (8, True): [0.1, 0.1, 0.1, 0.1],
+            (14, True): [0.05, 0.05, 0.05, 0.05],
+        }
+    )
     text = degradation_verdict(clear, "en")
     assert "appears here" in text and "gap of 0.30, larger than the spread of 0.02" in text
     worse = _report({(8, False): [0.4] * 4, (14, False): [0.1] * 4, (8, True): [0.1] * 4, (14, True): [0.1] * 4})
@@ -95,8 +109,20 @@ def test_degradation_needs_a_gap_larger_than_the_spread_of_the_last_points():
 
 
 def test_degradation_spread_over_seeds_when_the_report_has_several():
-    report = _report({(8, False): [[0.1] * 4, [0.3] * 4], (14, False): [[0.3] * 4, [0.4] * 4],
-                      (8, True): [[0.1] * 4, [0.1] * 4], (14, True): [[0.1] * 4, [0.1] * 4]}, seeds=True)
+    report = _report(
+        {
+            (8, False): [[0.1] * 4, [0.3] * 4],
+            (14, False): [[0.3] * 4, [0.4] * 4],
+            (8, True): [[0.1] * 4, [0.1] * 4],
+            (14, True): [[0.1] * 4, [0.1] * 4],
+        },
+        seeds=True,
+    )
     text = degradation_verdict(report, "en")
     # Means 0.20 and 0.35: a gap of 0.15 against a spread over the 2 seeds of 0.20.
-    assert "mean over 2 seeds" in text and "within the noise" in text and "ends 0.15 above" in text and "spread is 0.20" in text
+    assert (
+        "mean over 2 seeds" in text
+        and "within the noise" in text
+        and "ends 0.15 above" in text
+        and "spread is 0.20" in text
+    )

@@ -65,34 +65,48 @@ def compare_depths() -> tuple[DepthRow, ...]:
         per_block = 3 if isinstance(model.layer1[0], Bottleneck) else 2
         meta = tv_models.get_model_weights(name)[RECIPE].meta
         default = tv_models.get_model_weights(name).DEFAULT
-        rows.append(DepthRow(
-            name, blocks, "bottleneck" if per_block == 3 else "basic",
-            f"{depth} = 1 + {per_block}·({'+'.join(map(str, blocks))}) + 1",
-            sum(p.numel() for p in model.parameters()), counter.get_total_flops() / 2e9,
-            meta["_metrics"]["ImageNet-1K"]["acc@1"], meta["num_params"], meta["_ops"],
-            RECIPE, default.meta["_metrics"]["ImageNet-1K"]["acc@1"],
-        ))
+        rows.append(
+            DepthRow(
+                name,
+                blocks,
+                "bottleneck" if per_block == 3 else "basic",
+                f"{depth} = 1 + {per_block}·({'+'.join(map(str, blocks))}) + 1",
+                sum(p.numel() for p in model.parameters()),
+                counter.get_total_flops() / 2e9,
+                meta["_metrics"]["ImageNet-1K"]["acc@1"],
+                meta["num_params"],
+                meta["_ops"],
+                RECIPE,
+                default.meta["_metrics"]["ImageNet-1K"]["acc@1"],
+            )
+        )
     return tuple(rows)
 
 
 TEXT = {
-    "en": {"basic": "basic", "bottleneck": "bottleneck",
-           "head": "| model | blocks per stage | block | layers | parameters | GMACs (multiply-adds) | "
-                   "ImageNet acc@1 ({recipe}) |",
-           "note": "One training recipe for every depth: {recipe} (torchvision's DEFAULT for 50–152 is V2, a 2021 recipe "
-                   "with longer training and stronger augmentation: resnet50 {v2:.1f} % against {v1:.1f} % here; 18 and 34 "
-                   "have V1 only, so mixing them would make the 34 → 50 jump mostly the recipe's). GMACs = billions of "
-                   "multiply-adds, what the papers call FLOPs, for one 224×224 image. resnet50 is {r50:.1f} here against "
-                   "the paper's 3.8: torchvision's bottleneck nets are “V1.5”, with the stride 2 on the 3×3 conv instead "
-                   "of the first 1×1, which then runs at full resolution."},
-    "ko": {"basic": "기본", "bottleneck": "병목",
-           "head": "| 모델 | 단계별 블록 수 | 블록 | 층 수 | 매개변수 | GMACs (곱셈-덧셈) | ImageNet acc@1 ({recipe}) |",
-           "note": "모든 깊이에 같은 학습 레시피를 씁니다: {recipe}. (torchvision의 DEFAULT는 50–152에서 V2로, 더 오래 학습하고 "
-                   "더 강한 증강을 쓴 2021년 레시피입니다: resnet50이 V2는 {v2:.1f} %, 여기서는 {v1:.1f} %. 18과 34는 V1만 "
-                   "있으므로 섞으면 34 → 50의 향상이 대부분 레시피 차이가 됩니다.) GMACs = 224×224 이미지 한 장의 곱셈-덧셈 "
-                   "연산 수(10억 단위)로, 논문이 FLOPs라고 부르는 값입니다. resnet50은 논문의 3.8 대신 여기서 {r50:.1f}입니다: "
-                   "torchvision의 병목 망은 “V1.5”라서 스트라이드 2가 첫 1×1이 아니라 3×3 합성곱에 있고, 첫 1×1이 원래 "
-                   "해상도에서 계산됩니다."},
+    "en": {
+        "basic": "basic",
+        "bottleneck": "bottleneck",
+        "head": "| model | blocks per stage | block | layers | parameters | GMACs (multiply-adds) | "
+        "ImageNet acc@1 ({recipe}) |",
+        "note": "One training recipe for every depth: {recipe} (torchvision's DEFAULT for 50–152 is V2, a 2021 recipe "
+        "with longer training and stronger augmentation: resnet50 {v2:.1f} % against {v1:.1f} % here; 18 and 34 "
+        "have V1 only, so mixing them would make the 34 → 50 jump mostly the recipe's). GMACs = billions of "
+        "multiply-adds, what the papers call FLOPs, for one 224×224 image. resnet50 is {r50:.1f} here against "
+        "the paper's 3.8: torchvision's bottleneck nets are “V1.5”, with the stride 2 on the 3×3 conv instead "
+        "of the first 1×1, which then runs at full resolution.",
+    },
+    "ko": {
+        "basic": "기본",
+        "bottleneck": "병목",
+        "head": "| 모델 | 단계별 블록 수 | 블록 | 층 수 | 매개변수 | GMACs (곱셈-덧셈) | ImageNet acc@1 ({recipe}) |",
+        "note": "모든 깊이에 같은 학습 레시피를 씁니다: {recipe}. (torchvision의 DEFAULT는 50–152에서 V2로, 더 오래 학습하고 "
+        "더 강한 증강을 쓴 2021년 레시피입니다: resnet50이 V2는 {v2:.1f} %, 여기서는 {v1:.1f} %. 18과 34는 V1만 "
+        "있으므로 섞으면 34 → 50의 향상이 대부분 레시피 차이가 됩니다.) GMACs = 224×224 이미지 한 장의 곱셈-덧셈 "
+        "연산 수(10억 단위)로, 논문이 FLOPs라고 부르는 값입니다. resnet50은 논문의 3.8 대신 여기서 {r50:.1f}입니다: "
+        "torchvision의 병목 망은 “V1.5”라서 스트라이드 2가 첫 1×1이 아니라 3×3 합성곱에 있고, 첫 1×1이 원래 "
+        "해상도에서 계산됩니다.",
+    },
 }
 
 
@@ -101,8 +115,10 @@ def compare_markdown(lang: str = "en") -> str:
     rows = compare_depths()
     lines = [pick(TEXT, "head", lang, recipe=RECIPE), "|---|---|---|---|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r.name} | {'-'.join(map(str, r.blocks))} | {pick(TEXT, r.block, lang)} | {r.layers_formula} | "
-                     f"{r.parameters / 1e6:.1f} M | {r.gflops:.2f} | {r.acc1:.1f}% |")
+        lines.append(
+            f"| {r.name} | {'-'.join(map(str, r.blocks))} | {pick(TEXT, r.block, lang)} | {r.layers_formula} | "
+            f"{r.parameters / 1e6:.1f} M | {r.gflops:.2f} | {r.acc1:.1f}% |"
+        )
     r50 = next(r for r in rows if r.name == "resnet50")
     note = pick(TEXT, "note", lang, recipe=RECIPE, v1=r50.acc1, v2=r50.acc1_default, r50=r50.gflops)
     return "\n".join(lines) + "\n\n" + note

@@ -63,8 +63,11 @@ def _block_row(name: str, block: nn.Module, size: int) -> tuple[BlockRow, int]:
         out = _conv_out(out, conv)
         macs += _conv_macs(conv, out)
         stride = conv.stride[0]
-        parts.append(f"{conv.kernel_size[0]}×{conv.kernel_size[1]}, {conv.out_channels}" + (f", stride {stride}" if stride > 1 else "")
-                     + (f", {conv.groups} groups" if conv.groups > 1 else ""))  # ResNeXt's grouped 3×3
+        parts.append(
+            f"{conv.kernel_size[0]}×{conv.kernel_size[1]}, {conv.out_channels}"
+            + (f", stride {stride}" if stride > 1 else "")
+            + (f", {conv.groups} groups" if conv.groups > 1 else "")
+        )  # ResNeXt's grouped 3×3
     stride = max(conv.stride[0] for conv in _convs(block))
     projection = ""
     if block.downsample is not None:
@@ -76,8 +79,16 @@ def _block_row(name: str, block: nn.Module, size: int) -> tuple[BlockRow, int]:
         if any(isinstance(m, nn.AvgPool2d) for m in block.downsample.modules()):  # ResNet-D: the stride is the pool's
             projection = "2×2 avg-pool, stride 2 + " + projection
     channels = _convs(block)[-1].out_channels
-    row = BlockRow(name, " → ".join(parts), "projection" if projection else "identity", projection, stride,
-                   (channels, out, out), sum(p.numel() for p in block.parameters()), macs)
+    row = BlockRow(
+        name,
+        " → ".join(parts),
+        "projection" if projection else "identity",
+        projection,
+        stride,
+        (channels, out, out),
+        sum(p.numel() for p in block.parameters()),
+        macs,
+    )
     return row, out
 
 
@@ -102,34 +113,64 @@ def block_table(model: nn.Module, size: int = 224) -> list[StageRows]:
             row, out = _block_row(info.name, block, out)
             rows.append(row)
         first = blocks[0][1]
-        kind = ("Bottleneck 1×1-3×3-1×1, expansion 4" if isinstance(first, Bottleneck) else
-                "BasicBlock 3×3-3×3" if isinstance(first, BasicBlock) else block_kind(first))
+        kind = (
+            "Bottleneck 1×1-3×3-1×1, expansion 4"
+            if isinstance(first, Bottleneck)
+            else "BasicBlock 3×3-3×3"
+            if isinstance(first, BasicBlock)
+            else block_kind(first)
+        )
         if isinstance(first, Bottleneck) and ("cardinality" in block_kind(first) or "ResNet's" in block_kind(first)):
             kind += " · " + block_kind(first).split(" · ", 1)[1]  # cardinality × group width, or the wider bottleneck
-        stages.append(StageRows(papers[stage_name], stage_name, kind, rows, rows[-1].out_shape,
-                                sum(r.parameters for r in rows), sum(r.macs for r in rows)))
+        stages.append(
+            StageRows(
+                papers[stage_name],
+                stage_name,
+                kind,
+                rows,
+                rows[-1].out_shape,
+                sum(r.parameters for r in rows),
+                sum(r.macs for r in rows),
+            )
+        )
     return stages
 
 
 TEXT = {
-    "en": {"block": "block", "convs": "residual branch F(x): kernel, channels", "shortcut": "shortcut", "out": "output",
-           "params": "parameters", "identity": "identity", "projection": "projection", "blocks": "blocks",
-           "stride": "stride",
-           "hint": "Click a stage to see its blocks. Shapes for a {size}×{size} input; GMACs = billions of "
-                   "multiply-adds (what the papers call FLOPs).",
-           "v15": "Stride placement: torchvision's bottleneck ResNets are “V1.5”: the stride 2 of the first block of "
-                  "layer2–layer4 sits on the 3×3 conv, not on the first 1×1 as in He et al. 2015 (and seeds 001 and "
-                  "004). The first 1×1 then runs at full resolution, so resnet50 costs 4.1 GMACs here against the "
-                  "paper's 3.8 GFLOPs (multiply-adds)."},
-    "ko": {"block": "블록", "convs": "잔차 경로 F(x): 커널, 채널", "shortcut": "숏컷", "out": "출력",
-           "params": "매개변수", "identity": "항등", "projection": "프로젝션", "blocks": "블록",
-           "stride": "스트라이드",
-           "hint": "단계를 누르면 블록이 펼쳐집니다. 모양은 {size}×{size} 입력 기준; GMACs = 곱셈-덧셈 연산 수(10억 단위)로, "
-                   "논문이 FLOPs라고 부르는 값입니다.",
-           "v15": "스트라이드 위치: torchvision의 병목(bottleneck) ResNet은 “V1.5”입니다. layer2–layer4 첫 블록의 "
-                  "스트라이드 2가 He 외(2015) 논문(그리고 시드 001, 004)처럼 첫 1×1 합성곱이 아니라 3×3 합성곱에 "
-                  "있습니다. 그래서 첫 1×1이 원래 해상도에서 계산되어, resnet50은 논문의 3.8 GFLOPs(곱셈-덧셈) 대신 "
-                  "여기서 4.1 GMACs입니다."},
+    "en": {
+        "block": "block",
+        "convs": "residual branch F(x): kernel, channels",
+        "shortcut": "shortcut",
+        "out": "output",
+        "params": "parameters",
+        "identity": "identity",
+        "projection": "projection",
+        "blocks": "blocks",
+        "stride": "stride",
+        "hint": "Click a stage to see its blocks. Shapes for a {size}×{size} input; GMACs = billions of "
+        "multiply-adds (what the papers call FLOPs).",
+        "v15": "Stride placement: torchvision's bottleneck ResNets are “V1.5”: the stride 2 of the first block of "
+        "layer2–layer4 sits on the 3×3 conv, not on the first 1×1 as in He et al. 2015 (and seeds 001 and "
+        "004). The first 1×1 then runs at full resolution, so resnet50 costs 4.1 GMACs here against the "
+        "paper's 3.8 GFLOPs (multiply-adds).",
+    },
+    "ko": {
+        "block": "블록",
+        "convs": "잔차 경로 F(x): 커널, 채널",
+        "shortcut": "숏컷",
+        "out": "출력",
+        "params": "매개변수",
+        "identity": "항등",
+        "projection": "프로젝션",
+        "blocks": "블록",
+        "stride": "스트라이드",
+        "hint": "단계를 누르면 블록이 펼쳐집니다. 모양은 {size}×{size} 입력 기준; GMACs = 곱셈-덧셈 연산 수(10억 단위)로, "
+        "논문이 FLOPs라고 부르는 값입니다.",
+        "v15": "스트라이드 위치: torchvision의 병목(bottleneck) ResNet은 “V1.5”입니다. layer2–layer4 첫 블록의 "
+        "스트라이드 2가 He 외(2015) 논문(그리고 시드 001, 004)처럼 첫 1×1 합성곱이 아니라 3×3 합성곱에 "
+        "있습니다. 그래서 첫 1×1이 원래 해상도에서 계산되어, resnet50은 논문의 3.8 GFLOPs(곱셈-덧셈) 대신 "
+        "여기서 4.1 GMACs입니다.",
+    },
 }
 
 
@@ -155,13 +196,19 @@ def block_table_html(stages: list[StageRows], lang: str = "en", size: int = 224)
     if stages and stages[0].block_type.startswith("Bottleneck"):
         parts.append(f'<p class="rv-note">{t("v15")}</p>')
     for stage in stages:
-        summary = (f"<b>{stage.paper_name} · {stage.name}</b> — {len(stage.blocks)} × {stage.block_type} · "
-                   f"{_shape(stage.out_shape)} · {stage.parameters / 1e6:.2f} M {t('params')} · "
-                   f"{stage.macs / 1e9:.2f} GMACs")
+        summary = (
+            f"<b>{stage.paper_name} · {stage.name}</b> — {len(stage.blocks)} × {stage.block_type} · "
+            f"{_shape(stage.out_shape)} · {stage.parameters / 1e6:.2f} M {t('params')} · "
+            f"{stage.macs / 1e9:.2f} GMACs"
+        )
         rows = "".join(
             f"<tr><td>{row.name}</td><td>{_in_language(row.convs, lang)}</td><td>{_shortcut_cell(row, lang)}</td>"
-            f"<td>{_shape(row.out_shape)}</td><td>{row.parameters / 1e6:.3f} M</td></tr>" for row in stage.blocks)
-        head = (f"<tr><th>{t('block')}</th><th>{t('convs')}</th><th>{t('shortcut')}</th><th>{t('out')}</th>"
-                f"<th>{t('params')}</th></tr>")
+            f"<td>{_shape(row.out_shape)}</td><td>{row.parameters / 1e6:.3f} M</td></tr>"
+            for row in stage.blocks
+        )
+        head = (
+            f"<tr><th>{t('block')}</th><th>{t('convs')}</th><th>{t('shortcut')}</th><th>{t('out')}</th>"
+            f"<th>{t('params')}</th></tr>"
+        )
         parts.append(f"<details><summary>{summary}</summary><table>{head}{rows}</table></details>")
     return "".join(parts) + "</div>"

@@ -90,7 +90,11 @@ def after_addition(block: Block, t: torch.Tensor) -> torch.Tensor:
     """What follows ⊕: torchvision's and timm's ResNet apply a ReLU; a pre-activation block nothing."""
     if is_preactivation(block):
         return t
-    act = block.relu if isinstance(block, (BasicBlock, Bottleneck)) else (block.act3 if hasattr(block, "conv3") else block.act2)
+    act = (
+        block.relu
+        if isinstance(block, (BasicBlock, Bottleneck))
+        else (block.act3 if hasattr(block, "conv3") else block.act2)
+    )
     # Out of place: the blocks' own ReLU is in place, and t may be a tensor autograd still needs
     # (an identity shortcut's x is the previous block's ReLU output).
     if isinstance(act, nn.ReLU):
@@ -112,8 +116,11 @@ def head(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return model.fc(torch.flatten(model.avgpool(x), 1))
 
 
-def walk(model: nn.Module, batch: torch.Tensor, visit: Callable[[BlockInfo, nn.Module, torch.Tensor], torch.Tensor] | None = None
-         ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def walk(
+    model: nn.Module,
+    batch: torch.Tensor,
+    visit: Callable[[BlockInfo, nn.Module, torch.Tensor], torch.Tensor] | None = None,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Run the model block by block (no hooks): the logits and each block's input. `visit` may
     replace a block's computation: visit(info, block, x) -> the block's output."""
     x = stem(model, batch)
@@ -126,4 +133,3 @@ def walk(model: nn.Module, batch: torch.Tensor, visit: Callable[[BlockInfo, nn.M
 
 def block_names(model: nn.Module) -> list[str]:
     return [info.name for info, _ in residual_blocks(model)]
-

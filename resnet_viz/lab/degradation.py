@@ -27,7 +27,11 @@ def cifar_net(depth: int, residual: bool, widths: tuple[int, int, int] = (8, 16,
     if (depth - 2) % 6:
         raise ValueError(f"depth must be 6n+2 (8, 14, 20, 32, 56…), not {depth}")
     n = (depth - 2) // 6
-    layers: list[nn.Module] = [nn.Conv2d(3, widths[0], 3, padding=1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True)]
+    layers: list[nn.Module] = [
+        nn.Conv2d(3, widths[0], 3, padding=1, bias=False),
+        nn.BatchNorm2d(widths[0]),
+        nn.ReLU(inplace=True),
+    ]
     channels = widths[0]
     for stage, width in enumerate(widths):
         for i in range(n):
@@ -72,7 +76,9 @@ def _error(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return wrong / len(y)
 
 
-def train_curve(config: DegradationConfig, depth: int, residual: bool, x: torch.Tensor, y: torch.Tensor, log=print) -> Curve:
+def train_curve(
+    config: DegradationConfig, depth: int, residual: bool, x: torch.Tensor, y: torch.Tensor, log=print
+) -> Curve:
     """SGD with momentum from a fixed seed; the same batches for every net."""
     torch.manual_seed(config.seed)
     model = cifar_net(depth, residual, config.widths)
@@ -92,7 +98,9 @@ def train_curve(config: DegradationConfig, depth: int, residual: bool, x: torch.
         loss.backward()
         optimizer.step()
     curve.seconds = time.perf_counter() - started
-    log(f"{'residual' if residual else 'plain'}-{depth}: final training error {curve.train_error[-1]:.3f} ({curve.seconds:.0f} s)")
+    log(
+        f"{'residual' if residual else 'plain'}-{depth}: final training error {curve.train_error[-1]:.3f} ({curve.seconds:.0f} s)"
+    )
     return curve
 
 
@@ -110,25 +118,29 @@ def save_json(report: dict, path: str | Path) -> None:
 LAST_EVALUATIONS = 4
 
 VERDICT = {
-    "en": {"yes": "Measured ({how}): the deeper plain net ends with a higher training error ({p2:.2f} vs {p1:.2f}, "
-                  "a gap of {gap:.2f}, larger than the spread of {spread:.2f}) and the deeper residual net does not "
-                  "({r2:.2f} vs {r1:.2f}): the degradation effect appears here.",
-           "within": "Measured ({how}): the deeper plain net ends {gap:.2f} above the shallower one ({p2:.2f} vs {p1:.2f}), "
-                     "but the measured spread is {spread:.2f}: the gap is within the noise, so this run neither shows "
-                     "nor rules out the degradation effect. Residual {d1} {r1:.2f}, residual {d2} {r2:.2f}.",
-           "no": "Measured ({how}): training error plain {d1} {p1:.2f}, plain {d2} {p2:.2f}, residual {d1} {r1:.2f}, "
-                 "residual {d2} {r2:.2f} (spread {spread:.2f}). The degradation effect does not appear at this small budget.",
-           "how_points": "mean of the last {k} evaluations; spread = the largest max − min of those {k} over the curves",
-           "how_seeds": "mean over {n} seeds of the last {k} evaluations; spread = the largest range over the seeds"},
-    "ko": {"yes": "측정 결과({how}): 더 깊은 일반 망의 훈련 오차가 더 높고({p2:.2f} 대 {p1:.2f}, 차이 {gap:.2f}로 "
-                  "편차 {spread:.2f}보다 큼) 더 깊은 잔차망은 그렇지 않습니다({r2:.2f} 대 {r1:.2f}): 성능 저하 현상이 나타납니다.",
-           "within": "측정 결과({how}): 더 깊은 일반 망의 훈련 오차가 얕은 망보다 {gap:.2f} 높지만({p2:.2f} 대 {p1:.2f}) "
-                     "측정 편차가 {spread:.2f}입니다. 차이가 잡음 범위 안에 있으므로, 이 실행으로는 성능 저하 현상이 "
-                     "나타난다고도 나타나지 않는다고도 할 수 없습니다. 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f}.",
-           "no": "측정 결과({how}): 훈련 오차 일반 망 {d1}층 {p1:.2f}, {d2}층 {p2:.2f}, 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f} "
-                 "(편차 {spread:.2f}). 이 작은 예산에서는 성능 저하 현상이 나타나지 않습니다.",
-           "how_points": "마지막 {k}회 평가의 평균, 편차 = 곡선마다 그 {k}회의 최댓값 − 최솟값 중 가장 큰 값",
-           "how_seeds": "시드 {n}개에 걸친 마지막 {k}회 평가 평균의 평균, 편차 = 시드 사이 범위 중 가장 큰 것"},
+    "en": {
+        "yes": "Measured ({how}): the deeper plain net ends with a higher training error ({p2:.2f} vs {p1:.2f}, "
+        "a gap of {gap:.2f}, larger than the spread of {spread:.2f}) and the deeper residual net does not "
+        "({r2:.2f} vs {r1:.2f}): the degradation effect appears here.",
+        "within": "Measured ({how}): the deeper plain net ends {gap:.2f} above the shallower one ({p2:.2f} vs {p1:.2f}), "
+        "but the measured spread is {spread:.2f}: the gap is within the noise, so this run neither shows "
+        "nor rules out the degradation effect. Residual {d1} {r1:.2f}, residual {d2} {r2:.2f}.",
+        "no": "Measured ({how}): training error plain {d1} {p1:.2f}, plain {d2} {p2:.2f}, residual {d1} {r1:.2f}, "
+        "residual {d2} {r2:.2f} (spread {spread:.2f}). The degradation effect does not appear at this small budget.",
+        "how_points": "mean of the last {k} evaluations; spread = the largest max − min of those {k} over the curves",
+        "how_seeds": "mean over {n} seeds of the last {k} evaluations; spread = the largest range over the seeds",
+    },
+    "ko": {
+        "yes": "측정 결과({how}): 더 깊은 일반 망의 훈련 오차가 더 높고({p2:.2f} 대 {p1:.2f}, 차이 {gap:.2f}로 "
+        "편차 {spread:.2f}보다 큼) 더 깊은 잔차망은 그렇지 않습니다({r2:.2f} 대 {r1:.2f}): 성능 저하 현상이 나타납니다.",
+        "within": "측정 결과({how}): 더 깊은 일반 망의 훈련 오차가 얕은 망보다 {gap:.2f} 높지만({p2:.2f} 대 {p1:.2f}) "
+        "측정 편차가 {spread:.2f}입니다. 차이가 잡음 범위 안에 있으므로, 이 실행으로는 성능 저하 현상이 "
+        "나타난다고도 나타나지 않는다고도 할 수 없습니다. 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f}.",
+        "no": "측정 결과({how}): 훈련 오차 일반 망 {d1}층 {p1:.2f}, {d2}층 {p2:.2f}, 잔차망 {d1}층 {r1:.2f}, {d2}층 {r2:.2f} "
+        "(편차 {spread:.2f}). 이 작은 예산에서는 성능 저하 현상이 나타나지 않습니다.",
+        "how_points": "마지막 {k}회 평가의 평균, 편차 = 곡선마다 그 {k}회의 최댓값 − 최솟값 중 가장 큰 값",
+        "how_seeds": "시드 {n}개에 걸친 마지막 {k}회 평가 평균의 평균, 편차 = 시드 사이 범위 중 가장 큰 것",
+    },
 }
 
 
@@ -166,6 +178,9 @@ def verdict(report: dict, lang: str = "en") -> str:
     else:
         key = "no"
         spread = max(sp1, sp2, sr1, sr2)
-    how = (pick(VERDICT, "how_seeds", lang, n=seeds, k=LAST_EVALUATIONS) if seeds > 1
-           else pick(VERDICT, "how_points", lang, k=LAST_EVALUATIONS))
+    how = (
+        pick(VERDICT, "how_seeds", lang, n=seeds, k=LAST_EVALUATIONS)
+        if seeds > 1
+        else pick(VERDICT, "how_points", lang, k=LAST_EVALUATIONS)
+    )
     return pick(VERDICT, key, lang, how=how, d1=d1, d2=d2, p1=p1, p2=p2, r1=r1, r2=r2, gap=gap, spread=spread)

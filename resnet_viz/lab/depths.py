@@ -50,9 +50,14 @@ class DepthFlows:
     flows: list[DepthFlow]
 
 
-def depth_gradient_flow(batch: torch.Tensor, target: int, depths: Sequence[int] = DEPTHS, seed: int = 0,
-                        batch_statistics: bool = True,
-                        progress: Callable[[float, str], None] | None = None) -> DepthFlows:
+def depth_gradient_flow(
+    batch: torch.Tensor,
+    target: int,
+    depths: Sequence[int] = DEPTHS,
+    seed: int = 0,
+    batch_statistics: bool = True,
+    progress: Callable[[float, str], None] | None = None,
+) -> DepthFlows:
     """For each depth: the gradient norm of one logit at every block's input, residual and plain,
     at the same seeded init. `target` is taken modulo 1000 (a checkpoint may have fewer classes;
     at random init no class means anything)."""
@@ -64,14 +69,23 @@ def depth_gradient_flow(batch: torch.Tensor, target: int, depths: Sequence[int] 
         report(sum(cost[:position]) / sum(cost), f"resnet{depth}")
         model = seeded_resnet(depth, seed).to(batch.device).train(batch_statistics)
         plain = plain_copy(model)
-        flows.append(DepthFlow(depth, block_names(model), input_grad_norms(model, batch, index),
-                               input_grad_norms(plain, batch, index)))
+        flows.append(
+            DepthFlow(
+                depth, block_names(model), input_grad_norms(model, batch, index), input_grad_norms(plain, batch, index)
+            )
+        )
     report(1.0, "done")
     return DepthFlows(seed, index, batch_statistics, flows)
 
 
 def depth_flow_json(result: DepthFlows) -> dict:
     """The `depth_flow` entry of lab.json."""
-    return {"seed": result.seed, "target": result.target, "batch_statistics": result.batch_statistics,
-            "depths": [{"depth": f.depth, "blocks": f.names, "input_grad_norm": f.residual,
-                        "plain_input_grad_norm": f.plain} for f in result.flows]}
+    return {
+        "seed": result.seed,
+        "target": result.target,
+        "batch_statistics": result.batch_statistics,
+        "depths": [
+            {"depth": f.depth, "blocks": f.names, "input_grad_norm": f.residual, "plain_input_grad_norm": f.plain}
+            for f in result.flows
+        ],
+    }

@@ -13,20 +13,28 @@ from ..plotting import new_figure
 from .blocks import is_preactivation, residual_blocks
 
 TEXT = {
-    "en": {"title": "{model}: the first block of each stage (×{counts} blocks)", "identity": "identity",
-           "projection": "projection", "blocks": "× {n} blocks",
-           "v15": "Stride 2 on the 3×3 conv: torchvision's “V1.5” (He et al. 2015 put it on the first 1×1).",
-           "preact_add": "nothing after ⊕  {blocks}",
-           "preact_note": "Pre-activation (He et al. 2016): BN → ReLU → conv inside the block and nothing after ⊕, so the "
-                          "shortcut is a clean identity path from block to block. Post-activation blocks "
-                          "(torchvision's) put a ReLU after ⊕."},
-    "ko": {"title": "{model}: 각 단계의 첫 블록 (블록 수 ×{counts})", "identity": "항등(identity)",
-           "projection": "프로젝션(projection)", "blocks": "× 블록 {n}개",
-           "v15": "스트라이드 2는 3×3 합성곱에: torchvision의 “V1.5” (He 외 2015는 첫 1×1에 둡니다).",
-           "preact_add": "⊕ 뒤에 아무것도 없음  {blocks}",
-           "preact_note": "사전 활성화 (He 외 2016): 블록 안은 BN → ReLU → 합성곱 순서이고 ⊕ 뒤에는 아무것도 없어서, "
-                          "숏컷이 블록에서 블록으로 이어지는 깨끗한 항등 경로입니다. 사후 활성화 블록(torchvision)은 "
-                          "⊕ 뒤에 ReLU가 있습니다."},
+    "en": {
+        "title": "{model}: the first block of each stage (×{counts} blocks)",
+        "identity": "identity",
+        "projection": "projection",
+        "blocks": "× {n} blocks",
+        "v15": "Stride 2 on the 3×3 conv: torchvision's “V1.5” (He et al. 2015 put it on the first 1×1).",
+        "preact_add": "nothing after ⊕  {blocks}",
+        "preact_note": "Pre-activation (He et al. 2016): BN → ReLU → conv inside the block and nothing after ⊕, so the "
+        "shortcut is a clean identity path from block to block. Post-activation blocks "
+        "(torchvision's) put a ReLU after ⊕.",
+    },
+    "ko": {
+        "title": "{model}: 각 단계의 첫 블록 (블록 수 ×{counts})",
+        "identity": "항등(identity)",
+        "projection": "프로젝션(projection)",
+        "blocks": "× 블록 {n}개",
+        "v15": "스트라이드 2는 3×3 합성곱에: torchvision의 “V1.5” (He 외 2015는 첫 1×1에 둡니다).",
+        "preact_add": "⊕ 뒤에 아무것도 없음  {blocks}",
+        "preact_note": "사전 활성화 (He 외 2016): 블록 안은 BN → ReLU → 합성곱 순서이고 ⊕ 뒤에는 아무것도 없어서, "
+        "숏컷이 블록에서 블록으로 이어지는 깨끗한 항등 경로입니다. 사후 활성화 블록(torchvision)은 "
+        "⊕ 뒤에 ReLU가 있습니다.",
+    },
 }
 # Sizes for a 7-inch figure shown ~682 px wide at 1280×720: 10 pt is ~13 px on screen.
 FONT, SMALL = 10.5, 10.0
@@ -40,7 +48,9 @@ def _conv_label(conv: nn.Conv2d) -> str:
 
 
 def _box(ax, x: float, y: float, text: str, colour: str) -> None:
-    ax.add_patch(FancyBboxPatch((x - 1.6, y - 0.36), 3.2, 0.72, boxstyle="round,pad=0.03", fc=colour, ec="#374151", lw=0.8))
+    ax.add_patch(
+        FancyBboxPatch((x - 1.6, y - 0.36), 3.2, 0.72, boxstyle="round,pad=0.03", fc=colour, ec="#374151", lw=0.8)
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=FONT, linespacing=1.15)
 
 
@@ -75,8 +85,17 @@ def _draw_block(ax, block: nn.Module, stage: str, n_blocks: int, lang: str) -> N
             label += " of BN-ReLU(x)"
     else:
         label = pick(TEXT, "identity", lang)
-    ax.text(side + 0.1, (top + plus_y) / 2, label, rotation=90, ha="left", va="center", fontsize=SMALL,
-            color="#b45309", linespacing=1.1)
+    ax.text(
+        side + 0.1,
+        (top + plus_y) / 2,
+        label,
+        rotation=90,
+        ha="left",
+        va="center",
+        fontsize=SMALL,
+        color="#b45309",
+        linespacing=1.1,
+    )
     blocks = pick(TEXT, "blocks", lang, n=n_blocks)
     after = pick(TEXT, "preact_add", lang, blocks=blocks) if preact else "ReLU  " + blocks
     ax.text(x, plus_y - 0.6, after, ha="center", fontsize=FONT)
@@ -103,7 +122,8 @@ def block_diagram(model: nn.Module, name: str, lang: str = "en") -> Figure:
     counts = "+".join(str(len(s)) for s in stages)
     fig.suptitle(pick(TEXT, "title", lang, model=name, counts=counts), fontsize=FONT + 1)
     if footnote:
-        fig.text(0.5, 0.01, pick(TEXT, footnote, lang), ha="center", va="bottom", fontsize=SMALL, color="#374151",
-                 wrap=True)
+        fig.text(
+            0.5, 0.01, pick(TEXT, footnote, lang), ha="center", va="bottom", fontsize=SMALL, color="#374151", wrap=True
+        )
     fig.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.07 if footnote else 0.01, wspace=0.05, hspace=0.08)
     return fig

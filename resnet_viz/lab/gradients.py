@@ -79,8 +79,15 @@ def _correlations(grads: torch.Tensor) -> list[float]:
     return (flat @ flat[0]).tolist()
 
 
-def shattering(model: nn.Module, batch: torch.Tensor, target: int, points: int = 6, span: float = 0.5,
-               seed: int = 0, plain: nn.Module | None = None) -> Shattering:
+def shattering(
+    model: nn.Module,
+    batch: torch.Tensor,
+    target: int,
+    points: int = 6,
+    span: float = 0.5,
+    seed: int = 0,
+    plain: nn.Module | None = None,
+) -> Shattering:
     """Balduzzi et al. 2017: gradients w.r.t. the input at points x + t·d along a line through the
     image (d a seeded random direction, t in [0, span]); their correlation with the gradient at x.
     Shattered gradients decorrelate quickly; residual nets keep them correlated for longer."""
@@ -90,5 +97,8 @@ def shattering(model: nn.Module, batch: torch.Tensor, target: int, points: int =
     steps = np.linspace(0.0, span, points)
     line = torch.stack([batch[0] + float(t) * direction.to(batch.device) for t in steps])
     plain = plain_copy(model) if plain is None else plain
-    return Shattering(steps.tolist(), _correlations(input_gradients(model, line, target)),
-                      _correlations(input_gradients(plain, line, target)))
+    return Shattering(
+        steps.tolist(),
+        _correlations(input_gradients(model, line, target)),
+        _correlations(input_gradients(plain, line, target)),
+    )

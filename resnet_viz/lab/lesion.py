@@ -80,8 +80,9 @@ class LesionResult:
 
 
 @torch.no_grad()
-def lesion_sweep(model: nn.Module, batch: torch.Tensor, target: int,
-                 progress: Callable[[int, int, str], None] | None = None) -> tuple[float, int, list[LesionResult]]:
+def lesion_sweep(
+    model: nn.Module, batch: torch.Tensor, target: int, progress: Callable[[int, int, str], None] | None = None
+) -> tuple[float, int, list[LesionResult]]:
     """Intact target probability and top-1, then one row per removed block. The model is only read:
     each lesion starts from the removed block's input, kept from the intact forward (the blocks
     before it see the same input either way), and runs the blocks after it."""
@@ -95,7 +96,7 @@ def lesion_sweep(model: nn.Module, batch: torch.Tensor, target: int,
             progress(i, len(blocks), info.name)
         inner = getattr(block, "block", block)  # a wrapper (lesioned, plain) keeps the block inside
         x = after_addition(inner, shortcut(inner, inputs[i]))
-        for _, later in blocks[i + 1:]:
+        for _, later in blocks[i + 1 :]:
             x = later(x)
         p = torch.softmax(head(model, x)[0].double(), 0)
         rows.append(LesionResult(info, float(p[target]), int(p.argmax()), int(p.argmax()) == top1))

@@ -19,7 +19,9 @@ def box_in_crop(box: tuple[int, int, int, int], size: int, resize: int, crop: in
     return tuple(v * scale - offset for v in box)  # type: ignore[return-value]
 
 
-def app_path_report(weights: str | Path, classes: str | Path, n: int = 100, seed: int = 20_000, size: int = 224) -> dict:
+def app_path_report(
+    weights: str | Path, classes: str | Path, n: int = 100, seed: int = 20_000, size: int = 224
+) -> dict:
     """Accuracy and Grad-CAM pointing on n new drawings, through load_model + analyze. The drawings are
     made at `size` px (224: what a user would draw or photograph), then the app resizes and crops them."""
     loaded = load_model("resnet18", str(weights), "cpu", str(classes))

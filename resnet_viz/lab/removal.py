@@ -21,12 +21,20 @@ from .blocks import block_names
 from .lesion import lesion_copy
 
 TEXT = {
-    "en": {"top": "Top-5 with {n} block(s) removed: {names}", "top_none": "Top-5 with no block removed",
-           "cams": "{method} per stage with {names} removed", "cams_none": "{method} per stage, no block removed",
-           "unknown": "{model} has no block {names}: choose among {first} … {last}."},
-    "ko": {"top": "블록 {n}개를 제거한 top-5: {names}", "top_none": "블록을 제거하지 않은 top-5",
-           "cams": "{names}을(를) 제거한 채 단계별 {method}", "cams_none": "블록을 제거하지 않은 단계별 {method}",
-           "unknown": "{model}에는 {names} 블록이 없습니다. {first} … {last} 중에서 고르세요."},
+    "en": {
+        "top": "Top-5 with {n} block(s) removed: {names}",
+        "top_none": "Top-5 with no block removed",
+        "cams": "{method} per stage with {names} removed",
+        "cams_none": "{method} per stage, no block removed",
+        "unknown": "{model} has no block {names}: choose among {first} … {last}.",
+    },
+    "ko": {
+        "top": "블록 {n}개를 제거한 top-5: {names}",
+        "top_none": "블록을 제거하지 않은 top-5",
+        "cams": "{names}을(를) 제거한 채 단계별 {method}",
+        "cams_none": "블록을 제거하지 않은 단계별 {method}",
+        "unknown": "{model}에는 {names} 블록이 없습니다. {first} … {last} 중에서 고르세요.",
+    },
 }
 
 
@@ -47,13 +55,20 @@ def check_blocks(loaded: LoadedModel, names: Iterable[str]) -> tuple[str, ...]:
     wanted = set(names)
     unknown = sorted(wanted - set(known))
     if unknown:
-        raise ModelChoiceError(pick(TEXT, "unknown", "en", model=loaded.name, names=", ".join(unknown),
-                                    first=known[0], last=known[-1]))
+        raise ModelChoiceError(
+            pick(TEXT, "unknown", "en", model=loaded.name, names=", ".join(unknown), first=known[0], last=known[-1])
+        )
     return tuple(name for name in known if name in wanted)
 
 
-def remove_blocks(loaded: LoadedModel, image: ImageSource, removed: Iterable[str], target: int | str | None = None,
-                  method: str = "gradcam", top_k: int = 5) -> RemovalResult:
+def remove_blocks(
+    loaded: LoadedModel,
+    image: ImageSource,
+    removed: Iterable[str],
+    target: int | str | None = None,
+    method: str = "gradcam",
+    top_k: int = 5,
+) -> RemovalResult:
     """resnet_viz.analysis.analyze on a copy in which each named block outputs relu(shortcut(x))."""
     names = check_blocks(loaded, removed)
     key = get_method(method).key
@@ -63,8 +78,14 @@ def remove_blocks(loaded: LoadedModel, image: ImageSource, removed: Iterable[str
     return RemovalResult(analyze(copy, image, target=target, method=key, top_k=top_k), names, key)
 
 
-def analyze_without(loaded: LoadedModel, image: ImageSource, removed: Iterable[str], target: int | str | None = None,
-                    method: str = "gradcam", top_k: int = 5) -> AnalysisResult:
+def analyze_without(
+    loaded: LoadedModel,
+    image: ImageSource,
+    removed: Iterable[str],
+    target: int | str | None = None,
+    method: str = "gradcam",
+    top_k: int = 5,
+) -> AnalysisResult:
     """remove_blocks' analysis alone (kept for callers that label the result themselves)."""
     return remove_blocks(loaded, image, removed, target, method, top_k).analysis
 
@@ -85,5 +106,8 @@ def removal_gallery_label(result: RemovalResult, lang: str = "en") -> str:
 
 def removal_gallery(result: RemovalResult) -> list[tuple[Image.Image, str]]:
     """(overlay, caption) per stage that has a CAM: "layer1 (C2) · LayerCAM"."""
-    return [(cam_overlay(result.analysis.image, s.cam), f"{s.label} · {result.method_label}")
-            for s in result.analysis.stages if s.cam is not None]
+    return [
+        (cam_overlay(result.analysis.image, s.cam), f"{s.label} · {result.method_label}")
+        for s in result.analysis.stages
+        if s.cam is not None
+    ]

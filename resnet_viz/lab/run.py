@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-
-import copy
 
 import torch
 
@@ -44,8 +43,13 @@ class LabResult:
         return lab_png(self)
 
 
-def iter_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
-             progress: Progress | None = None, shatter_points: int = 6) -> Iterator[tuple[str, LabResult]]:
+def iter_lab(
+    loaded: LoadedModel,
+    image: ImageSource,
+    target: int | str | None = None,
+    progress: Progress | None = None,
+    shatter_points: int = 6,
+) -> Iterator[tuple[str, LabResult]]:
     """The lab in its cheap-first order, yielding (part, result so far) after "norms", "lesion",
     "gradients" and "shattering", so a UI can show each chart as soon as it exists. Everything runs
     on a private copy of the model (the shared one is never patched); its lock is held only to copy."""
@@ -60,11 +64,23 @@ def iter_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None =
         logits = model(batch)[0]
     index = resolve_target(loaded.categories, target, int(logits.argmax()))
     probs = torch.softmax(logits.double(), 0)
-    result = LabResult(loaded.name, loaded.weights_label, loaded.weights_status, index, loaded.categories[index],
-                       float(probs[index]), int(probs.argmax()), norms, [], None, None)
+    result = LabResult(
+        loaded.name,
+        loaded.weights_label,
+        loaded.weights_status,
+        index,
+        loaded.categories[index],
+        float(probs[index]),
+        int(probs.argmax()),
+        norms,
+        [],
+        None,
+        None,
+    )
     yield "norms", result
     intact, top1, lesions = lesion_sweep(
-        model, batch, index, lambda i, n, name: report(0.05 + 0.6 * i / n, f"lesion {name} ({i + 1}/{n})"))
+        model, batch, index, lambda i, n, name: report(0.05 + 0.6 * i / n, f"lesion {name} ({i + 1}/{n})")
+    )
     result = replace(result, intact_prob=intact, intact_top1=top1, lesions=lesions)
     yield "lesion", result
     report(0.7, "gradient flow")
@@ -77,16 +93,25 @@ def iter_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None =
     yield "shattering", result
 
 
-def run_lab(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
-            progress: Progress | None = None, shatter_points: int = 6) -> LabResult:
+def run_lab(
+    loaded: LoadedModel,
+    image: ImageSource,
+    target: int | str | None = None,
+    progress: Progress | None = None,
+    shatter_points: int = 6,
+) -> LabResult:
     """Every measurement of the lab (iter_lab run to the end)."""
-    for _, result in iter_lab(loaded, image, target, progress, shatter_points):
-        pass
-    return result
+    parts = list(iter_lab(loaded, image, target, progress, shatter_points))
+    return parts[-1][1]  # each part carries the result so far; the last one every measurement
 
 
-def run_depth_flow(loaded: LoadedModel, image: ImageSource, target: int | str | None = None,
-                   progress: Progress | None = None, seed: int = 0) -> DepthFlows:
+def run_depth_flow(
+    loaded: LoadedModel,
+    image: ImageSource,
+    target: int | str | None = None,
+    progress: Progress | None = None,
+    seed: int = 0,
+) -> DepthFlows:
     """Gradient flow at 18…152 layers (seeded random init) on this image, for the lab's class:
     `target`, or the chosen model's top-1 (its index, in the random nets' 1000 outputs)."""
     _, batch = preprocess(loaded.transforms, load_image(image))
@@ -101,10 +126,19 @@ def lab_json(result: LabResult) -> dict:
     """The schema of issue 9: one entry per block."""
     blocks = []
     for i, (norm, lesion) in enumerate(zip(result.norms, result.lesions)):
-        blocks.append({
-            "name": norm.info.name, "stage": norm.info.stage, "shortcut": norm.info.shortcut,
-            "residual_norm": norm.residual_norm, "shortcut_norm": norm.shortcut_norm, "ratio": norm.ratio,
-            "cosine": norm.cosine, "lesion_target_prob": lesion.target_prob, "lesion_top1": lesion.top1,
-            "input_grad_norm": result.flow.residual[i], "plain_input_grad_norm": result.flow.plain[i],
-        })
+        blocks.append(
+            {
+                "name": norm.info.name,
+                "stage": norm.info.stage,
+                "shortcut": norm.info.shortcut,
+                "residual_norm": norm.residual_norm,
+                "shortcut_norm": norm.shortcut_norm,
+                "ratio": norm.ratio,
+                "cosine": norm.cosine,
+                "lesion_target_prob": lesion.target_prob,
+                "lesion_top1": lesion.top1,
+                "input_grad_norm": result.flow.residual[i],
+                "plain_input_grad_norm": result.flow.plain[i],
+            }
+        )
     return {"model": result.model, "weights": result.weights, "target": result.target, "blocks": blocks}

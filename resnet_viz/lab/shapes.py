@@ -41,7 +41,10 @@ def _polygon(kind: str, cx: float, cy: float, r: float, turn: float) -> list[tup
         corners = [turn + math.pi / 4 + k * math.pi / 2 for k in range(4)]
         return [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in corners]
     if kind == "triangle":
-        return [(cx + r * math.cos(turn + k * 2 * math.pi / 3), cy + r * math.sin(turn + k * 2 * math.pi / 3)) for k in range(3)]
+        return [
+            (cx + r * math.cos(turn + k * 2 * math.pi / 3), cy + r * math.sin(turn + k * 2 * math.pi / 3))
+            for k in range(3)
+        ]
     points = []  # star: 5 points, inner radius 0.45 r
     for k in range(10):
         radius = r if k % 2 == 0 else 0.45 * r

@@ -56,7 +56,7 @@ def to_batch(images: np.ndarray, size: int, zoom: float = 1.0) -> torch.Tensor:
     if x.shape[-1] != scaled:
         x = F.interpolate(x, size=(scaled, scaled), mode="bilinear", antialias=True, align_corners=False)
     offset = (scaled - size) // 2
-    x = x[..., offset:offset + size, offset:offset + size]
+    x = x[..., offset : offset + size, offset : offset + size]
     return (x - MEAN) / STD
 
 
@@ -71,8 +71,8 @@ def accuracy(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, siz
     model.eval()
     correct = 0
     for start in range(0, len(images), 64):
-        logits = model(to_batch(images[start:start + 64], size, zoom))
-        correct += int((logits.argmax(1).numpy() == labels[start:start + 64]).sum())
+        logits = model(to_batch(images[start : start + 64], size, zoom))
+        correct += int((logits.argmax(1).numpy() == labels[start : start + 64]).sum())
     return correct / len(images)
 
 
@@ -83,7 +83,9 @@ def train_demo(config: DemoConfig = DemoConfig(), log=print) -> tuple[torch.nn.M
     test_images, test_labels, _ = dataset(config.held_out, config.draw_size, seed=config.seed + 10_000)
     model = new_model(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.steps, pct_start=0.15)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=config.steps, pct_start=0.15
+    )
     rng = np.random.default_rng(config.seed + 1)
     targets = torch.from_numpy(labels)
     for step in range(config.steps):
@@ -101,13 +103,17 @@ def train_demo(config: DemoConfig = DemoConfig(), log=print) -> tuple[torch.nn.M
         optimizer.step()
         schedule.step()
         if step % 20 == 0 or step == config.steps - 1:
-            log(f"step {step + 1}/{config.steps}  size {size}  loss {loss.item():.3f}  {time.perf_counter() - started:.0f} s")
+            log(
+                f"step {step + 1}/{config.steps}  size {size}  loss {loss.item():.3f}  {time.perf_counter() - started:.0f} s"
+            )
     held_out = accuracy(model, test_images, test_labels, config.final_size, APP_ZOOM)
     model.eval()
     return model, DemoResult(held_out, time.perf_counter() - started, config.steps, asdict(config))
 
 
-def save_demo(model: torch.nn.Module, result: DemoResult, out: str | Path, extra: dict | None = None) -> dict[str, Path]:
+def save_demo(
+    model: torch.nn.Module, result: DemoResult, out: str | Path, extra: dict | None = None
+) -> dict[str, Path]:
     """model.pt (a state_dict), classes.txt (one name a line), train.json (what was measured)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

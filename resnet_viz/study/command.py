@@ -22,30 +22,69 @@ def _utc(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def plan_jobs(kinds, depths, seeds, spec: StudyDataSpec, schedule: Schedule, out: Path, device: str,
-              deadline: float | None, checkpoints: str) -> list[dict]:
+def plan_jobs(
+    kinds,
+    depths,
+    seeds,
+    spec: StudyDataSpec,
+    schedule: Schedule,
+    out: Path,
+    device: str,
+    deadline: float | None,
+    checkpoints: str,
+) -> list[dict]:
     """Seed-major, deepest first: whatever a deadline cuts off, every kind and depth of seed 0 came first."""
     jobs = []
     for seed in seeds:
         for depth in sorted(depths, reverse=True):
             for kind in kinds:
-                jobs.append({"kind": kind, "depth": depth, "seed": seed, "data": asdict(spec),
-                             "schedule": asdict(schedule), "out": str(out), "device": device, "deadline": deadline,
-                             "save_checkpoint": checkpoints == "all" or seed == seeds[0], "threads": 1})
+                jobs.append(
+                    {
+                        "kind": kind,
+                        "depth": depth,
+                        "seed": seed,
+                        "data": asdict(spec),
+                        "schedule": asdict(schedule),
+                        "out": str(out),
+                        "device": device,
+                        "deadline": deadline,
+                        "save_checkpoint": checkpoints == "all" or seed == seeds[0],
+                        "threads": 1,
+                    }
+                )
     return jobs
 
 
-def study_document(spec: StudyDataSpec, schedule: Schedule, jobs: list[dict], records: dict, started: float,
-                   workers: int, device: str, deadline: float | None, finished: float | None) -> dict:
+def study_document(
+    spec: StudyDataSpec,
+    schedule: Schedule,
+    jobs: list[dict],
+    records: dict,
+    started: float,
+    workers: int,
+    device: str,
+    deadline: float | None,
+    finished: float | None,
+) -> dict:
     runs = [records[key] for key in (_key(j) for j in jobs) if key in records]
     return {
         "dataset": spec.describe(),
         "schedule": asdict(schedule),
-        "matrix": {"kinds": sorted({j["kind"] for j in jobs}, key=KINDS.index),
-                   "depths": sorted({j["depth"] for j in jobs}), "seeds": sorted({j["seed"] for j in jobs})},
-        "machine": {"device": device, "workers": workers, "threads_per_worker": 1, "cpus": os.cpu_count(),
-                    "platform": platform.platform(), "torch": _torch_version()},
-        "started": _utc(started), "finished": _utc(finished) if finished else None,
+        "matrix": {
+            "kinds": sorted({j["kind"] for j in jobs}, key=KINDS.index),
+            "depths": sorted({j["depth"] for j in jobs}),
+            "seeds": sorted({j["seed"] for j in jobs}),
+        },
+        "machine": {
+            "device": device,
+            "workers": workers,
+            "threads_per_worker": 1,
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "torch": _torch_version(),
+        },
+        "started": _utc(started),
+        "finished": _utc(finished) if finished else None,
         "wall_seconds": round((finished or time.time()) - started, 1),
         "deadline": _utc(deadline) if deadline else None,
         "completed": [_name(r) for r in runs if r.get("completed")],
@@ -78,8 +117,9 @@ def run_study(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if any(k not in KINDS for k in args.kinds):
         raise ResnetVizError(f"--kinds takes {', '.join(KINDS)}.")
-    spec = StudyDataSpec(name=args.data, seed=args.data_seed, train=args.train_size, test=args.test_size,
-                         size=args.size, root=args.root)
+    spec = StudyDataSpec(
+        name=args.data, seed=args.data_seed, train=args.train_size, test=args.test_size, size=args.size, root=args.root
+    )
     schedule = Schedule(iterations=args.iterations, batch=args.batch, lr=args.lr, log_every=args.log_every)
     started = time.time()
     deadline = started + args.max_minutes * 60 if args.max_minutes else None
@@ -90,14 +130,19 @@ def run_study(args: argparse.Namespace) -> int:
 
         load_study_split(spec)
     total_cost = sum(_cost(j) for j in jobs)
-    print(f"depth-study: {len(jobs)} runs ({', '.join(args.kinds)} × depths {args.depths} × seeds {seeds}), "
-          f"{schedule.iterations} iterations each, {args.workers} worker(s), out {out}/", flush=True)
+    print(
+        f"depth-study: {len(jobs)} runs ({', '.join(args.kinds)} × depths {args.depths} × seeds {seeds}), "
+        f"{schedule.iterations} iterations each, {args.workers} worker(s), out {out}/",
+        flush=True,
+    )
     records: dict = {}
     done_cost = 0.0
 
     def save(finished: float | None = None) -> None:
-        _write_json(out / "depth_study.json",
-                    study_document(spec, schedule, jobs, records, started, args.workers, args.device, deadline, finished))
+        _write_json(
+            out / "depth_study.json",
+            study_document(spec, schedule, jobs, records, started, args.workers, args.device, deadline, finished),
+        )
 
     if args.workers > 1:
         context = multiprocessing.get_context("spawn")
@@ -112,8 +157,11 @@ def run_study(args: argparse.Namespace) -> int:
             save()
     save(time.time())
     document = json.loads((out / "depth_study.json").read_text())
-    print(f"depth-study: {len(document['completed'])} runs complete, {len(document['partial'])} partial, "
-          f"{len(document['not_run'])} not run; wall time {document['wall_seconds'] / 60:.1f} min", flush=True)
+    print(
+        f"depth-study: {len(document['completed'])} runs complete, {len(document['partial'])} partial, "
+        f"{len(document['not_run'])} not run; wall time {document['wall_seconds'] / 60:.1f} min",
+        flush=True,
+    )
     if not args.no_charts:
         from .charts import write_depth_charts
 
@@ -122,8 +170,15 @@ def run_study(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(record: dict, records: dict, jobs: list[dict], done_cost: float, total_cost: float, started: float,
-              deadline: float | None = None) -> float:
+def _progress(
+    record: dict,
+    records: dict,
+    jobs: list[dict],
+    done_cost: float,
+    total_cost: float,
+    started: float,
+    deadline: float | None = None,
+) -> float:
     records[_key(record)] = record
     done_cost += record["depth"] * record["schedule"]["iterations"]
     elapsed = time.time() - started
@@ -131,14 +186,20 @@ def _progress(record: dict, records: dict, jobs: list[dict], done_cost: float, t
     state = "complete" if record.get("completed") else f"stopped at {record.get('iterations_done', 0)} (deadline)"
     last = f", test {record['test_error'][-1]:.1f}%" if record["test_error"] else ""
     cap = f" (the cap stops everything in {(deadline - time.time()) / 60:.1f} min)" if deadline else ""
-    print(f"== {_name(record)} {state}{last}; {len(records)}/{len(jobs)} runs, {elapsed / 60:.1f} min elapsed, "
-          f"~{eta / 60:.1f} min left at this pace{cap}", flush=True)
+    print(
+        f"== {_name(record)} {state}{last}; {len(records)}/{len(jobs)} runs, {elapsed / 60:.1f} min elapsed, "
+        f"~{eta / 60:.1f} min left at this pace{cap}",
+        flush=True,
+    )
     return done_cost
 
 
 def register(commands) -> None:
-    study = commands.add_parser("depth-study", help="train plain/residual/pre-activation nets at several depths "
-                                                    "(He et al. 2015 Fig. 6) and chart their errors")
+    study = commands.add_parser(
+        "depth-study",
+        help="train plain/residual/pre-activation nets at several depths "
+        "(He et al. 2015 Fig. 6) and chart their errors",
+    )
     study.add_argument("--depths", type=int, nargs="+", default=[20, 56])
     study.add_argument("--kinds", nargs="+", default=list(KINDS), help="plain residual preact")
     study.add_argument("--seeds", type=int, default=3, help="how many seeds (0, 1, ...)")
@@ -148,14 +209,20 @@ def register(commands) -> None:
     study.add_argument("--lr", type=float, default=0.1)
     study.add_argument("--log-every", type=int, default=50)
     study.add_argument("--data", default="procedural", choices=["procedural", "cifar10"])
-    study.add_argument("--root", default=None, help="with --data cifar10: torchvision's CIFAR-10 folder or train/ test/ ImageFolders")
+    study.add_argument(
+        "--root", default=None, help="with --data cifar10: torchvision's CIFAR-10 folder or train/ test/ ImageFolders"
+    )
     study.add_argument("--data-seed", type=int, default=0)
     study.add_argument("--train-size", type=int, default=20000)
     study.add_argument("--test-size", type=int, default=2000)
     study.add_argument("--size", type=int, default=16, help="picture side in pixels (default 16; CIFAR is 32)")
     study.add_argument("--workers", type=int, default=1, help="runs trained at once, one thread each")
-    study.add_argument("--max-minutes", type=float, default=None, help="stop every run at this wall time; partial runs are kept")
-    study.add_argument("--checkpoints", default="first", choices=["first", "all"], help="save the first seed's nets, or all")
+    study.add_argument(
+        "--max-minutes", type=float, default=None, help="stop every run at this wall time; partial runs are kept"
+    )
+    study.add_argument(
+        "--checkpoints", default="first", choices=["first", "all"], help="save the first seed's nets, or all"
+    )
     study.add_argument("--device", default="cpu", help="cpu or cuda")
     study.add_argument("--out", default="study-out")
     study.add_argument("--no-charts", action="store_true")

@@ -91,10 +91,10 @@ def _draw(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray
     image = np.where(mask, foreground, background)
     # Clutter: 1-3 small blobs of random colours anywhere.
     for k in range(3):
-        present = (rng.uniform(size=(n, 1, 1, 1)) < (1.0 if k == 0 else 0.5))
+        present = rng.uniform(size=(n, 1, 1, 1)) < (1.0 if k == 0 else 0.5)
         bx, by = rng.uniform(-1, 1, (2, n, 1, 1, 1))
         radius = rng.uniform(0.06, 0.14, (n, 1, 1, 1))
-        blob = ((x[None] - bx) ** 2 + (y[None] - by) ** 2 < radius ** 2) & present
+        blob = ((x[None] - bx) ** 2 + (y[None] - by) ** 2 < radius**2) & present
         image = np.where(blob, rng.uniform(0, 1, (n, 3, 1, 1)), image)
     image = image.reshape(n, 3, size, 2, size, 2).mean(axis=(3, 5))  # anti-aliased 2× -> 1×
     image = image + rng.normal(0, 0.04, image.shape)
@@ -110,17 +110,19 @@ def make_study_data(n: int, seed: int = 0, size: int = SIZE) -> tuple[torch.Tens
         raise ResnetVizError(f"make_study_data needs n >= 1, got {n}.")
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % len(CLASSES))
-    chunks = [_draw(labels[i:i + _CHUNK], size, rng) for i in range(0, n, _CHUNK)]
+    chunks = [_draw(labels[i : i + _CHUNK], size, rng) for i in range(0, n, _CHUNK)]
     images = torch.from_numpy(np.concatenate(chunks))
     images = (images - 0.5) / 0.25  # the pixel values are ~uniform in [0, 1]: centre and scale them
     return images, torch.from_numpy(labels.astype(np.int64))
 
 
-def load_study_split(spec: StudyDataSpec) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+def load_study_split(
+    spec: StudyDataSpec,
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
     """(train, held-out) tensors for a spec."""
     if spec.name == "procedural":
         images, labels = make_study_data(spec.train + spec.test, spec.seed, spec.size)
-        return (images[:spec.train], labels[:spec.train]), (images[spec.train:], labels[spec.train:])
+        return (images[: spec.train], labels[: spec.train]), (images[spec.train :], labels[spec.train :])
     if spec.name == "cifar10":
         return _cifar10(spec)
     raise ResnetVizError(f"Unknown study data {spec.name!r}: use procedural or cifar10.")
@@ -164,4 +166,4 @@ def _cifar10(spec: StudyDataSpec):
     except (OSError, RuntimeError, FileNotFoundError) as err:
         raise ResnetVizError(f"Could not read CIFAR-10 under {root}: {err}") from err
     (x, y), (tx, ty) = tensors(train), tensors(test)
-    return (x[:spec.train], y[:spec.train]), (tx[:spec.test], ty[:spec.test])
+    return (x[: spec.train], y[: spec.train]), (tx[: spec.test], ty[: spec.test])

@@ -30,18 +30,25 @@ def block_input_gradients(model: StudyNet, images: torch.Tensor, labels: torch.T
     return [float(t.grad.norm()) for t in inputs]
 
 
-def gradient_norms(depths=(56, 110), kinds=("residual", "preact", "plain"), seed: int = 0, batch: int = 128,
-                   size: int = 16) -> dict:
+def gradient_norms(
+    depths=(56, 110), kinds=("residual", "preact", "plain"), seed: int = 0, batch: int = 128, size: int = 16
+) -> dict:
     images, labels = make_study_data(batch, seed=10_000 + seed, size=size)
     rows = []
     for depth in depths:
         for kind in kinds:
             torch.manual_seed(seed)
             model = StudyNet(kind, depth)
-            rows.append({"kind": kind, "depth": depth, "seed": seed,
-                         "grad_norm": block_input_gradients(model, images, labels)})
-    return {"batch": batch, "size": size, "data_seed": 10_000 + seed, "mode": "train (batch statistics), at init",
-            "rows": rows}
+            rows.append(
+                {"kind": kind, "depth": depth, "seed": seed, "grad_norm": block_input_gradients(model, images, labels)}
+            )
+    return {
+        "batch": batch,
+        "size": size,
+        "data_seed": 10_000 + seed,
+        "mode": "train (batch statistics), at init",
+        "rows": rows,
+    }
 
 
 if __name__ == "__main__":

@@ -29,13 +29,22 @@ def filter_normalised_direction(model: StudyNet, seed: int) -> list[torch.Tensor
             continue
         d = torch.randn(parameter.shape, generator=generator, dtype=parameter.dtype)
         flat_d, flat_p = d.view(d.shape[0], -1), parameter.detach().view(parameter.shape[0], -1)
-        d = (flat_d * (flat_p.norm(dim=1, keepdim=True) / (flat_d.norm(dim=1, keepdim=True) + 1e-10))).view_as(parameter)
+        d = (flat_d * (flat_p.norm(dim=1, keepdim=True) / (flat_d.norm(dim=1, keepdim=True) + 1e-10))).view_as(
+            parameter
+        )
         direction.append(d)
     return direction
 
 
-def landscape(model: StudyNet, images: torch.Tensor, labels: torch.Tensor, grid: int = 21, span: float = 1.0,
-              seeds: tuple[int, int] = (1, 2), progress=None) -> dict:
+def landscape(
+    model: StudyNet,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    grid: int = 21,
+    span: float = 1.0,
+    seeds: tuple[int, int] = (1, 2),
+    progress=None,
+) -> dict:
     """Loss and error over a grid×grid square [-span, span]² of (alpha, beta); the model is left as it was."""
     model.eval()
     origin = [p.detach().clone() for p in model.parameters()]
@@ -59,9 +68,19 @@ def landscape(model: StudyNet, images: torch.Tensor, labels: torch.Tensor, grid:
         with torch.no_grad():
             for p, o in zip(model.parameters(), origin):
                 p.copy_(o)
-    return {"kind": model.kind, "depth": model.depth, "grid": grid, "span": span, "direction_seeds": list(seeds),
-            "alphas": coords.tolist(), "betas": coords.tolist(), "loss": loss.tolist(), "error": error.tolist(),
-            "batch": len(images), "center_loss": loss[grid // 2, grid // 2] if grid % 2 else None}
+    return {
+        "kind": model.kind,
+        "depth": model.depth,
+        "grid": grid,
+        "span": span,
+        "direction_seeds": list(seeds),
+        "alphas": coords.tolist(),
+        "betas": coords.tolist(),
+        "loss": loss.tolist(),
+        "error": error.tolist(),
+        "batch": len(images),
+        "center_loss": loss[grid // 2, grid // 2] if grid % 2 else None,
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -86,17 +105,25 @@ def _run(args: argparse.Namespace) -> int:
 
     others = [json.loads(Path(p).read_text()) for p in args.compare]
     paths = write_landscape_charts([result, *others], out)
-    print(f"loss at the trained weights {result['center_loss']:.3f}; wrote {out / 'landscape.json'} and {len(paths)} charts")
+    print(
+        f"loss at the trained weights {result['center_loss']:.3f}; wrote {out / 'landscape.json'} and {len(paths)} charts"
+    )
     return 0
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("landscape", help="filter-normalised 2-D loss landscape of a study checkpoint (Li et al. 2018)")
+    parser = commands.add_parser(
+        "landscape", help="filter-normalised 2-D loss landscape of a study checkpoint (Li et al. 2018)"
+    )
     parser.add_argument("checkpoint", help="a .pt written by depth-study")
     parser.add_argument("--grid", type=int, default=21, help="points per axis (odd, so (0, 0) is on the grid)")
     parser.add_argument("--span", type=float, default=1.0, help="alpha and beta run over [-span, span]")
-    parser.add_argument("--batch", type=int, default=256, help="the fixed held-out batch: the first N held-out pictures")
-    parser.add_argument("--compare", nargs="*", default=[], help="other landscape.json files drawn beside it on one colour scale")
+    parser.add_argument(
+        "--batch", type=int, default=256, help="the fixed held-out batch: the first N held-out pictures"
+    )
+    parser.add_argument(
+        "--compare", nargs="*", default=[], help="other landscape.json files drawn beside it on one colour scale"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default="landscape-out")
     parser.set_defaults(handler=_run)

@@ -44,13 +44,20 @@ def lesioned_error(model: StudyNet, deleted, images: torch.Tensor, labels: torch
     wrong = 0
     with torch.no_grad():
         for i in range(0, len(images), batch):
-            logits = forward_without(model, frozenset(deleted), images[i:i + batch])
-            wrong += int((logits.argmax(1) != labels[i:i + batch]).sum())
+            logits = forward_without(model, frozenset(deleted), images[i : i + batch])
+            wrong += int((logits.argmax(1) != labels[i : i + batch]).sum())
     return 100.0 * wrong / len(images)
 
 
-def lesion_study(model: StudyNet, images: torch.Tensor, labels: torch.Tensor, draws: int = 10, seed: int = 0,
-                 max_k: int | None = None, progress=None) -> dict:
+def lesion_study(
+    model: StudyNet,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    draws: int = 10,
+    seed: int = 0,
+    max_k: int | None = None,
+    progress=None,
+) -> dict:
     """Single-block deletions in model order, then k random deletions (k = 1..n) with mean and spread."""
     blocks = model.blocks()
     n = (model.depth - 2) // 6
@@ -68,8 +75,14 @@ def lesion_study(model: StudyNet, images: torch.Tensor, labels: torch.Tensor, dr
     tick("intact")
     single = []
     for index, block in enumerate(blocks):
-        single.append({"block": index, "stage": _stage_of(model, index), "downsampling": block.downsampling,
-                       "error": lesioned_error(model, {index}, images, labels)})
+        single.append(
+            {
+                "block": index,
+                "stage": _stage_of(model, index),
+                "downsampling": block.downsampling,
+                "error": lesioned_error(model, {index}, images, labels),
+            }
+        )
         tick(f"block {index}")
     rng = np.random.default_rng(seed)
     random_k = []
@@ -79,10 +92,26 @@ def lesion_study(model: StudyNet, images: torch.Tensor, labels: torch.Tensor, dr
             chosen = set(rng.choice(len(blocks), size=k, replace=False).tolist())
             errors.append(lesioned_error(model, chosen, images, labels))
             tick(f"k={k}")
-        random_k.append({"k": k, "mean_error": float(np.mean(errors)), "std": float(np.std(errors)),
-                         "min": float(np.min(errors)), "max": float(np.max(errors)), "draws": draws})
-    return {"kind": model.kind, "depth": model.depth, "blocks": len(blocks), "intact_error": intact,
-            "single": single, "random_k": random_k, "held_out": len(images), "draw_seed": seed}
+        random_k.append(
+            {
+                "k": k,
+                "mean_error": float(np.mean(errors)),
+                "std": float(np.std(errors)),
+                "min": float(np.min(errors)),
+                "max": float(np.max(errors)),
+                "draws": draws,
+            }
+        )
+    return {
+        "kind": model.kind,
+        "depth": model.depth,
+        "blocks": len(blocks),
+        "intact_error": intact,
+        "single": single,
+        "random_k": random_k,
+        "held_out": len(images),
+        "draw_seed": seed,
+    }
 
 
 def _stage_of(model: StudyNet, index: int) -> int:
@@ -127,7 +156,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(commands) -> None:
-    lesion = commands.add_parser("lesion-study", help="delete blocks of a study checkpoint at test time (Veit et al. 2016)")
+    lesion = commands.add_parser(
+        "lesion-study", help="delete blocks of a study checkpoint at test time (Veit et al. 2016)"
+    )
     lesion.add_argument("checkpoint", help="a .pt written by depth-study")
     lesion.add_argument("--out", default="lesion-out")
     lesion.add_argument("--draws", type=int, default=10, help="random draws per k")

@@ -31,7 +31,7 @@ class PadShortcut(nn.Module):
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x[:, :, ::self.stride, ::self.stride]
+        x = x[:, :, :: self.stride, :: self.stride]
         if self.extra:
             x = nn.functional.pad(x, (0, 0, 0, 0, 0, self.extra))
         return x
@@ -62,12 +62,23 @@ def _block(kind: str, in_channels: int, out_channels: int, stride: int) -> Study
     downsampling = stride != 1 or in_channels != out_channels
     if kind == "preact":
         # Full pre-activation (He et al. 2016, Fig. 4e): BN -> ReLU -> conv twice, nothing after the addition.
-        residual = nn.Sequential(nn.BatchNorm2d(in_channels), nn.ReLU(), _conv(in_channels, out_channels, stride),
-                                 nn.BatchNorm2d(out_channels), nn.ReLU(), _conv(out_channels, out_channels))
+        residual = nn.Sequential(
+            nn.BatchNorm2d(in_channels),
+            nn.ReLU(),
+            _conv(in_channels, out_channels, stride),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(),
+            _conv(out_channels, out_channels),
+        )
         post: nn.Module = nn.Identity()
     else:
-        residual = nn.Sequential(_conv(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels), nn.ReLU(),
-                                 _conv(out_channels, out_channels), nn.BatchNorm2d(out_channels))
+        residual = nn.Sequential(
+            _conv(in_channels, out_channels, stride),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(),
+            _conv(out_channels, out_channels),
+            nn.BatchNorm2d(out_channels),
+        )
         post = nn.ReLU()
     if kind == "plain":
         shortcut = None
@@ -139,8 +150,16 @@ def parameter_count(model: nn.Module) -> int:
 
 def save_study_model(model: StudyNet, path: str | Path, **meta: object) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"format": "resnet-viz-study/1", "kind": model.kind, "depth": model.depth,
-                "state_dict": model.state_dict(), "meta": meta}, path)
+    torch.save(
+        {
+            "format": "resnet-viz-study/1",
+            "kind": model.kind,
+            "depth": model.depth,
+            "state_dict": model.state_dict(),
+            "meta": meta,
+        },
+        path,
+    )
 
 
 def load_study_model(path: str | Path, device: str = "cpu") -> StudyNet:

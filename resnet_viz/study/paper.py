@@ -16,10 +16,15 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets" / "study"
 
 TEXT = {
     "en": {
-        "appears": "**appears**", "not_seen": "**not seen**", "reversed": "**reversed** (opposite of the paper)",
-        "one_seed": "**cannot tell** (one seed, no spread)", "missing": "**not measured** (the run did not finish)",
+        "appears": "**appears**",
+        "not_seen": "**not seen**",
+        "reversed": "**reversed** (opposite of the paper)",
+        "one_seed": "**cannot tell** (one seed, no spread)",
+        "missing": "**not measured** (the run did not finish)",
         "verdict": "Verdict: {state}; gap {gap}, spread (half the min-max range over seeds) {spread}.",
-        "measured": "Measured here", "claim": "Paper", "none": "—",
+        "measured": "Measured here",
+        "claim": "Paper",
+        "none": "—",
         "stat": "{kind}-{depth}: {mean:.1f} % ± {std:.1f} (min {low:.1f}, max {high:.1f}; {seeds} seed(s), iteration {iteration})",
         "deg_title": "Degradation of plain nets (He et al. 2015, Fig. 6)",
         "deg_claim": "plain-56 has higher training *and* test error than plain-20 throughout training; ResNets do not degrade.",
@@ -55,10 +60,15 @@ TEXT = {
         "with_partial": "all seeds incl. runs the deadline stopped, at an earlier iteration",
     },
     "ko": {
-        "appears": "**나타남**", "not_seen": "**보이지 않음**", "reversed": "**반대로 나타남** (논문과 반대)",
-        "one_seed": "**판단할 수 없음** (시드 1개, 편차 없음)", "missing": "**측정 안 됨** (실행이 끝나지 않음)",
+        "appears": "**나타남**",
+        "not_seen": "**보이지 않음**",
+        "reversed": "**반대로 나타남** (논문과 반대)",
+        "one_seed": "**판단할 수 없음** (시드 1개, 편차 없음)",
+        "missing": "**측정 안 됨** (실행이 끝나지 않음)",
         "verdict": "판정: {state}; 차이 {gap}, 편차(시드 최소-최대 범위의 절반) {spread}.",
-        "measured": "여기서 측정한 값", "claim": "논문", "none": "—",
+        "measured": "여기서 측정한 값",
+        "claim": "논문",
+        "none": "—",
         "stat": "{kind}-{depth}: {mean:.1f} % ± {std:.1f} (최소 {low:.1f}, 최대 {high:.1f}; 시드 {seeds}개, 반복 {iteration}회)",
         "deg_title": "일반 망의 성능 저하 (He 외 2015, 그림 6)",
         "deg_claim": "plain-56은 학습 내내 plain-20보다 훈련 오차와 테스트 오차가 *모두* 높습니다. ResNet에서는 성능 저하가 없습니다.",
@@ -131,8 +141,15 @@ def _verdict_line(v: summary.Verdict, lang: str) -> str:
     return _t("verdict", lang, state=_t(v.state, lang), gap=gap, spread=spread)
 
 
-def _pair_section(key: str, document: dict, worse: tuple[str, int], better: tuple[str, int], lang: str,
-                  charts: list[Path], metrics=("test_error",)) -> Section:
+def _pair_section(
+    key: str,
+    document: dict,
+    worse: tuple[str, int],
+    better: tuple[str, int],
+    lang: str,
+    charts: list[Path],
+    metrics=("test_error",),
+) -> Section:
     measured, verdicts = [], []
     iteration = summary.common_iteration(document, [worse, better])
     for metric in metrics:
@@ -143,8 +160,12 @@ def _pair_section(key: str, document: dict, worse: tuple[str, int], better: tupl
         verdicts.append(f"{label}: " + _verdict_line(summary.compare(a, b), lang))
         extra = summary.stat_all_seeds(document, [worse, better], metric)
         if extra and all(extra) and min(s.seeds for s in extra) > min(a.seeds if a else 0, b.seeds if b else 0):
-            measured += [f"{label}, " + _t("with_partial", lang) + ": " + _stat_line(s, lang, s.kind, s.depth) for s in extra]
-            verdicts.append(f"{label}, " + _t("with_partial", lang) + ": " + _verdict_line(summary.compare(*extra), lang))
+            measured += [
+                f"{label}, " + _t("with_partial", lang) + ": " + _stat_line(s, lang, s.kind, s.depth) for s in extra
+            ]
+            verdicts.append(
+                f"{label}, " + _t("with_partial", lang) + ": " + _verdict_line(summary.compare(*extra), lang)
+            )
     return Section(key, _t(f"{key}_title", lang), _t(f"{key}_claim", lang), measured, "\n\n".join(verdicts), charts)
 
 
@@ -154,33 +175,65 @@ def study_sections(lang: str = "en", root: Path = ASSETS) -> list[Section]:
     sections: list[Section] = []
     if document:
         fig6 = _chart(root, "depth_study", lang)
-        sections.append(_pair_section("deg", document, ("plain", 56), ("plain", 20), lang, fig6,
-                                      ("train_error", "test_error")))
+        sections.append(
+            _pair_section("deg", document, ("plain", 56), ("plain", 20), lang, fig6, ("train_error", "test_error"))
+        )
         sections.append(_pair_section("res", document, ("residual", 20), ("residual", 56), lang, []))
         sections.append(_pair_section("short", document, ("plain", 56), ("residual", 56), lang, []))
         sections.append(_pair_section("pre", document, ("residual", 56), ("preact", 56), lang, []))
-    sections.append(Section("variants", _t("variants_title", lang), _t("variants_claim", lang),
-                            [_t("variants_measured", lang)], "", _chart(root, "block_variants", lang)))
+    sections.append(
+        Section(
+            "variants",
+            _t("variants_title", lang),
+            _t("variants_claim", lang),
+            [_t("variants_measured", lang)],
+            "",
+            _chart(root, "block_variants", lang),
+        )
+    )
     grads = _load(root / "gradnorms.json")
     if grads:
         measured, fine = [], True
         for depth in sorted({r["depth"] for r in grads["rows"]}):
             ratios = {r["kind"]: r["grad_norm"][0] / r["grad_norm"][-1] for r in grads["rows"] if r["depth"] == depth}
             fine &= ratios.get("residual", 0) >= 1 and ratios.get("preact", 0) >= 1
-            measured.append(_t("grad_measured", lang, depth=depth, **{k: f"{v:.3g}" for k, v in
-                                                                         (("post", ratios.get("residual", float("nan"))),
-                                                                          ("pre", ratios.get("preact", float("nan"))),
-                                                                          ("plain", ratios.get("plain", float("nan"))))}))
-        sections.append(Section("grad", _t("grad_title", lang), _t("grad_claim", lang), measured,
-                                _t("grad_verdict", lang, state=_t("appears" if fine else "not_seen", lang)),
-                                _chart(root, "gradnorms", lang)))
-    lesions = [r for r in (_load(root / f"lesions-{k}-56" / "lesions.json") for k in ("residual", "preact", "plain")) if r]
+            measured.append(
+                _t(
+                    "grad_measured",
+                    lang,
+                    depth=depth,
+                    **{
+                        k: f"{v:.3g}"
+                        for k, v in (
+                            ("post", ratios.get("residual", float("nan"))),
+                            ("pre", ratios.get("preact", float("nan"))),
+                            ("plain", ratios.get("plain", float("nan"))),
+                        )
+                    },
+                )
+            )
+        sections.append(
+            Section(
+                "grad",
+                _t("grad_title", lang),
+                _t("grad_claim", lang),
+                measured,
+                _t("grad_verdict", lang, state=_t("appears" if fine else "not_seen", lang)),
+                _chart(root, "gradnorms", lang),
+            )
+        )
+    lesions = [
+        r for r in (_load(root / f"lesions-{k}-56" / "lesions.json") for k in ("residual", "preact", "plain")) if r
+    ]
     if lesions:
         sections.append(_lesion_section(lesions, lang, _chart(root, "lesions", lang)))
     scapes = [r for r in (_load(root / f"landscape-{k}-56" / "landscape.json") for k in ("residual", "plain")) if r]
     if scapes:
-        sections.append(_landscape_section(scapes, lang, _chart(root, "landscape_contour", lang)
-                                           + _chart(root, "landscape_surface", lang)))
+        sections.append(
+            _landscape_section(
+                scapes, lang, _chart(root, "landscape_contour", lang) + _chart(root, "landscape_surface", lang)
+            )
+        )
     return sections
 
 
@@ -190,9 +243,21 @@ def _lesion_section(results: list[dict], lang: str, charts: list[Path]) -> Secti
     for r in results:
         s = summary.lesion_summary(r)
         k = s["k_max"] or {"k": 0, "mean_error": float("nan"), "std": float("nan")}
-        measured.append(_t("lesion_measured", lang, kind=r["kind"], depth=r["depth"], intact=s["intact"],
-                           median=s["median_other"], worst=s["max_other"], down=s["max_downsampling"],
-                           k=k["k"], kmean=k["mean_error"], kstd=k["std"]))
+        measured.append(
+            _t(
+                "lesion_measured",
+                lang,
+                kind=r["kind"],
+                depth=r["depth"],
+                intact=s["intact"],
+                median=s["median_other"],
+                worst=s["max_other"],
+                down=s["max_downsampling"],
+                k=k["k"],
+                kmean=k["mean_error"],
+                kstd=k["std"],
+            )
+        )
     verdicts = []
     for kind in ("residual", "preact"):
         if kind not in by_kind:
@@ -208,10 +273,19 @@ def _lesion_section(results: list[dict], lang: str, charts: list[Path]) -> Secti
                 plain = [row["error"] for row in by_kind["plain"]["single"] if not row["downsampling"]]
                 state = "appears" if max(other) < min(plain) else "not_seen"
             down = "appears" if down_errors and min(down_errors) > max(other) else "not_seen"
-        verdicts.append(_t("lesion_verdict", lang, kind=f"{kind}-{by_kind[kind]['depth']}", state=_t(state, lang),
-                           down=_t(down, lang)))
+        verdicts.append(
+            _t(
+                "lesion_verdict",
+                lang,
+                kind=f"{kind}-{by_kind[kind]['depth']}",
+                state=_t(state, lang),
+                down=_t(down, lang),
+            )
+        )
     verdicts.append(_t("lesion_spread", lang))
-    return Section("lesion", _t("lesion_title", lang), _t("lesion_claim", lang), measured, "\n\n".join(verdicts), charts)
+    return Section(
+        "lesion", _t("lesion_title", lang), _t("lesion_claim", lang), measured, "\n\n".join(verdicts), charts
+    )
 
 
 def _landscape_section(results: list[dict], lang: str, charts: list[Path]) -> Section:
@@ -219,16 +293,34 @@ def _landscape_section(results: list[dict], lang: str, charts: list[Path]) -> Se
     for r in results:
         s = summary.landscape_summary(r)
         shares[r["kind"]] = s["non_convex_share"]
-        measured.append(_t("land_measured", lang, kind=r["kind"], depth=r["depth"], centre=s["centre"], low=s["min"],
-                           high=s["max"], grid=r["grid"], span=r["span"], share=s["non_convex_share"]))
+        measured.append(
+            _t(
+                "land_measured",
+                lang,
+                kind=r["kind"],
+                depth=r["depth"],
+                centre=s["centre"],
+                low=s["min"],
+                high=s["max"],
+                grid=r["grid"],
+                span=r["span"],
+                share=s["non_convex_share"],
+            )
+        )
     state = "missing"
     intact = {r["kind"]: summary.landscape_summary(r)["centre_error"] for r in results}
     if intact.get("residual", 0) > NEAR_CHANCE:
         state = "near_chance"
     elif "residual" in shares and "plain" in shares:
         state = "appears" if shares["plain"] > shares["residual"] else "not_seen"
-    return Section("land", _t("land_title", lang), _t("land_claim", lang), measured,
-                   _t("land_verdict", lang, state=_t(state, lang)), charts)
+    return Section(
+        "land",
+        _t("land_title", lang),
+        _t("land_claim", lang),
+        measured,
+        _t("land_verdict", lang, state=_t(state, lang)),
+        charts,
+    )
 
 
 # A net within 10 points of chance (10 classes: 90 %) has barely learned: deleting its blocks or walking
@@ -237,8 +329,10 @@ NEAR_CHANCE = 80.0
 
 # The papers' CIFAR-10 test errors (%), beside which study net they belong. Fig. 6 values are read off a plot.
 PAPER_ROWS = [
-    ("plain", 20, None, "9.5"), ("plain", 56, None, "13.5"),
-    ("residual", 20, "8.75 (He 2015, Table 6)", None), ("residual", 56, "6.97 (He 2015, Table 6); 5.89 (Li 2018)", None),
+    ("plain", 20, None, "9.5"),
+    ("plain", 56, None, "13.5"),
+    ("residual", 20, "8.75 (He 2015, Table 6)", None),
+    ("residual", 56, "6.97 (He 2015, Table 6); 5.89 (Li 2018)", None),
     ("preact", 20, "— (not reported)", None),
     ("preact", 56, "— (He 2016 report 110 layers: 6.37 against 6.61 original)", None),
 ]
@@ -264,14 +358,27 @@ def comparison_table(lang: str = "en", root: Path = ASSETS) -> str:
 
 def run_note(document: dict, lang: str = "en") -> str:
     machine = document.get("machine", {})
-    return _t("run_note", lang, completed=len(document["completed"]), partial=len(document["partial"]),
-              not_run=len(document["not_run"]), minutes=document["wall_seconds"] / 60, cpus=machine.get("cpus"),
-              workers=machine.get("workers"), started=document["started"])
+    return _t(
+        "run_note",
+        lang,
+        completed=len(document["completed"]),
+        partial=len(document["partial"]),
+        not_run=len(document["not_run"]),
+        minutes=document["wall_seconds"] / 60,
+        cpus=machine.get("cpus"),
+        workers=machine.get("workers"),
+        started=document["started"],
+    )
 
 
 def section_markdown(section: Section, lang: str = "en") -> str:
-    lines = [f"### {section.title}", f"**{_t('claim', lang)}:** {section.claim}", "",
-             f"**{_t('measured', lang)}:**", *[f"- {line}" for line in section.measured]]
+    lines = [
+        f"### {section.title}",
+        f"**{_t('claim', lang)}:** {section.claim}",
+        "",
+        f"**{_t('measured', lang)}:**",
+        *[f"- {line}" for line in section.measured],
+    ]
     if section.verdict:
         lines += ["", section.verdict]
     return "\n".join(lines)
@@ -285,11 +392,16 @@ def paper_markdown(lang: str = "en", root: Path = ASSETS) -> str:
 
 def runs_markdown(document: dict) -> str:
     """One row per run: what it reached, in what time (for docs and the README)."""
-    lines = ["| run | steps done | train error (%) | held-out error (%) | minutes | state |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| run | steps done | train error (%) | held-out error (%) | minutes | state |",
+        "|---|---|---|---|---|---|",
+    ]
     for run in document["runs"]:
         state = "complete" if run.get("completed") else ("stopped at the cap" if run["iterations"] else "not run")
         train = f"{run['train_error'][-1]:.1f}" if run["train_error"] else "—"
         test = f"{run['test_error'][-1]:.1f}" if run["test_error"] else "—"
-        lines.append(f"| {run['kind']}-{run['depth']}-s{run['seed']} | {run.get('iterations_done', 0)} | {train} | {test} | "
-                     f"{run['seconds'] / 60:.1f} | {state} |")
+        lines.append(
+            f"| {run['kind']}-{run['depth']}-s{run['seed']} | {run.get('iterations_done', 0)} | {train} | {test} | "
+            f"{run['seconds'] / 60:.1f} | {state} |"
+        )
     return "\n".join(lines)

@@ -47,7 +47,9 @@ def curve(runs: list[dict], key: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return its, values.mean(0), values.min(0), values.max(0)
 
 
-def stat(document: dict, kind: str, depth: int, key: str = "test_error", iteration: int | None = None) -> GroupStat | None:
+def stat(
+    document: dict, kind: str, depth: int, key: str = "test_error", iteration: int | None = None
+) -> GroupStat | None:
     runs = finished_runs(groups(document).get((kind, depth), []))
     if not runs:
         return None
@@ -55,8 +57,16 @@ def stat(document: dict, kind: str, depth: int, key: str = "test_error", iterati
     values = [r[key][r["iterations"].index(iteration)] for r in runs if iteration in r["iterations"]]
     if not values:
         return None
-    return GroupStat(kind, depth, len(values), iteration, float(np.mean(values)), float(np.std(values)),
-                     float(np.min(values)), float(np.max(values)))
+    return GroupStat(
+        kind,
+        depth,
+        len(values),
+        iteration,
+        float(np.mean(values)),
+        float(np.std(values)),
+        float(np.min(values)),
+        float(np.max(values)),
+    )
 
 
 @dataclass(frozen=True)
@@ -85,9 +95,13 @@ def lesion_summary(result: dict) -> dict:
     """Single deletions split into downsampling and other blocks; the worst of each."""
     rest = [r["error"] for r in result["single"] if not r["downsampling"]]
     down = [r["error"] for r in result["single"] if r["downsampling"]]
-    return {"intact": result["intact_error"], "median_other": float(np.median(rest)) if rest else None,
-            "max_other": max(rest) if rest else None, "max_downsampling": max(down) if down else None,
-            "k_max": result["random_k"][-1] if result["random_k"] else None}
+    return {
+        "intact": result["intact_error"],
+        "median_other": float(np.median(rest)) if rest else None,
+        "max_other": max(rest) if rest else None,
+        "max_downsampling": max(down) if down else None,
+        "k_max": result["random_k"][-1] if result["random_k"] else None,
+    }
 
 
 def landscape_summary(result: dict) -> dict:
@@ -97,8 +111,14 @@ def landscape_summary(result: dict) -> dict:
     lap = loss[1:-1, 2:] + loss[1:-1, :-2] + loss[2:, 1:-1] + loss[:-2, 1:-1] - 4 * loss[1:-1, 1:-1]
     centre = loss[loss.shape[0] // 2, loss.shape[1] // 2]
     error = np.array(result["error"])
-    return {"centre": float(centre), "centre_error": float(error[error.shape[0] // 2, error.shape[1] // 2]), "min": float(loss.min()), "max": float(loss.max()),
-            "non_convex_share": float((lap < 0).mean()), "centre_is_min": bool(centre <= loss.min() + 1e-9)}
+    return {
+        "centre": float(centre),
+        "centre_error": float(error[error.shape[0] // 2, error.shape[1] // 2]),
+        "min": float(loss.min()),
+        "max": float(loss.max()),
+        "non_convex_share": float((lap < 0).mean()),
+        "centre_is_min": bool(centre <= loss.min() + 1e-9),
+    }
 
 
 def finished_runs(runs: list[dict]) -> list[dict]:
@@ -107,7 +127,9 @@ def finished_runs(runs: list[dict]) -> list[dict]:
     return done or runs
 
 
-def stat_all_seeds(document: dict, pairs: list[tuple[str, int]], key: str = "test_error") -> list[GroupStat | None] | None:
+def stat_all_seeds(
+    document: dict, pairs: list[tuple[str, int]], key: str = "test_error"
+) -> list[GroupStat | None] | None:
     """Each group over *all* its runs, partial ones included, at the last iteration all of them reached.
 
     None when that adds no seed to what the completed runs give (then there is nothing more to say)."""
@@ -119,6 +141,18 @@ def stat_all_seeds(document: dict, pairs: list[tuple[str, int]], key: str = "tes
     out = []
     for (kind, depth), group in zip(pairs, runs):
         values = [r[key][r["iterations"].index(iteration)] for r in group if iteration in r["iterations"]]
-        out.append(GroupStat(kind, depth, len(values), iteration, float(np.mean(values)), float(np.std(values)),
-                             float(np.min(values)), float(np.max(values))) if values else None)
+        out.append(
+            GroupStat(
+                kind,
+                depth,
+                len(values),
+                iteration,
+                float(np.mean(values)),
+                float(np.std(values)),
+                float(np.min(values)),
+                float(np.max(values)),
+            )
+            if values
+            else None
+        )
     return out

@@ -40,7 +40,7 @@ def evaluate_error(model: torch.nn.Module, images: torch.Tensor, labels: torch.T
     device = next(model.parameters()).device
     with torch.no_grad():
         for i in range(0, len(images), batch):
-            x, y = images[i:i + batch].to(device), labels[i:i + batch].to(device)
+            x, y = images[i : i + batch].to(device), labels[i : i + batch].to(device)
             wrong += int((model(x).argmax(1) != y).sum())
     model.train(was_training)
     return 100.0 * wrong / len(images)
@@ -54,7 +54,7 @@ def evaluate_loss(model: torch.nn.Module, images: torch.Tensor, labels: torch.Te
     device = next(model.parameters()).device
     with torch.no_grad():
         for i in range(0, len(images), batch):
-            x, y = images[i:i + batch].to(device), labels[i:i + batch].to(device)
+            x, y = images[i : i + batch].to(device), labels[i : i + batch].to(device)
             total += float(F.cross_entropy(model(x), y, reduction="sum"))
     model.train(was_training)
     return total / len(images)
@@ -64,13 +64,20 @@ def _batches(n: int, batch: int, generator: torch.Generator):
     while True:  # a fresh permutation per epoch, drawn from the run's own generator
         order = torch.randperm(n, generator=generator)
         for i in range(0, n - batch + 1, batch):
-            yield order[i:i + batch]
+            yield order[i : i + batch]
 
 
-def train_run(kind: str, depth: int, seed: int, train: tuple[torch.Tensor, torch.Tensor],
-              test: tuple[torch.Tensor, torch.Tensor], schedule: Schedule, device: str = "cpu",
-              deadline: float | None = None, on_log: Callable[[dict], None] | None = None,
-              ) -> tuple[dict, StudyNet]:
+def train_run(
+    kind: str,
+    depth: int,
+    seed: int,
+    train: tuple[torch.Tensor, torch.Tensor],
+    test: tuple[torch.Tensor, torch.Tensor],
+    schedule: Schedule,
+    device: str = "cpu",
+    deadline: float | None = None,
+    on_log: Callable[[dict], None] | None = None,
+) -> tuple[dict, StudyNet]:
     """Train one net; returns its record (iterations, train_error, test_error in percent) and the model.
 
     `train_error` at iteration i is the error on the training mini-batches since the previous point
@@ -79,13 +86,24 @@ def train_run(kind: str, depth: int, seed: int, train: tuple[torch.Tensor, torch
     torch.manual_seed(seed)
     model = StudyNet(kind, depth).to(device)
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.SGD(model.parameters(), lr=schedule.lr, momentum=schedule.momentum,
-                                weight_decay=schedule.weight_decay)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=schedule.lr, momentum=schedule.momentum, weight_decay=schedule.weight_decay
+    )
     steps = [math.ceil(f * schedule.iterations) for f in schedule.milestones]
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, steps, gamma=0.1)
     images, labels = train
-    record = {"kind": kind, "depth": depth, "seed": seed, "iterations": [], "train_error": [], "test_error": [],
-              "train_loss": [], "completed": False, "seconds": 0.0, "schedule": asdict(schedule)}
+    record = {
+        "kind": kind,
+        "depth": depth,
+        "seed": seed,
+        "iterations": [],
+        "train_error": [],
+        "test_error": [],
+        "train_loss": [],
+        "completed": False,
+        "seconds": 0.0,
+        "schedule": asdict(schedule),
+    }
     started = time.time()
     wrong = seen = 0
     loss_sum = 0.0
@@ -126,9 +144,20 @@ def run_job(job: dict) -> dict:
     """One run in a worker process: writes runs/<name>.json at every logged point, then the checkpoint."""
     torch.set_num_threads(job.get("threads", 1))
     if job.get("deadline") is not None and time.time() > job["deadline"]:  # never started: say so, cheaply
-        return {"kind": job["kind"], "depth": job["depth"], "seed": job["seed"], "iterations": [], "train_error": [],
-                "test_error": [], "train_loss": [], "completed": False, "seconds": 0.0, "iterations_done": 0,
-                "schedule": job["schedule"], "checkpoint": None}
+        return {
+            "kind": job["kind"],
+            "depth": job["depth"],
+            "seed": job["seed"],
+            "iterations": [],
+            "train_error": [],
+            "test_error": [],
+            "train_loss": [],
+            "completed": False,
+            "seconds": 0.0,
+            "iterations_done": 0,
+            "schedule": job["schedule"],
+            "checkpoint": None,
+        }
     spec = StudyDataSpec(**job["data"])
     train, test = _cached_split(spec)
     out = Path(job["out"])
@@ -141,18 +170,34 @@ def run_job(job: dict) -> dict:
     def on_log(record: dict) -> None:
         done = record["iterations"][-1]
         rate = record["seconds"] / done
-        print(f"[{name}] it {done}/{total}  train {record['train_error'][-1]:5.1f}%  "
-              f"test {record['test_error'][-1]:5.1f}%  {rate:.2f} s/it, this run ~{rate * (total - done) / 60:.1f} min left",
-              flush=True)
+        print(
+            f"[{name}] it {done}/{total}  train {record['train_error'][-1]:5.1f}%  "
+            f"test {record['test_error'][-1]:5.1f}%  {rate:.2f} s/it, this run ~{rate * (total - done) / 60:.1f} min left",
+            flush=True,
+        )
         _write_json(runs / f"{name}.json", record)
 
-    record, model = train_run(job["kind"], job["depth"], job["seed"], train, test, schedule, job.get("device", "cpu"),
-                              job.get("deadline"), on_log)
+    record, model = train_run(
+        job["kind"],
+        job["depth"],
+        job["seed"],
+        train,
+        test,
+        schedule,
+        job.get("device", "cpu"),
+        job.get("deadline"),
+        on_log,
+    )
     record["checkpoint"] = None
     if job.get("save_checkpoint"):
         path = Path("checkpoints") / f"{name}.pt"
-        save_study_model(model.cpu(), out / path, record={k: record[k] for k in ("kind", "depth", "seed", "completed")},
-                         data=job["data"], test_error=record["test_error"][-1] if record["test_error"] else None)
+        save_study_model(
+            model.cpu(),
+            out / path,
+            record={k: record[k] for k in ("kind", "depth", "seed", "completed")},
+            data=job["data"],
+            test_error=record["test_error"][-1] if record["test_error"] else None,
+        )
         record["checkpoint"] = str(path)
     _write_json(runs / f"{name}.json", record)
     return record

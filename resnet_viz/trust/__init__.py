@@ -3,12 +3,22 @@ Compute only: no Gradio here (the UI is ui/trust_view.py, the command is trust/c
 
 from .faithfulness import FaithfulnessResult, StageFaithfulness, faithfulness
 from .receptive import ReceptiveField, effective_field, receptive_field
-from .sanity import (RANDOMIZATION_STEPS, ClassCheck, SanityResult, SanityStep, cascading_randomization,
-                     class_check)
+from .sanity import RANDOMIZATION_STEPS, ClassCheck, SanityResult, SanityStep, cascading_randomization, class_check
 from .similarity import spearman, ssim
 
 __all__ = [
-    "FaithfulnessResult", "StageFaithfulness", "faithfulness", "ReceptiveField", "effective_field",
-    "receptive_field", "RANDOMIZATION_STEPS", "ClassCheck", "SanityResult", "SanityStep",
-    "cascading_randomization", "class_check", "spearman", "ssim",
+    "FaithfulnessResult",
+    "StageFaithfulness",
+    "faithfulness",
+    "ReceptiveField",
+    "effective_field",
+    "receptive_field",
+    "RANDOMIZATION_STEPS",
+    "ClassCheck",
+    "SanityResult",
+    "SanityStep",
+    "cascading_randomization",
+    "class_check",
+    "spearman",
+    "ssim",
 ]

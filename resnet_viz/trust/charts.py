@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
 from ..i18n import pick
-import textwrap
-
 from ..plotting import new_figure
 from ..render import cam_overlay
 from .faithfulness import DELETION_FRACTIONS, FaithfulnessResult
 from .receptive import ReceptiveField
 from .sanity import ClassCheck, SanityResult
 from .text import TEXT, number
-
 
 # Each figure is drawn (at 100 dpi) about as wide as the trust tab shows it at 1280×720
 # (resnet_viz.legibility.DISPLAYED), so 9 pt is >= 12 px on screen; long names wrap instead of shrinking.
@@ -57,13 +56,28 @@ def sanity_strip(result: SanityResult, lang: str = "en") -> Figure:
     curve.yaxis.tick_right()  # the tile on its left has no room for labels
     curve.tick_params(axis="y", labelsize=9)
     curve.legend(fontsize=9, loc="upper right", handlelength=1.2, borderpad=0.3)
-    for axis in axes[len(result.steps) + 2:]:
+    for axis in axes[len(result.steps) + 2 :]:
         axis.set_axis_off()
-    figure.suptitle(_wrap(pick(TEXT, "sanity_title", lang, stage=result.stage, method=result.method,
-                               label=result.target_label, index=result.target), 58 if lang == "en" else 40),
-                    fontsize=FONT + 0.5, y=0.995, va="top")
-    figure.subplots_adjust(left=0.02, right=0.92, bottom=0.07, top=1 - 1.15 / (2.45 * rows + 0.8),
-                           wspace=0.12, hspace=0.62)
+    figure.suptitle(
+        _wrap(
+            pick(
+                TEXT,
+                "sanity_title",
+                lang,
+                stage=result.stage,
+                method=result.method,
+                label=result.target_label,
+                index=result.target,
+            ),
+            58 if lang == "en" else 40,
+        ),
+        fontsize=FONT + 0.5,
+        y=0.995,
+        va="top",
+    )
+    figure.subplots_adjust(
+        left=0.02, right=0.92, bottom=0.07, top=1 - 1.15 / (2.45 * rows + 0.8), wspace=0.12, hspace=0.62
+    )
     return figure
 
 
@@ -72,16 +86,24 @@ def class_check_figure(check: ClassCheck, method: str, lang: str = "en") -> Figu
     figure = new_figure(3.45, 5.4)
     axes = figure.subplots(2, 2).ravel()
     width = 16 if lang == "en" else 10
-    titles = [_wrap(pick(TEXT, "top1", lang, label=check.labels[0]), width),
-              _wrap(pick(TEXT, "random", lang, label=check.labels[1]), width) + "\n"
-              + pick(TEXT, "rho", lang, rho=number(check.spearman_random, lang)),
-              _wrap(pick(TEXT, "least", lang, label=check.labels[2]), width) + "\n"
-              + pick(TEXT, "rho", lang, rho=number(check.spearman_least, lang))]
+    titles = [
+        _wrap(pick(TEXT, "top1", lang, label=check.labels[0]), width),
+        _wrap(pick(TEXT, "random", lang, label=check.labels[1]), width)
+        + "\n"
+        + pick(TEXT, "rho", lang, rho=number(check.spearman_random, lang)),
+        _wrap(pick(TEXT, "least", lang, label=check.labels[2]), width)
+        + "\n"
+        + pick(TEXT, "rho", lang, rho=number(check.spearman_least, lang)),
+    ]
     for axis, cam, title in zip(axes, check.cams, titles):
         _tile(axis, check.image, cam, title)
     axes[3].set_axis_off()
-    figure.suptitle(_wrap(pick(TEXT, "class_title", lang, stage=check.stage, method=method), 34 if lang == "en" else 20),
-                    fontsize=FONT, y=0.995, va="top")
+    figure.suptitle(
+        _wrap(pick(TEXT, "class_title", lang, stage=check.stage, method=method), 34 if lang == "en" else 20),
+        fontsize=FONT,
+        y=0.995,
+        va="top",
+    )
     figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.76, wspace=0.08, hspace=0.7)
     return figure
 
@@ -108,8 +130,13 @@ def deletion_figure(result: FaithfulnessResult, lang: str = "en") -> Figure:
     figure = new_figure(4.3, 3.6)
     axis = figure.subplots()
     for stage in result.stages:
-        axis.plot(DELETION_FRACTIONS, stage.deletion, marker="o", markersize=3,
-                  label=pick(TEXT, "auc", lang, stage=stage.stage, auc=f"{stage.deletion_auc:.3f}"))
+        axis.plot(
+            DELETION_FRACTIONS,
+            stage.deletion,
+            marker="o",
+            markersize=3,
+            label=pick(TEXT, "auc", lang, stage=stage.stage, auc=f"{stage.deletion_auc:.3f}"),
+        )
     axis.set_xlabel(_wrap(pick(TEXT, "deletion_x", lang), 44), fontsize=FONT)
     axis.set_ylabel(pick(TEXT, "deletion_y", lang), fontsize=FONT)
     axis.tick_params(labelsize=FONT)
@@ -120,18 +147,23 @@ def deletion_figure(result: FaithfulnessResult, lang: str = "en") -> Figure:
     return figure
 
 
-def receptive_field_figure(image: Image.Image, field: ReceptiveField, effective: np.ndarray,
-                           lang: str = "en") -> Figure:
+def receptive_field_figure(
+    image: Image.Image, field: ReceptiveField, effective: np.ndarray, lang: str = "en"
+) -> Figure:
     """The input with the effective field as heat and the theoretical field as a box."""
     figure = new_figure(4.3, 4.7)
     axis = figure.subplots()
     heat = effective / (effective.max() + 1e-12)
     axis.imshow(cam_overlay(image, np.sqrt(heat), 0.6))  # sqrt: the tails of the field stay visible
     x0, y0, x1, y1 = field.box
-    axis.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, edgecolor="white",
-                             linewidth=2, linestyle="--"))
-    axis.set_title(pick(TEXT, "rf_title", lang, stage=field.stage, row=field.row, col=field.col, size=field.size),
-                   fontsize=FONT, wrap=True)
+    axis.add_patch(
+        Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, edgecolor="white", linewidth=2, linestyle="--")
+    )
+    axis.set_title(
+        pick(TEXT, "rf_title", lang, stage=field.stage, row=field.row, col=field.col, size=field.size),
+        fontsize=FONT,
+        wrap=True,
+    )
     axis.set_axis_off()
     figure.tight_layout()
     return figure

@@ -13,6 +13,9 @@ from ..stages import CAM_STAGES
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ..analysis import preprocess
+    from ..errors import message_in
+    from ..i18n import pick
     from ..images import load_image
     from ..models import load_model
     from ..plotting import figure_bytes, figure_lang, style
@@ -22,9 +25,6 @@ def _run(args: argparse.Namespace) -> int:
     from .report import figures, trust_json, write
     from .sanity import cascading_randomization, class_check
     from .text import TEXT, verdict
-    from ..errors import message_in
-    from ..i18n import pick
-    from ..analysis import preprocess
 
     image = load_image(args.image)  # a bad file fails here, before a model loads
     unit = parse_unit(args.rf) if args.rf else None  # and a bad --rf before the slow part
@@ -55,8 +55,17 @@ def _run(args: argparse.Namespace) -> int:
     written.append("trust.json")
     print(verdict(sanity, args.lang, untrained=not loaded.is_pretrained))
     if faith is not None:
-        print(pick(TEXT, "cost", args.lang, stages=len(faith.stages), passes=faith.forward_passes,
-                   solves=faith.sparse_solves, seconds=faith.seconds))
+        print(
+            pick(
+                TEXT,
+                "cost",
+                args.lang,
+                stages=len(faith.stages),
+                passes=faith.forward_passes,
+                solves=faith.sparse_solves,
+                seconds=faith.seconds,
+            )
+        )
     print(f"wrote {len(written)} files to {out}/")
     return 0
 
@@ -72,10 +81,14 @@ def register(subparsers) -> None:
     parser.add_argument("--stage", default="layer4", choices=list(CAM_STAGES), help="stage whose map is checked")
     parser.add_argument("--method", default="gradcam", choices=list(CAM_METHODS))
     parser.add_argument("--out", default="trust", help="output folder (default: %(default)s)")
-    parser.add_argument("--rf", default=None, metavar="STAGE:ROW,COL",
-                        help="also draw the receptive field of one unit, e.g. layer3:4,7")
-    parser.add_argument("--no-faithfulness", action="store_true",
-                        help="skip ROAD and deletion (the slow part: tens of seconds on a CPU)")
+    parser.add_argument(
+        "--rf", default=None, metavar="STAGE:ROW,COL", help="also draw the receptive field of one unit, e.g. layer3:4,7"
+    )
+    parser.add_argument(
+        "--no-faithfulness",
+        action="store_true",
+        help="skip ROAD and deletion (the slow part: tens of seconds on a CPU)",
+    )
     parser.add_argument("--lang", default="en", choices=["en", "ko"], help="language of the charts")
     parser.add_argument("--verbose", action="store_true", help="print each step")
     parser.set_defaults(handler=_run)

@@ -51,8 +51,14 @@ class FaithfulnessResult:
         return faithfulness_png(self)
 
 
-def road_scores(model: torch.nn.Module, batch: torch.Tensor, cam: np.ndarray, target: int,
-                percentiles: Sequence[int] = ROAD_PERCENTILES, seed: int = DEFAULT_SEED) -> tuple[float, float]:
+def road_scores(
+    model: torch.nn.Module,
+    batch: torch.Tensor,
+    cam: np.ndarray,
+    target: int,
+    percentiles: Sequence[int] = ROAD_PERCENTILES,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float]:
     """(MoRF, LeRF) of grad-cam's ROAD metrics, averaged over the percentiles. The imputation adds
     noise from torch's global generator: seeded inside a forked RNG, so the same call gives the same score."""
     # Here, not at the top: grad-cam loads scikit-learn and scipy, seconds the app's start need not wait for.
@@ -82,8 +88,13 @@ class BlurImputer:
         return image * mask + blurred * (1 - mask)  # mask: 1 = kept
 
 
-def deletion_curve(model: torch.nn.Module, batch: torch.Tensor, cam: np.ndarray, target: int,
-                   fractions: Sequence[float] = DELETION_FRACTIONS) -> tuple[list[float], float]:
+def deletion_curve(
+    model: torch.nn.Module,
+    batch: torch.Tensor,
+    cam: np.ndarray,
+    target: int,
+    fractions: Sequence[float] = DELETION_FRACTIONS,
+) -> tuple[list[float], float]:
     """Target probability as the most relevant fraction of pixels is blurred away (grad-cam's
     RemoveMostRelevantFirst does the ranking), and the area under that curve."""
     from pytorch_grad_cam.metrics.perturbation_confidence import RemoveMostRelevantFirst
@@ -106,9 +117,16 @@ def deletion_curve(model: torch.nn.Module, batch: torch.Tensor, cam: np.ndarray,
     return probabilities, float((steps * heights).sum())  # trapezoid rule, numpy 1 and 2 alike
 
 
-def faithfulness(loaded: LoadedModel, image: ImageSource, target: int | str | None = None, method: str = "gradcam",
-                 stages: Sequence[str] = CAM_STAGES, seed: int = DEFAULT_SEED,
-                 progress: Progress | None = None, result: AnalysisResult | None = None) -> FaithfulnessResult:
+def faithfulness(
+    loaded: LoadedModel,
+    image: ImageSource,
+    target: int | str | None = None,
+    method: str = "gradcam",
+    stages: Sequence[str] = CAM_STAGES,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    result: AnalysisResult | None = None,
+) -> FaithfulnessResult:
     """ROAD and deletion per stage map. Cost: per stage 2×len(ROAD_PERCENTILES) imputations (a sparse
     solve each) and forwards, plus one batch of len(DELETION_FRACTIONS) images."""
     started = time.perf_counter()
@@ -129,5 +147,12 @@ def faithfulness(loaded: LoadedModel, image: ImageSource, target: int | str | No
             curve, auc = deletion_curve(loaded.module, batch, cam, index)
         scores.append(StageFaithfulness(name, morf, lerf, (lerf - morf) / 2, tuple(curve), auc))
     passes = len(stages) * (4 * len(ROAD_PERCENTILES) + len(DELETION_FRACTIONS))
-    return FaithfulnessResult(index, result.target.label, result.method, tuple(scores),
-                              time.perf_counter() - started, passes, len(stages) * 2 * len(ROAD_PERCENTILES))
+    return FaithfulnessResult(
+        index,
+        result.target.label,
+        result.method,
+        tuple(scores),
+        time.perf_counter() - started,
+        passes,
+        len(stages) * 2 * len(ROAD_PERCENTILES),
+    )

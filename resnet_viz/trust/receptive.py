@@ -45,7 +45,9 @@ def stage_path(model: nn.Module, stage: str) -> list[object]:
     """The spatial operations from the input to the stage's output, in order: a layer, or for a
     residual block a pair of branches (main path, shortcut: its 1×1 projection or nothing)."""
     if hasattr(model, "feature_info"):  # timm: deep stems, SE's global pooling, ResNetV2's nested stages
-        raise ModelChoiceError("Receptive fields are computed for torchvision's ResNets; timm models are not covered yet.")
+        raise ModelChoiceError(
+            "Receptive fields are computed for torchvision's ResNets; timm models are not covered yet."
+        )
     names = [s.name for s in STAGES]
     path: list[object] = [model.conv1, model.maxpool]
     for name in names[1 : names.index(stage) + 1]:
@@ -90,8 +92,9 @@ def stage_name(stage: str) -> str:
     raise ModelChoiceError("unknown_stage", name=stage, choices=", ".join(s.name for s in STAGES))
 
 
-def receptive_field(model: nn.Module | LoadedModel, stage: str, row: int, col: int,
-                    image_size: int | None = None) -> ReceptiveField:
+def receptive_field(
+    model: nn.Module | LoadedModel, stage: str, row: int, col: int, image_size: int | None = None
+) -> ReceptiveField:
     """The theoretical receptive field of the unit at (row, col) of a stage's output, for a square
     input of `image_size` pixels (default: the model's crop size, 224)."""
     if isinstance(model, LoadedModel):
@@ -102,8 +105,9 @@ def receptive_field(model: nn.Module | LoadedModel, stage: str, row: int, col: i
     path = stage_path(model, name)
     grid = (_forward_size(path, image_size, 0), _forward_size(path, image_size, 1))
     if not (0 <= int(row) < grid[0] and 0 <= int(col) < grid[1]):
-        raise ModelChoiceError("unit_range", name=name, rows=grid[0], cols=grid[1], size=image_size,
-                               last_row=grid[0] - 1, row=row, col=col)
+        raise ModelChoiceError(
+            "unit_range", name=name, rows=grid[0], cols=grid[1], size=image_size, last_row=grid[0] - 1, row=row, col=col
+        )
     y0, y1 = _back(path, (int(row), int(row)), 0)
     x0, x1 = _back(path, (int(col), int(col)), 1)
     clip = lambda v: max(0, min(image_size, v))  # noqa: E731
@@ -121,8 +125,9 @@ def effective_field(loaded: LoadedModel, image: ImageSource, stage: str, row: in
         loaded.module(batch)
         output = outputs[name]
         if not (0 <= row < output.shape[2] and 0 <= col < output.shape[3]):
-            raise ModelChoiceError("unit_missing", name=name, rows=output.shape[2], cols=output.shape[3],
-                                   row=row, col=col)
+            raise ModelChoiceError(
+                "unit_missing", name=name, rows=output.shape[2], cols=output.shape[3], row=row, col=col
+            )
         (gradient,) = torch.autograd.grad(output[0, :, row, col].sum(), batch)
         del outputs, output
     return gradient[0].abs().sum(0).float().cpu().numpy()

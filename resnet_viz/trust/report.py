@@ -21,18 +21,32 @@ def trust_json(model: str, sanity: SanityResult, check: ClassCheck, faith: Faith
         "model": model,
         "target": int(sanity.target),
         "stage": sanity.stage,
-        "sanity": [{"randomized_up_to": s.randomized_up_to, "spearman": _float(s.spearman), "ssim": _float(s.ssim)}
-                   for s in sanity.steps],
-        "class_check": {"random_class": check.random_class, "spearman_random": _float(check.spearman_random),
-                        "least_likely": check.least_likely, "spearman_least": _float(check.spearman_least)},
-        "faithfulness": [] if faith is None else [
+        "sanity": [
+            {"randomized_up_to": s.randomized_up_to, "spearman": _float(s.spearman), "ssim": _float(s.ssim)}
+            for s in sanity.steps
+        ],
+        "class_check": {
+            "random_class": check.random_class,
+            "spearman_random": _float(check.spearman_random),
+            "least_likely": check.least_likely,
+            "spearman_least": _float(check.spearman_least),
+        },
+        "faithfulness": []
+        if faith is None
+        else [
             {"stage": s.stage, "road_combined": _float(s.road_combined), "deletion_auc": _float(s.deletion_auc)}
-            for s in faith.stages],
+            for s in faith.stages
+        ],
     }
 
 
-def figures(sanity: SanityResult | None = None, check: ClassCheck | None = None,
-            faith: FaithfulnessResult | None = None, lang: str = "en", fmt: str = "png") -> dict[str, bytes]:
+def figures(
+    sanity: SanityResult | None = None,
+    check: ClassCheck | None = None,
+    faith: FaithfulnessResult | None = None,
+    lang: str = "en",
+    fmt: str = "png",
+) -> dict[str, bytes]:
     """File name -> encoded chart, for the results given."""
     lang = figure_lang(lang)
     out: dict[str, bytes] = {}
@@ -40,7 +54,9 @@ def figures(sanity: SanityResult | None = None, check: ClassCheck | None = None,
         if sanity is not None:
             out[f"trust-sanity.{fmt}"] = figure_bytes(charts.sanity_strip(sanity, lang), fmt)
         if check is not None:
-            out[f"trust-class-check.{fmt}"] = figure_bytes(charts.class_check_figure(check, sanity.method if sanity else "", lang), fmt)
+            out[f"trust-class-check.{fmt}"] = figure_bytes(
+                charts.class_check_figure(check, sanity.method if sanity else "", lang), fmt
+            )
         if faith is not None:
             out[f"trust-road.{fmt}"] = figure_bytes(charts.road_figure(faith, lang), fmt)
             out[f"trust-deletion.{fmt}"] = figure_bytes(charts.deletion_figure(faith, lang), fmt)

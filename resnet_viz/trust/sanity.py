@@ -95,6 +95,7 @@ class SanityResult:
     def highest(self) -> SanityStep | None:
         defined = [s for s in self.steps if not np.isnan(s.spearman)]
         return max(defined, key=lambda s: s.spearman) if defined else None
+
     def _repr_png_(self) -> bytes:  # Jupyter shows the randomisation strip (resnet_viz/notebook.py)
         from ..notebook import sanity_png
 
@@ -120,7 +121,7 @@ def reinitialize(module: nn.Module, generator: torch.Generator) -> None:
         elif isinstance(sub, nn.BatchNorm2d):
             sub.reset_parameters()
         elif isinstance(sub, nn.Linear):
-            bound = 1.0 / sub.in_features ** 0.5
+            bound = 1.0 / sub.in_features**0.5
             sub.weight.copy_(torch.rand(sub.weight.shape, generator=generator) * 2 * bound - bound)
             if sub.bias is not None:
                 sub.bias.copy_(torch.rand(sub.bias.shape, generator=generator) * 2 * bound - bound)
@@ -158,9 +159,15 @@ def private_copy(loaded: LoadedModel) -> LoadedModel:
     return replace(loaded, module=module, lock=threading.Lock())
 
 
-def cascading_randomization(loaded: LoadedModel, image: ImageSource, stage: str = "layer4",
-                            target: int | str | None = None, method: str = "gradcam",
-                            seed: int = DEFAULT_SEED, progress: Progress | None = None) -> SanityResult:
+def cascading_randomization(
+    loaded: LoadedModel,
+    image: ImageSource,
+    stage: str = "layer4",
+    target: int | str | None = None,
+    method: str = "gradcam",
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+) -> SanityResult:
     """The stage's CAM for one class, after each cumulative re-initialisation of a copy of the model."""
     check_stage(stage)
     picture = load_image(image)
@@ -215,16 +222,26 @@ def pick_classes(probabilities: np.ndarray, seed: int = DEFAULT_SEED) -> tuple[i
     return top1, int(np.random.default_rng(seed).choice(others)), least
 
 
-def class_check(loaded: LoadedModel, image: ImageSource, stage: str = "layer4", method: str = "gradcam",
-                seed: int = DEFAULT_SEED) -> ClassCheck:
+def class_check(
+    loaded: LoadedModel, image: ImageSource, stage: str = "layer4", method: str = "gradcam", seed: int = DEFAULT_SEED
+) -> ClassCheck:
     """Does the map depend on the class? The top-1 map beside a random class's and the least likely's."""
     check_stage(stage)
     picture = load_image(image)
     top1, random_class, least = pick_classes(class_probabilities(loaded, picture), seed)
     results = [analyze(loaded, picture, target=index, method=method) for index in (top1, random_class, least)]
     cams = tuple(r.stage(stage).cam for r in results)
-    return ClassCheck(stage, top1, random_class, least, tuple(r.target.label for r in results), cams,  # type: ignore[arg-type]
-                      spearman(cams[0], cams[1]), spearman(cams[0], cams[2]), results[0].image)
+    return ClassCheck(
+        stage,
+        top1,
+        random_class,
+        least,
+        tuple(r.target.label for r in results),
+        cams,  # type: ignore[arg-type]
+        spearman(cams[0], cams[1]),
+        spearman(cams[0], cams[2]),
+        results[0].image,
+    )
 
 
 def changed_parameters(before: nn.Module, after: nn.Module) -> list[str]:

@@ -7,8 +7,9 @@ which raise errors instead, so gradio_client reports them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 
@@ -18,8 +19,8 @@ from ..errors import ModelChoiceError
 from ..render import COLORMAPS, DEFAULT_CHANNELS, MAX_CHANNELS, MIN_CHANNELS
 from ..service import channel_picture, find_stage, prediction_json, render_pictures, subject_of, target_choices
 from ..stages import STAGES
-from .context import EXAMPLES, ViewContext, cache_examples
 from . import channel_view, inline
+from .context import EXAMPLES, ViewContext, cache_examples
 from .errors import handles_errors
 from .widgets import LenientNumber, TextDropdown
 
@@ -31,6 +32,7 @@ def _hidden(markdown: str = "", **kwargs) -> gr.Markdown:
 @dataclass
 class StagesPage:
     """The view's components. `relabel`: (component, lang -> update) for words that never change otherwise."""
+
     channels: gr.Slider
     normalization: gr.Radio
     colormap: gr.Dropdown
@@ -63,17 +65,26 @@ class StagesPage:
 
 def _display_controls(page_relabel: list) -> dict:
     with gr.Accordion(say.text("display"), open=False) as accordion:
-        channels = gr.Slider(MIN_CHANNELS, MAX_CHANNELS, value=DEFAULT_CHANNELS, step=1, precision=0,
-                             label=say.text("n_channels"))
-        normalization = gr.Radio([(say.text("per_stage"), "per-stage"), (say.text("shared"), "shared")],
-                                 value="per-stage", label=say.text("scale"))
+        channels = gr.Slider(
+            MIN_CHANNELS, MAX_CHANNELS, value=DEFAULT_CHANNELS, step=1, precision=0, label=say.text("n_channels")
+        )
+        normalization = gr.Radio(
+            [(say.text("per_stage"), "per-stage"), (say.text("shared"), "shared")],
+            value="per-stage",
+            label=say.text("scale"),
+        )
         colormap = gr.Dropdown(list(COLORMAPS), value="viridis", label=say.text("colormap"))
         alpha = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label=say.text("opacity"), elem_id="opacity")
     page_relabel += [
         (accordion, lambda c: gr.Accordion(label=say.text("display", c))),
         (channels, lambda c: gr.Slider(label=say.text("n_channels", c))),
-        (normalization, lambda c: gr.Radio(label=say.text("scale", c), choices=[
-            (say.text("per_stage", c), "per-stage"), (say.text("shared", c), "shared")])),
+        (
+            normalization,
+            lambda c: gr.Radio(
+                label=say.text("scale", c),
+                choices=[(say.text("per_stage", c), "per-stage"), (say.text("shared", c), "shared")],
+            ),
+        ),
         (colormap, lambda c: gr.Dropdown(label=say.text("colormap", c))),
         (alpha, lambda c: gr.Slider(label=say.text("opacity", c))),
     ]
@@ -88,11 +99,16 @@ def _results(page: StagesPage) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(min_width=240):
             seen_head = gr.Markdown(say.text("seen"), elem_classes=["result-head"])
-            page.seen = gr.Image(label="input as the network sees it", show_label=False, interactive=False, height=300,
-                                 elem_id="seen")
+            page.seen = gr.Image(
+                label="input as the network sees it", show_label=False, interactive=False, height=300, elem_id="seen"
+            )
         with gr.Column(min_width=240):
-            page.top_head = gr.Markdown(say.predictions_heading(None), elem_classes=["result-head"], label="predictions heading",
-                                       elem_id="top-head")
+            page.top_head = gr.Markdown(
+                say.predictions_heading(None),
+                elem_classes=["result-head"],
+                label="predictions heading",
+                elem_id="top-head",
+            )
             page.predictions = gr.Label(num_top_classes=5, show_label=False, label="predictions", elem_id="predictions")
     page.summary = gr.Markdown(say.text("prompt"), label="summary", elem_id="summary")
     with gr.Row():  # the same scales as the stage rows below, so each heading sits over its column
@@ -101,50 +117,89 @@ def _results(page: StagesPage) -> None:
         with gr.Column(scale=2):
             features_head = gr.Markdown(say.text("head_features"), elem_classes=["col-head"])
         with gr.Column(scale=2):
-            page.cam_head = gr.Markdown(say.cam_heading("gradcam"), elem_classes=["col-head"], label="cam heading",
-                                        elem_id="cam-head")
-    page.relabel += [(intro, lambda c: say.text("intro", c)), (seen_head, lambda c: say.text("seen", c)),
-                     (stage_head, lambda c: say.text("head_stage", c)),
-                     (features_head, lambda c: say.text("head_features", c))]
+            page.cam_head = gr.Markdown(
+                say.cam_heading("gradcam"), elem_classes=["col-head"], label="cam heading", elem_id="cam-head"
+            )
+    page.relabel += [
+        (intro, lambda c: say.text("intro", c)),
+        (seen_head, lambda c: say.text("seen", c)),
+        (stage_head, lambda c: say.text("head_stage", c)),
+        (features_head, lambda c: say.text("head_features", c)),
+    ]
     for spec in STAGES:
         with gr.Row(equal_height=True):
             with gr.Column(scale=1, min_width=200):
-                page.titles.append(gr.Markdown(say.stage_title(spec), elem_classes=["stage-title"],
-                                               label=f"{spec.paper_name} title"))
-            page.grids.append(gr.Image(label=f"{spec.paper_name} feature maps", show_label=False,
-                                       interactive=False, height=340, scale=2, elem_id=f"grid-{spec.name}"))
-            page.cams.append(gr.Image(label=f"{spec.paper_name} cam", show_label=False,
-                                      interactive=False, height=340, scale=2))
+                page.titles.append(
+                    gr.Markdown(say.stage_title(spec), elem_classes=["stage-title"], label=f"{spec.paper_name} title")
+                )
+            page.grids.append(
+                gr.Image(
+                    label=f"{spec.paper_name} feature maps",
+                    show_label=False,
+                    interactive=False,
+                    height=340,
+                    scale=2,
+                    elem_id=f"grid-{spec.name}",
+                )
+            )
+            page.cams.append(
+                gr.Image(label=f"{spec.paper_name} cam", show_label=False, interactive=False, height=340, scale=2)
+            )
 
 
 def _inspector(page: StagesPage) -> None:
     with gr.Accordion(say.text("inspect"), open=True) as accordion:
         with gr.Row():
-            stage = TextDropdown([(say.stage_label(s), s.paper_name) for s in STAGES], value="conv5_x",
-                                 label=say.text("stage"), allow_custom_value=True,
-                                 info=say.text("stage_info"))
+            stage = TextDropdown(
+                [(say.stage_label(s), s.paper_name) for s in STAGES],
+                value="conv5_x",
+                label=say.text("stage"),
+                allow_custom_value=True,
+                info=say.text("stage_info"),
+            )
             channel = LenientNumber(value=0, precision=0, label=say.text("channel"), elem_id="channel-id")
             button = gr.Button(say.text("show_channel"))
         note = _hidden(label="channel note", elem_id="channel-note")
         # One row of panels: the map here; channel_view adds the visualisation and the examples.
         with gr.Row(equal_height=False) as panels:
             with gr.Column(min_width=240) as map_column:
-                image = gr.Image(label="channel", show_label=False, interactive=False, height=360, elem_id="channel-image")
-    page.inspector = dict(stage=stage, channel=channel, button=button, note=note, image=image, state=gr.State(None),
-                          accordion=accordion, panels=panels, map_column=map_column)
-    page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("inspect", c))),
-                     (stage, lambda c: gr.Dropdown(label=say.text("stage", c), info=say.text("stage_info", c),
-                                                   choices=[(say.stage_label(s, c), s.paper_name) for s in STAGES])),
-                     (channel, lambda c: gr.Number(label=say.text("channel", c))),
-                     (button, lambda c: gr.Button(say.text("show_channel", c)))]
+                image = gr.Image(
+                    label="channel", show_label=False, interactive=False, height=360, elem_id="channel-image"
+                )
+    page.inspector = dict(
+        stage=stage,
+        channel=channel,
+        button=button,
+        note=note,
+        image=image,
+        state=gr.State(None),
+        accordion=accordion,
+        panels=panels,
+        map_column=map_column,
+    )
+    page.relabel += [
+        (accordion, lambda c: gr.Accordion(label=say.text("inspect", c))),
+        (
+            stage,
+            lambda c: gr.Dropdown(
+                label=say.text("stage", c),
+                info=say.text("stage_info", c),
+                choices=[(say.stage_label(s, c), s.paper_name) for s in STAGES],
+            ),
+        ),
+        (channel, lambda c: gr.Number(label=say.text("channel", c))),
+        (button, lambda c: gr.Button(say.text("show_channel", c))),
+    ]
 
 
 def _theory(page: StagesPage, ctx: ViewContext) -> None:
     with gr.Accordion(say.text("theory_title"), open=False) as accordion:
         theory = gr.Markdown(say.text("theory"))
         page.architecture = gr.Markdown(ctx.analyzer.architecture(ctx.default_model, ctx.default_weights))
-    page.relabel += [(accordion, lambda c: gr.Accordion(label=say.text("theory_title", c))),
-                     (theory, lambda c: say.text("theory", c))]
+    page.relabel += [
+        (accordion, lambda c: gr.Accordion(label=say.text("theory_title", c))),
+        (theory, lambda c: say.text("theory", c)),
+    ]
 
 
 class Handlers:
@@ -157,19 +212,29 @@ class Handlers:
         """Pictures and words for one analysis, all of them of that analysis."""
         page = self.page
         pictures = render_pictures(result, self.store, int(n_channels), colormap, alpha, result.normalization)
-        values = {page.seen: pictures.image_file, page.predictions: dict(result.predictions),
-                  page.summary: say.summary(result, subject, lang), page.top_head: say.predictions_heading(result, lang),
-                  page.cam_head: say.cam_heading(result.method, lang, result)}
-        for title, grid, cam, text, stage in zip(page.titles, page.grids, page.cams, say.stage_titles(result, lang),
-                                                  pictures.stages):
+        values = {
+            page.seen: pictures.image_file,
+            page.predictions: dict(result.predictions),
+            page.summary: say.summary(result, subject, lang),
+            page.top_head: say.predictions_heading(result, lang),
+            page.cam_head: say.cam_heading(result.method, lang, result),
+        }
+        for title, grid, cam, text, stage in zip(
+            page.titles, page.grids, page.cams, say.stage_titles(result, lang), pictures.stages
+        ):
             # The stem has no CAM: its slot shows the input, so each row still lines up with it.
             values |= {title: text, grid: stage.features_file, cam: stage.cam_file or pictures.image_file}
         return values
 
     def _empty(self, method: str, lang: str) -> dict:
         page = self.page
-        values = {page.seen: None, page.predictions: None, page.summary: say.text("prompt", lang),
-                  page.top_head: say.predictions_heading(None, lang), page.cam_head: say.cam_heading(method, lang)}
+        values = {
+            page.seen: None,
+            page.predictions: None,
+            page.summary: say.text("prompt", lang),
+            page.top_head: say.predictions_heading(None, lang),
+            page.cam_head: say.cam_heading(method, lang),
+        }
         for title, grid, cam, text in zip(page.titles, page.grids, page.cams, say.stage_titles(None, lang)):
             values |= {title: text, grid: None, cam: None}
         return values
@@ -178,25 +243,63 @@ class Handlers:
         key, result = self.analyzer.analysis(image, model, weights, method, target, contrast)
         return key, renormalized(result, normalization), subject_of(image, model, weights, method, target, contrast)
 
-    def analyze_page(self, image, model, weights, method, target, n_channels, normalization, colormap, opacity, lang,
-                     contrast=""):
+    def analyze_page(
+        self, image, model, weights, method, target, n_channels, normalization, colormap, opacity, lang, contrast=""
+    ):
         key, result, subject = self._compute(image, model, weights, method, target, normalization, contrast)
         inspector = self.page.inspector
         return self._shown(result, subject, n_channels, colormap, opacity, lang) | {
-            self.page.notice: _hidden(), self.page.refusal: "", inspector["image"]: None, inspector["note"]: _hidden(),
-            inspector["state"]: None, self.ctx.result_key: key, self.ctx.shown: subject}
+            self.page.notice: _hidden(),
+            self.page.refusal: "",
+            inspector["image"]: None,
+            inspector["note"]: _hidden(),
+            inspector["state"]: None,
+            self.ctx.result_key: key,
+            self.ctx.shown: subject,
+        }
 
-    def refused(self, message, image, model, weights, method, target, n_channels, normalization, colormap, opacity,
-                lang, contrast=""):
+    def refused(
+        self,
+        message,
+        image,
+        model,
+        weights,
+        method,
+        target,
+        n_channels,
+        normalization,
+        colormap,
+        opacity,
+        lang,
+        contrast="",
+    ):
         """A refused request: its message in place, and nothing left on screen from before."""
         inspector = self.page.inspector
         return self._empty(method, lang) | {
-            self.page.notice: _hidden(say.refused(message, lang)), self.page.refusal: message, self.page.stale: _hidden(),
-            inspector["image"]: None, inspector["note"]: _hidden(), inspector["state"]: None,
-            self.ctx.result_key: "", self.ctx.shown: None}
+            self.page.notice: _hidden(say.refused(message, lang)),
+            self.page.refusal: message,
+            self.page.stale: _hidden(),
+            inspector["image"]: None,
+            inspector["note"]: _hidden(),
+            inspector["state"]: None,
+            self.ctx.result_key: "",
+            self.ctx.shown: None,
+        }
 
-    def analyze(self, image, model, weights, method, target, n_channels=DEFAULT_CHANNELS, normalization="per-stage",
-                colormap="viridis", opacity=0.5, lang="en", contrast=""):
+    def analyze(
+        self,
+        image,
+        model,
+        weights,
+        method,
+        target,
+        n_channels=DEFAULT_CHANNELS,
+        normalization="per-stage",
+        colormap="viridis",
+        opacity=0.5,
+        lang="en",
+        contrast="",
+    ):
         """For programs: the page's pictures and words for one photo; `contrast`: a class B, "" = none."""
         _, result, subject = self._compute(image, model, weights, method, target, normalization, contrast)
         return self._shown(result, subject, n_channels, colormap, opacity, lang)
@@ -229,8 +332,13 @@ class Handlers:
         inspector = self.page.inspector
         picture = channel_picture(result, self.store, stage, channel, opacity)
         found = find_stage(result, stage).spec  # the model's own stage (timm: its module's name)
-        note = say.text("channel_caption", lang, channel=int(float(channel)), stage=say.stage_label(found, lang),
-                        method=say.method_label(result.method))
+        note = say.text(
+            "channel_caption",
+            lang,
+            channel=int(float(channel)),
+            stage=say.stage_label(found, lang),
+            method=say.method_label(result.method),
+        )
         return {inspector["image"]: picture, inspector["note"]: _hidden(note), inspector["state"]: (stage, channel)}
 
     def inspect(self, key, stage, channel, opacity, lang):
@@ -260,7 +368,9 @@ class Handlers:
     def model_changed(self, model, lang):
         options = self.analyzer.weights_options(model)
         weights = self.analyzer.default_weights(model)  # back to the checkpoint's model: its checkpoint again
-        return self._model_values(model, weights, lang) | {self.ctx.weights: gr.Dropdown(choices=options, value=weights)}
+        return self._model_values(model, weights, lang) | {
+            self.ctx.weights: gr.Dropdown(choices=options, value=weights)
+        }
 
     def weights_changed(self, model, weights, lang):
         return self._model_values(model, weights, lang)
@@ -268,10 +378,12 @@ class Handlers:
     def _model_values(self, model, weights, lang) -> dict:
         loaded = self.analyzer.model(model, weights)
         banner = say.weights_banner(loaded, lang)
-        return {self.ctx.banner: gr.Markdown(banner, visible=bool(banner)),
-                self.page.architecture: self.analyzer.architecture(loaded.name, weights, lang),
-                self.ctx.target: gr.Dropdown(choices=target_choices(loaded, say.text("automatic", lang)), value=""),
-                self.ctx.contrast: gr.Dropdown(choices=target_choices(loaded, say.text("no_contrast", lang)), value="")}
+        return {
+            self.ctx.banner: gr.Markdown(banner, visible=bool(banner)),
+            self.page.architecture: self.analyzer.architecture(loaded.name, weights, lang),
+            self.ctx.target: gr.Dropdown(choices=target_choices(loaded, say.text("automatic", lang)), value=""),
+            self.ctx.contrast: gr.Dropdown(choices=target_choices(loaded, say.text("no_contrast", lang)), value=""),
+        }
 
     def pick_prediction(self, evt: gr.SelectData, model, weights):
         """A click on a prediction picks its class for the heatmaps (the next step recomputes)."""
@@ -283,44 +395,91 @@ class Handlers:
 def _api(fn, inputs: list, outputs, api_name: str) -> None:
     """An endpoint for programs only: a button the page never shows. Its errors are raised (gradio_client
     reports them); the page's own events show them in place instead."""
-    inline.on(gr.Button(visible=False).click, handles_errors(fn), inputs, outputs, api_name=api_name, concurrency_id="model")
+    inline.on(
+        gr.Button(visible=False).click, handles_errors(fn), inputs, outputs, api_name=api_name, concurrency_id="model"
+    )
 
 
 def _wire(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
     inspector = page.inspector
-    page_outputs = [*page.results, page.notice, page.refusal, page.stale, inspector["image"], inspector["note"], inspector["state"],
-                    ctx.result_key, ctx.shown]
+    page_outputs = [
+        *page.results,
+        page.notice,
+        page.refusal,
+        page.stale,
+        inspector["image"],
+        inspector["note"],
+        inspector["state"],
+        ctx.result_key,
+        ctx.shown,
+    ]
     analyze_inputs = [*ctx.subject, *page.display, ctx.lang, ctx.contrast]
     freshness_inputs = [ctx.shown, *ctx.subject, ctx.lang, ctx.contrast]
     analyze_page = handles_errors(on.analyze_page, fallback=on.refused)
     freshness = handles_errors(on.freshness)
     private = dict(api_visibility="private")
-    inline.on(ctx.analyze_button.click, analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private) \
-        .then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
-    picked = page.predictions.select(handles_errors(on.pick_prediction), [ctx.model, ctx.weights], [ctx.target], **private)
-    inline.on(picked.success, analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private) \
-        .then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
+    inline.on(
+        ctx.analyze_button.click, analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private
+    ).then(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
+    picked = page.predictions.select(
+        handles_errors(on.pick_prediction), [ctx.model, ctx.weights], [ctx.target], **private
+    )
+    inline.on(picked.success, analyze_page, analyze_inputs, page_outputs, concurrency_id="model", **private).then(
+        freshness, freshness_inputs, [page.stale], show_progress="hidden", **private
+    )
     rerender_inputs = [ctx.result_key, ctx.shown, inspector["state"], ctx.method, *page.display, ctx.lang]
     for control in [*page.display, ctx.lang]:
-        inline.on(control.change, handles_errors(on.rerender), rerender_inputs,
-                  [*page.results, inspector["image"], inspector["note"], inspector["state"]],
-                  concurrency_id="render", show_progress="hidden", **private)
+        inline.on(
+            control.change,
+            handles_errors(on.rerender),
+            rerender_inputs,
+            [*page.results, inspector["image"], inspector["note"], inspector["state"]],
+            concurrency_id="render",
+            show_progress="hidden",
+            **private,
+        )
     ctx.lang.change(on.notice, [page.refusal, ctx.lang], [page.notice], show_progress="hidden", **private)
-    ctx.lang.change(handles_errors(on.architecture), [ctx.model, ctx.weights, ctx.lang], [page.architecture],
-                    show_progress="hidden", **private)
+    ctx.lang.change(
+        handles_errors(on.architecture),
+        [ctx.model, ctx.weights, ctx.lang],
+        [page.architecture],
+        show_progress="hidden",
+        **private,
+    )
     for control in [*ctx.subject, ctx.contrast, ctx.lang]:
         control.change(freshness, freshness_inputs, [page.stale], show_progress="hidden", **private)
     model_outputs = [ctx.banner, page.architecture, ctx.target, ctx.contrast]
-    ctx.model.change(handles_errors(on.model_changed), [ctx.model, ctx.lang], [ctx.weights, *model_outputs],
-                     concurrency_id="model", **private)
-    ctx.weights.input(handles_errors(on.weights_changed), [ctx.model, ctx.weights, ctx.lang], model_outputs,
-                      concurrency_id="model", **private)
-    inspector["button"].click(handles_errors(on.inspect, fallback=on.inspect_refused),
-                              [ctx.result_key, inspector["stage"], inspector["channel"], page.alpha, ctx.lang],
-                              [inspector["image"], inspector["note"], inspector["state"]], concurrency_id="render", **private)
+    ctx.model.change(
+        handles_errors(on.model_changed),
+        [ctx.model, ctx.lang],
+        [ctx.weights, *model_outputs],
+        concurrency_id="model",
+        **private,
+    )
+    ctx.weights.input(
+        handles_errors(on.weights_changed),
+        [ctx.model, ctx.weights, ctx.lang],
+        model_outputs,
+        concurrency_id="model",
+        **private,
+    )
+    inspector["button"].click(
+        handles_errors(on.inspect, fallback=on.inspect_refused),
+        [ctx.result_key, inspector["stage"], inspector["channel"], page.alpha, ctx.lang],
+        [inspector["image"], inspector["note"], inspector["state"]],
+        concurrency_id="render",
+        **private,
+    )
     _api(on.analyze, analyze_inputs, page.results, "analyze")
-    _api(on.predict, [*ctx.subject, page.channels, ctx.contrast], [gr.JSON(visible=False, label="prediction")], "predict")
-    _api(on.channel, [*ctx.subject, inspector["stage"], inspector["channel"], page.alpha], [inspector["image"]], "channel")
+    _api(
+        on.predict, [*ctx.subject, page.channels, ctx.contrast], [gr.JSON(visible=False, label="prediction")], "predict"
+    )
+    _api(
+        on.channel,
+        [*ctx.subject, inspector["stage"], inspector["channel"], page.alpha],
+        [inspector["image"]],
+        "channel",
+    )
     ctx.on_language.append(([c for c, _ in page.relabel], lambda code: [fn(code) for _, fn in page.relabel]))
 
 
@@ -330,9 +489,13 @@ def _examples(ctx: ViewContext, page: StagesPage, on: Handlers) -> None:
     cache = cache_examples(ctx.analyzer.model(ctx.default_model, ctx.default_weights))
     with ctx.sidebar:  # created here, once the outputs exist, to cache into them
         examples = gr.Examples(
-            [[str(p)] for p in EXAMPLES], inputs=[ctx.image], label=say.text("examples"),
+            [[str(p)] for p in EXAMPLES],
+            inputs=[ctx.image],
+            label=say.text("examples"),
             fn=lambda path: on.analyze(path, ctx.default_model, ctx.default_weights, "gradcam", ""),
-            outputs=page.results, cache_examples=cache, cache_mode="lazy" if cache else None,
+            outputs=page.results,
+            cache_examples=cache,
+            cache_mode="lazy" if cache else None,
             run_on_click=False,  # without a cache: fill the photo; the user picks the model, then Analyze
         )
     page.relabel.append((examples.dataset, lambda c: gr.Dataset(label=say.text("examples", c))))

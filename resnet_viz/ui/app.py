@@ -24,10 +24,31 @@ MAX_FILE_SIZE = "20mb"
 # System fonts only: Gradio's default theme fetches its web font from Google Fonts, and offline (a
 # lecture hall) the browser falls back to a face that draws "E" as "Ɛ". Hangul faces before the
 # generic family, so Korean never falls back to a random one.
-FONT = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Noto Sans", "DejaVu Sans", "Arial",
-        "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic", "NanumGothic", "sans-serif"]
-FONT_MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans Mono", "Liberation Mono",
-             "Noto Sans Mono CJK KR", "monospace"]
+FONT = [
+    "system-ui",
+    "-apple-system",
+    "Segoe UI",
+    "Roboto",
+    "Helvetica Neue",
+    "Noto Sans",
+    "DejaVu Sans",
+    "Arial",
+    "Noto Sans CJK KR",
+    "Apple SD Gothic Neo",
+    "Malgun Gothic",
+    "NanumGothic",
+    "sans-serif",
+]
+FONT_MONO = [
+    "ui-monospace",
+    "SFMono-Regular",
+    "Menlo",
+    "Consolas",
+    "DejaVu Sans Mono",
+    "Liberation Mono",
+    "Noto Sans Mono CJK KR",
+    "monospace",
+]
 # Gradio keeps a copy of every component's config per browser session (the class dropdown alone
 # holds 1000 names): ~0.4 MB each, kept for 10000 sessions by default. Results are cached for far
 # fewer (16, service.Analyzer), so an evicted session loses nothing it still had: 128 caps this at ~50 MB.
@@ -76,8 +97,11 @@ def theme() -> gr.themes.Theme:
 def log_weights(loaded) -> None:
     """Say in the terminal, at start, what the banner says on the page: these weights are untrained."""
     if not loaded.is_pretrained:
-        log.warning("%s is running with RANDOM (untrained) weights: its predictions and heatmaps mean nothing. %s",
-                    loaded.name, loaded.weights_note)
+        log.warning(
+            "%s is running with RANDOM (untrained) weights: its predictions and heatmaps mean nothing. %s",
+            loaded.name,
+            loaded.weights_note,
+        )
 
 
 def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
@@ -85,24 +109,67 @@ def _controls(analyzer: Analyzer, initial, model: str, weights: str) -> dict:
     # allow_custom_value: the service checks every choice and says what is wrong in its own words;
     # Gradio's check would list 1000 class ids, and would refuse an API call with weights of a
     # model the session has not selected first.
-    model_input = gr.Dropdown(model_choices(), value=model, label=text("model"), info=text("model_info"), elem_id="model",
-                              allow_custom_value=True)
-    weights_input = gr.Dropdown(analyzer.weights_options(model), value=weights, label=text("weights"), elem_id="weights",
-                                allow_custom_value=True)
-    method_input = gr.Dropdown([(m.label, m.key) for m in CAM_METHODS.values()], value="gradcam", label=text("method"), elem_id="method",
-                               allow_custom_value=True)
-    target_input = TextDropdown(target_choices(initial, text("automatic")), value="", label=text("target"), elem_id="target",
-                                allow_custom_value=True, filterable=True, info=text("target_info"))
-    contrast_input = TextDropdown(target_choices(initial, text("no_contrast")), value="", label=text("contrast"),
-                                  elem_id="contrast", allow_custom_value=True, filterable=True, info=text("contrast_info"))
+    model_input = gr.Dropdown(
+        model_choices(),
+        value=model,
+        label=text("model"),
+        info=text("model_info"),
+        elem_id="model",
+        allow_custom_value=True,
+    )
+    weights_input = gr.Dropdown(
+        analyzer.weights_options(model),
+        value=weights,
+        label=text("weights"),
+        elem_id="weights",
+        allow_custom_value=True,
+    )
+    method_input = gr.Dropdown(
+        [(m.label, m.key) for m in CAM_METHODS.values()],
+        value="gradcam",
+        label=text("method"),
+        elem_id="method",
+        allow_custom_value=True,
+    )
+    target_input = TextDropdown(
+        target_choices(initial, text("automatic")),
+        value="",
+        label=text("target"),
+        elem_id="target",
+        allow_custom_value=True,
+        filterable=True,
+        info=text("target_info"),
+    )
+    contrast_input = TextDropdown(
+        target_choices(initial, text("no_contrast")),
+        value="",
+        label=text("contrast"),
+        elem_id="contrast",
+        allow_custom_value=True,
+        filterable=True,
+        info=text("contrast_info"),
+    )
     analyze_button = gr.Button(text("analyze"), variant="primary", size="lg")
-    return dict(image=image, model=model_input, weights=weights_input, method=method_input, target=target_input,
-                contrast=contrast_input, analyze_button=analyze_button)
+    return dict(
+        image=image,
+        model=model_input,
+        weights=weights_input,
+        method=method_input,
+        target=target_input,
+        contrast=contrast_input,
+        analyze_button=analyze_button,
+    )
 
 
-def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = "auto",
-              class_names: str | None = None, gpu=None, reference: str | None = None,
-              max_batch: int = DEFAULT_MAX_BATCH) -> gr.Blocks:
+def build_app(
+    model: str | None = None,
+    weights: str = "DEFAULT",
+    device: str = "auto",
+    class_names: str | None = None,
+    gpu=None,
+    reference: str | None = None,
+    max_batch: int = DEFAULT_MAX_BATCH,
+) -> gr.Blocks:
     checkpoint = weights if is_checkpoint(weights) else None
     analyzer = Analyzer(device=device, checkpoint=checkpoint, class_names=class_names, gpu=gpu, max_batch=max_batch)
     initial = analyzer.model(model, weights)  # load at start-up, so the banner is right from the first paint
@@ -112,15 +179,31 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
     with gr.Blocks(title="resnet-viz: see inside a ResNet", delete_cache=(3600, 3600)) as app:
         with gr.Row():
             title = gr.Markdown(text("title"))
-            lang = gr.Radio([("English", "en"), ("한국어", "ko")], value="en", show_label=False, container=False,
-                            scale=0, min_width=200, elem_id="lang")
+            lang = gr.Radio(
+                [("English", "en"), ("한국어", "ko")],
+                value="en",
+                show_label=False,
+                container=False,
+                scale=0,
+                min_width=200,
+                elem_id="lang",
+            )
         banner_text = weights_banner(initial)
         banner = gr.Markdown(banner_text, visible=bool(banner_text), elem_id="banner")
         with gr.Sidebar(open=True, width=340) as sidebar:
             controls = _controls(analyzer, initial, model, weights)
-        ctx = ViewContext(analyzer=analyzer, lang=lang, banner=banner, sidebar=sidebar, result_key=gr.State(""),
-                          default_model=model, default_weights=weights, shown=gr.State(None), reference_dir=reference,
-                          **controls)
+        ctx = ViewContext(
+            analyzer=analyzer,
+            lang=lang,
+            banner=banner,
+            sidebar=sidebar,
+            result_key=gr.State(""),
+            default_model=model,
+            default_weights=weights,
+            shown=gr.State(None),
+            reference_dir=reference,
+            **controls,
+        )
         tabs = []
         with gr.Tabs():
             for label_key, view in VIEWS:
@@ -136,11 +219,22 @@ def build_app(model: str | None = None, weights: str = "DEFAULT", device: str = 
 def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: list) -> None:
     ctx.on_language.append(([title], lambda code: [text("title", code)]))
     ctx.on_language.append((tabs, lambda code: [gr.Tab(label=text(key, code)) for key, _ in VIEWS]))
-    ctx.on_language.append(([ctx.image, ctx.analyze_button], lambda code: [gr.Image(label=text("photo", code)),
-                                                                          gr.Button(text("analyze", code))]))
-    ctx.on_language.append(([ctx.model, ctx.weights, ctx.method], lambda code: [
-        gr.Dropdown(label=text("model", code), info=text("model_info", code), choices=model_choices(code)),
-        gr.Dropdown(label=text("weights", code)), gr.Dropdown(label=text("method", code))]))
+    ctx.on_language.append(
+        (
+            [ctx.image, ctx.analyze_button],
+            lambda code: [gr.Image(label=text("photo", code)), gr.Button(text("analyze", code))],
+        )
+    )
+    ctx.on_language.append(
+        (
+            [ctx.model, ctx.weights, ctx.method],
+            lambda code: [
+                gr.Dropdown(label=text("model", code), info=text("model_info", code), choices=model_choices(code)),
+                gr.Dropdown(label=text("weights", code)),
+                gr.Dropdown(label=text("method", code)),
+            ],
+        )
+    )
     language_outputs = [c for components, _ in ctx.on_language for c in components]
 
     @handles_errors
@@ -149,17 +243,28 @@ def _wire_language(app: gr.Blocks, ctx: ViewContext, title: gr.Markdown, tabs: l
         # The class box's first choice is a word too; its other 1000 are ImageNet's names.
         automatic = text("automatic", code)
         loaded = ctx.analyzer.model(model, weights)
-        target = gr.Dropdown(label=text("target", code), info=text("target_info", code),
-                             choices=target_choices(loaded, automatic))
-        contrast = gr.Dropdown(label=text("contrast", code), info=text("contrast_info", code),
-                               choices=target_choices(loaded, text("no_contrast", code)))
+        target = gr.Dropdown(
+            label=text("target", code), info=text("target_info", code), choices=target_choices(loaded, automatic)
+        )
+        contrast = gr.Dropdown(
+            label=text("contrast", code),
+            info=text("contrast_info", code),
+            choices=target_choices(loaded, text("no_contrast", code)),
+        )
         banner = weights_banner(loaded, code)
         return [*updates, target, contrast, gr.Markdown(banner, visible=bool(banner))]
 
-    ctx.lang.change(relabel, [ctx.lang, ctx.model, ctx.weights], [*language_outputs, ctx.target, ctx.contrast, ctx.banner],
-                    api_visibility="private", show_progress="hidden")
+    ctx.lang.change(
+        relabel,
+        [ctx.lang, ctx.model, ctx.weights],
+        [*language_outputs, ctx.target, ctx.contrast, ctx.banner],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     # The browser's language picks the default; the radio switches it.
-    app.load(None, None, [ctx.lang], js="() => (navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en'")
+    app.load(
+        None, None, [ctx.lang], js="() => (navigator.language || 'en').toLowerCase().startsWith('ko') ? 'ko' : 'en'"
+    )
 
 
 def model_group_limit(app: gr.Blocks, limit: int) -> None:
@@ -171,10 +276,20 @@ def model_group_limit(app: gr.Blocks, limit: int) -> None:
             fn.concurrency_limit = limit
 
 
-def launch(model: str | None = "resnet50", weights: str = "DEFAULT", device: str = "auto", port: int | None = None,
-           share: bool = False, host: str | None = None, class_names: str | None = None,
-           concurrency: int = DEFAULT_CONCURRENCY, gpu=None, reference: str | None = None,
-           max_batch: int = DEFAULT_MAX_BATCH, **launch_kwargs):
+def launch(
+    model: str | None = "resnet50",
+    weights: str = "DEFAULT",
+    device: str = "auto",
+    port: int | None = None,
+    share: bool = False,
+    host: str | None = None,
+    class_names: str | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    gpu=None,
+    reference: str | None = None,
+    max_batch: int = DEFAULT_MAX_BATCH,
+    **launch_kwargs,
+):
     """Serve the app. `concurrency` requests of one event group run at once: the model's lock still
     serialises forward+backward, so with 2 one request renders and encodes while the next computes
     (benchmarks/bench_server.py measures 1, 2 and 4)."""

@@ -16,7 +16,8 @@ import torch
 from PIL import Image
 
 from .. import presenter as say
-from ..channel_story import TEXT as STORY, default_effort, objective_words, tell, verdict
+from ..channel_story import TEXT as STORY
+from ..channel_story import default_effort, objective_words, tell, verdict
 from ..errors import ModelChoiceError
 from ..featurevis import FeatureVisCache, VisRequest, check_request, conv1_filters
 from ..i18n import pick
@@ -25,8 +26,8 @@ from ..render import GAP, MAX_CHANNELS, MIN_CHANNELS, TILE, encode_png, stronges
 from ..service import parse_channel
 from ..stages import STAGES
 from ..trust.receptive import stage_name
-from .context import ViewContext
 from . import inline
+from .context import ViewContext
 from .errors import handles_errors
 
 # Tests and slow machines: fewer steps than the device's default (channel_story.default_effort).
@@ -37,32 +38,38 @@ TEXT = {
         "map_caption": "① **Its map on this photo**: where the channel fires.",
         "vis_caption": "② **Feature visualisation**: an image optimised to excite it (Olah et al. 2017).",
         "examples_caption": "③ **Dataset examples**: the reference images whose patches excite it most, each cropped "
-                            "to the receptive field of its strongest unit (activation under each).",
+        "to the receptive field of its strongest unit (activation under each).",
         "objective": "Visualise",
-        "mean": "channel mean", "max": "channel max", "logit": "class logit (the heatmaps' class)",
+        "mean": "channel mean",
+        "max": "channel max",
+        "logit": "class logit (the heatmaps' class)",
         "working": "Optimising {steps} steps at {size} px (about {seconds:.0f} s on this {device})…",
         "cached": "From the cache: computed before for this model, weights, stage, channel and objective.",
         "conv1_title": "conv1's 64 filters",
         "took": "({steps} steps at {size} px, {seconds:.1f} s.)",
         "click_hint": "Click a tile in a feature grid to open that channel here.",
         "refs": "Reference set: {count} images ({what}).",
-        "bundled": "the bundled example photos", "shapes": "the shapes model's held-out drawings",
+        "bundled": "the bundled example photos",
+        "shapes": "the shapes model's held-out drawings",
         "folder": " + {folder}",
     },
     "ko": {
         "map_caption": "① **이 사진에서의 맵**: 채널이 반응하는 곳입니다.",
         "vis_caption": "② **특징 시각화**: 이 채널을 가장 크게 반응시키도록 최적화한 이미지입니다(Olah 외 2017).",
         "examples_caption": "③ **데이터셋 예시**: 이 채널을 가장 크게 반응시키는 패치를 가진 참조 이미지들입니다. "
-                            "가장 강한 유닛의 수용 영역으로 잘랐고, 아래 숫자는 활성값입니다.",
+        "가장 강한 유닛의 수용 영역으로 잘랐고, 아래 숫자는 활성값입니다.",
         "objective": "시각화할 목표",
-        "mean": "채널 평균", "max": "채널 최댓값", "logit": "클래스 로짓(히트맵의 클래스)",
+        "mean": "채널 평균",
+        "max": "채널 최댓값",
+        "logit": "클래스 로짓(히트맵의 클래스)",
         "working": "{size} px에서 {steps}단계 최적화 중입니다(이 {device}에서 약 {seconds:.0f}초)…",
         "cached": "캐시에서 가져왔습니다. 이 모델, 가중치, 단계, 채널, 목표로 이미 계산한 결과입니다.",
         "conv1_title": "conv1의 필터 64개",
         "took": "({size} px에서 {steps}단계, {seconds:.1f}초.)",
         "click_hint": "특징 맵 격자에서 타일을 클릭하면 그 채널이 여기에 열립니다.",
         "refs": "참조 이미지: {count}장({what}).",
-        "bundled": "함께 제공되는 예시 사진", "shapes": "도형 모델이 학습에 쓰지 않은 그림",
+        "bundled": "함께 제공되는 예시 사진",
+        "shapes": "도형 모델이 학습에 쓰지 않은 그림",
         "folder": " + {folder}",
     },
 }
@@ -131,47 +138,77 @@ class ChannelHandlers:
             device = {"cpu": "CPU", "cuda": "GPU"}.get(loaded.device.type, loaded.device.type)
             words.append(_text("working", lang, steps=request.steps, size=request.size, seconds=seconds, device=device))
         panels = self.panels
-        return {panels["vis"]: None, panels["examples"]: None, panels["verdict"]: _hidden("\n\n".join(words)),
-                panels["state"]: None, **self._conv1_values(loaded, lang)}
+        return {
+            panels["vis"]: None,
+            panels["examples"]: None,
+            panels["verdict"]: _hidden("\n\n".join(words)),
+            panels["state"]: None,
+            **self._conv1_values(loaded, lang),
+        }
 
     def compute(self, key, stage, channel, objective, lang, progress=gr.Progress()) -> dict:
         result, loaded = self._entry(key, lang)
         request, index = self._request(result, loaded, stage, channel, objective)
         references = reference_set_for(loaded, self.reference_dir)
         progress(0, desc=objective_words(loaded, request, lang))
-        story = tell(loaded, request, index, references, self.vis_cache, self.reference_cache,
-                     progress=lambda step, total: progress((step, total)))
+        story = tell(
+            loaded,
+            request,
+            index,
+            references,
+            self.vis_cache,
+            self.reference_cache,
+            progress=lambda step, total: progress((step, total)),
+        )
         store, panels = self.ctx.store, self.panels
         # Shown at least 256 px across, each optimised pixel a square block: nothing smoothed in.
         factor = max(1, -(-256 // story.vis.image.size[0]))
         shown = story.vis.image.resize((story.vis.image.size[0] * factor,) * 2, Image.Resampling.NEAREST)
-        return {panels["vis"]: store.write(encode_png(shown), "png", stem="vis"),
-                panels["examples"]: store.write(encode_png(examples_grid(story.examples)), "png", stem="examples"),
-                panels["verdict"]: _hidden(self._words(loaded, story, lang)),
-                panels["state"]: (key, stage, channel, objective)}
+        return {
+            panels["vis"]: store.write(encode_png(shown), "png", stem="vis"),
+            panels["examples"]: store.write(encode_png(examples_grid(story.examples)), "png", stem="examples"),
+            panels["verdict"]: _hidden(self._words(loaded, story, lang)),
+            panels["state"]: (key, stage, channel, objective),
+        }
 
     def story_json(self, image, model, weights, method, target, stage, channel, objective="mean") -> dict:
         """For programs: channel.json of `resnet-viz channel` for one photo's analysis (the app's effort)."""
         key, result = self.ctx.analyzer.analysis(image, model, weights, method, target)
         loaded = self.ctx.analyzer.model(model, weights)
         request, index = self._request(result, loaded, stage, channel, objective or "mean")
-        story = tell(loaded, request, index, reference_set_for(loaded, self.reference_dir), self.vis_cache,
-                     self.reference_cache)
-        return {"stage": request.stage, "channel": index, "objective": request.objective,
-                "class": request.channel if request.objective == "logit" else None,
-                "untrained": not loaded.is_pretrained, "vis_activation": story.vis.activation,
-                "vis_size": request.size, "steps": request.steps, "vis_is_larger": story.vis_is_larger,
-                "best_reference": {"file": story.best_file, "activation": story.best_activation},
-                "top_examples": [{"file": e.file, "box": list(e.box), "activation": e.activation, "unit": list(e.unit)}
-                                 for e in story.examples]}
+        story = tell(
+            loaded, request, index, reference_set_for(loaded, self.reference_dir), self.vis_cache, self.reference_cache
+        )
+        return {
+            "stage": request.stage,
+            "channel": index,
+            "objective": request.objective,
+            "class": request.channel if request.objective == "logit" else None,
+            "untrained": not loaded.is_pretrained,
+            "vis_activation": story.vis.activation,
+            "vis_size": request.size,
+            "steps": request.steps,
+            "vis_is_larger": story.vis_is_larger,
+            "best_reference": {"file": story.best_file, "activation": story.best_activation},
+            "top_examples": [
+                {"file": e.file, "box": list(e.box), "activation": e.activation, "unit": list(e.unit)}
+                for e in story.examples
+            ],
+        }
 
     def _words(self, loaded, story, lang: str) -> str:
         lines = [] if loaded.is_pretrained else [pick(STORY, "noise", lang)]
         request = story.vis.request
-        lines.append(verdict(loaded, story, lang) + " " + _text("took", lang, steps=request.steps, size=request.size,
-                                                                 seconds=story.vis.seconds))
-        lines.append(self._references_words(loaded, lang) + " " + ", ".join(
-            f"#{i + 1} {e.file} ({e.activation:.2f})" for i, e in enumerate(story.examples)))
+        lines.append(
+            verdict(loaded, story, lang)
+            + " "
+            + _text("took", lang, steps=request.steps, size=request.size, seconds=story.vis.seconds)
+        )
+        lines.append(
+            self._references_words(loaded, lang)
+            + " "
+            + ", ".join(f"#{i + 1} {e.file} ({e.activation:.2f})" for i, e in enumerate(story.examples))
+        )
         return "\n\n".join(lines)
 
     def relabel(self, state, lang) -> dict:
@@ -192,7 +229,9 @@ class ChannelHandlers:
         return {panels["verdict"]: _hidden(self._words(loaded, story, lang))}
 
     def _conv1_values(self, loaded, lang: str) -> dict:
-        story = pick(STORY, "conv1_story", lang) + ("" if loaded.is_pretrained else " " + pick(STORY, "conv1_random", lang))
+        story = pick(STORY, "conv1_story", lang) + (
+            "" if loaded.is_pretrained else " " + pick(STORY, "conv1_random", lang)
+        )
         data = encode_png(conv1_filters(loaded.module))
         return {self.panels["conv1"]: self.ctx.store.write(data, "png", stem="conv1"), self.panels["conv1_note"]: story}
 
@@ -235,31 +274,69 @@ def _panels(page, lang: str = "en") -> dict:
         map_caption = gr.Markdown(_text("map_caption", lang), elem_id="channel-map-caption")
     with inspector["panels"]:
         with gr.Column(min_width=240):
-            vis = gr.Image(label="feature visualisation", show_label=False, interactive=False, height=360,
-                           elem_id="channel-vis", format="png")
+            vis = gr.Image(
+                label="feature visualisation",
+                show_label=False,
+                interactive=False,
+                height=360,
+                elem_id="channel-vis",
+                format="png",
+            )
             vis_caption = gr.Markdown(_text("vis_caption", lang), elem_id="channel-vis-caption")
         with gr.Column(min_width=240):
-            examples = gr.Image(label="dataset examples", show_label=False, interactive=False, height=360,
-                                elem_id="channel-examples", format="png")
+            examples = gr.Image(
+                label="dataset examples",
+                show_label=False,
+                interactive=False,
+                height=360,
+                elem_id="channel-examples",
+                format="png",
+            )
             examples_caption = gr.Markdown(_text("examples_caption", lang), elem_id="channel-examples-caption")
     with inspector["accordion"]:
         verdict_box = _hidden(elem_id="channel-verdict", label="channel verdict")
-        objective = gr.Radio([(_text(k, lang), k) for k in ("mean", "max", "logit")], value="mean",
-                             label=_text("objective", lang), elem_id="channel-objective")
+        objective = gr.Radio(
+            [(_text(k, lang), k) for k in ("mean", "max", "logit")],
+            value="mean",
+            label=_text("objective", lang),
+            elem_id="channel-objective",
+        )
         hint = gr.Markdown(_text("click_hint", lang))
         with gr.Accordion(_text("conv1_title", lang), open=False) as conv1_accordion:
             with gr.Row(equal_height=False):
-                conv1 = gr.Image(label="conv1 filters", show_label=False, interactive=False, height=300,
-                                 elem_id="conv1-filters", format="png", scale=1)
+                conv1 = gr.Image(
+                    label="conv1 filters",
+                    show_label=False,
+                    interactive=False,
+                    height=300,
+                    elem_id="conv1-filters",
+                    format="png",
+                    scale=1,
+                )
                 conv1_note = gr.Markdown(elem_id="conv1-note")
     relabel = [
-        (map_caption, lambda c: _text("map_caption", c)), (vis_caption, lambda c: _text("vis_caption", c)),
-        (examples_caption, lambda c: _text("examples_caption", c)), (hint, lambda c: _text("click_hint", c)),
-        (objective, lambda c: gr.Radio(label=_text("objective", c), choices=[(_text(k, c), k) for k in ("mean", "max", "logit")])),
+        (map_caption, lambda c: _text("map_caption", c)),
+        (vis_caption, lambda c: _text("vis_caption", c)),
+        (examples_caption, lambda c: _text("examples_caption", c)),
+        (hint, lambda c: _text("click_hint", c)),
+        (
+            objective,
+            lambda c: gr.Radio(
+                label=_text("objective", c), choices=[(_text(k, c), k) for k in ("mean", "max", "logit")]
+            ),
+        ),
         (conv1_accordion, lambda c: gr.Accordion(label=_text("conv1_title", c))),
     ]
-    return dict(vis=vis, examples=examples, verdict=verdict_box, objective=objective, conv1=conv1,
-                conv1_note=conv1_note, state=gr.State(None), relabel=relabel)
+    return dict(
+        vis=vis,
+        examples=examples,
+        verdict=verdict_box,
+        objective=objective,
+        conv1=conv1,
+        conv1_note=conv1_note,
+        state=gr.State(None),
+        relabel=relabel,
+    )
 
 
 def build(ctx: ViewContext, page, stages_handlers) -> None:
@@ -271,34 +348,67 @@ def build(ctx: ViewContext, page, stages_handlers) -> None:
     inspector = page.inspector
     private = dict(api_visibility="private")
     channel_inputs = [ctx.result_key, inspector["stage"], inspector["channel"], panels["objective"], ctx.lang]
-    prepare_outputs = [panels["vis"], panels["examples"], panels["verdict"], panels["state"], panels["conv1"],
-                       panels["conv1_note"]]
+    prepare_outputs = [
+        panels["vis"],
+        panels["examples"],
+        panels["verdict"],
+        panels["state"],
+        panels["conv1"],
+        panels["conv1_note"],
+    ]
     compute_outputs = [panels["vis"], panels["examples"], panels["verdict"], panels["state"]]
     prepare = handles_errors(on.prepare, fallback=on.refused)
     compute = handles_errors(on.compute, fallback=on.refused)
     # The warning first (a quick event), then the wait, which queues with the other model work.
-    inspector["button"].click(prepare, channel_inputs, prepare_outputs, show_progress="hidden", **private) \
-        .then(compute, channel_inputs, compute_outputs, concurrency_id="model", **private)
-    panels["objective"].input(prepare, channel_inputs, prepare_outputs, show_progress="hidden", **private) \
-        .then(compute, channel_inputs, compute_outputs, concurrency_id="model", **private)
+    inspector["button"].click(prepare, channel_inputs, prepare_outputs, show_progress="hidden", **private).then(
+        compute, channel_inputs, compute_outputs, concurrency_id="model", **private
+    )
+    panels["objective"].input(prepare, channel_inputs, prepare_outputs, show_progress="hidden", **private).then(
+        compute, channel_inputs, compute_outputs, concurrency_id="model", **private
+    )
     inspect = handles_errors(stages_handlers.inspect, fallback=stages_handlers.inspect_refused)
     for index, grid in enumerate(page.grids):
-        picked = grid.select(handles_errors(on.pick_tile(index)), [ctx.result_key, page.channels],
-                             [inspector["stage"], inspector["channel"]], **private)
-        picked.success(inspect, [ctx.result_key, inspector["stage"], inspector["channel"], page.alpha, ctx.lang],
-                       [inspector["image"], inspector["note"], inspector["state"]], concurrency_id="render", **private) \
-            .success(prepare, channel_inputs, prepare_outputs, show_progress="hidden", **private) \
-            .then(compute, channel_inputs, compute_outputs, concurrency_id="model", **private)
+        picked = grid.select(
+            handles_errors(on.pick_tile(index)),
+            [ctx.result_key, page.channels],
+            [inspector["stage"], inspector["channel"]],
+            **private,
+        )
+        picked.success(
+            inspect,
+            [ctx.result_key, inspector["stage"], inspector["channel"], page.alpha, ctx.lang],
+            [inspector["image"], inspector["note"], inspector["state"]],
+            concurrency_id="render",
+            **private,
+        ).success(prepare, channel_inputs, prepare_outputs, show_progress="hidden", **private).then(
+            compute, channel_inputs, compute_outputs, concurrency_id="model", **private
+        )
     # A new analysis (or none): the panels held the last one's channel; conv1 shows the new model's filters.
     ctx.result_key.change(on.cleared, None, compute_outputs, show_progress="hidden", **private)
     ctx.analyze_button.click(on.cleared, None, compute_outputs, show_progress="hidden", **private)  # as the map is
     conv1_inputs = [ctx.result_key, ctx.lang]
-    ctx.result_key.change(handles_errors(on.conv1, fallback=lambda *a: {}), conv1_inputs,
-                          [panels["conv1"], panels["conv1_note"]], show_progress="hidden", **private)
-    ctx.lang.change(handles_errors(on.conv1, fallback=lambda *a: {}), conv1_inputs,
-                    [panels["conv1"], panels["conv1_note"]], show_progress="hidden", **private)
-    ctx.lang.change(handles_errors(on.relabel), [panels["state"], ctx.lang], [panels["verdict"]],
-                    show_progress="hidden", **private)
-    inline.on(gr.Button(visible=False).click, handles_errors(on.story_json),
-              [*ctx.subject, inspector["stage"], inspector["channel"], panels["objective"]],
-              [gr.JSON(visible=False, label="channel story")], api_name="channel_story", concurrency_id="model")
+    ctx.result_key.change(
+        handles_errors(on.conv1, fallback=lambda *a: {}),
+        conv1_inputs,
+        [panels["conv1"], panels["conv1_note"]],
+        show_progress="hidden",
+        **private,
+    )
+    ctx.lang.change(
+        handles_errors(on.conv1, fallback=lambda *a: {}),
+        conv1_inputs,
+        [panels["conv1"], panels["conv1_note"]],
+        show_progress="hidden",
+        **private,
+    )
+    ctx.lang.change(
+        handles_errors(on.relabel), [panels["state"], ctx.lang], [panels["verdict"]], show_progress="hidden", **private
+    )
+    inline.on(
+        gr.Button(visible=False).click,
+        handles_errors(on.story_json),
+        [*ctx.subject, inspector["stage"], inspector["channel"], panels["objective"]],
+        [gr.JSON(visible=False, label="channel story")],
+        api_name="channel_story",
+        concurrency_id="model",
+    )

@@ -35,9 +35,15 @@ def _language_of(handler: Callable, args: tuple, kwargs: dict) -> str:
 
 
 def _escaped(message: Message) -> Message:
-    return Message(message.key, {k: html.escape(v, quote=False) if isinstance(v, str) else v
-                                 for k, v in message.values.items()}, message.lang) if message.key else \
-        Message.literal(html.escape(str(message), quote=False))
+    return (
+        Message(
+            message.key,
+            {k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in message.values.items()},
+            message.lang,
+        )
+        if message.key
+        else Message.literal(html.escape(str(message), quote=False))
+    )
 
 
 def handles_errors(fn: F | None = None, *, fallback: Callable[..., object] | None = None):
@@ -67,8 +73,12 @@ def handles_errors(fn: F | None = None, *, fallback: Callable[..., object] | Non
             except Exception as err:
                 log.exception("%s failed", handler.__name__)
                 lang = _language_of(handler, args, kwargs)
-                message = _escaped(Message("failed", dict(what=handler.__name__.replace("_", " "),
-                                                          kind=type(err).__name__, reason=str(err))).in_lang(lang))
+                message = _escaped(
+                    Message(
+                        "failed",
+                        dict(what=handler.__name__.replace("_", " "), kind=type(err).__name__, reason=str(err)),
+                    ).in_lang(lang)
+                )
                 if fallback is None:
                     raise gr.Error(str(message), print_exception=False) from None
                 return fallback(message, *args)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 import gradio as gr
 
 from ..analysis import renormalized
@@ -15,7 +14,6 @@ from ..onescreen import one_screen_html
 from ..service import subject_of
 from .context import ViewContext
 from .errors import handles_errors
-
 
 TEXT = {
     "en": {
@@ -72,8 +70,9 @@ def build(ctx: ViewContext) -> None:
         hint = gr.Markdown(pick(TEXT, "hint", "en"))
         dark = gr.Checkbox(False, label=pick(TEXT, "dark", "en"), scale=0, min_width=160)
         button = gr.Button(pick(TEXT, "button", "en"), scale=0, min_width=280, elem_id="figure-button")
-    files = gr.File(label=pick(TEXT, "files", "en"), file_count="multiple", interactive=False, height=90,
-                    elem_id="figure-files")
+    files = gr.File(
+        label=pick(TEXT, "files", "en"), file_count="multiple", interactive=False, height=90, elem_id="figure-files"
+    )
     handout_button, handout_file = _handout(ctx)
 
     private = dict(api_visibility="private", show_progress="hidden")
@@ -86,17 +85,26 @@ def build(ctx: ViewContext) -> None:
         control.change(lambda: None, None, [files], **private)
     for control in [ctx.shown, *ctx.subject, ctx.contrast, ctx.lang]:
         control.change(freshness, freshness_inputs, [stale], **private)
-    button.click(make_figure, [ctx.result_key, ctx.lang, dark, *display], [files], api_name="figure",
-                 concurrency_id="render")
-    ctx.on_language.append((
-        [handout_button, handout_file],
-        lambda lang: [gr.Button(pick(TEXT, "handout", lang)), gr.File(label=pick(TEXT, "handout_file", lang))],
-    ))
-    ctx.on_language.append((
-        [hint, dark, button, files],
-        lambda lang: [pick(TEXT, "hint", lang), gr.Checkbox(label=pick(TEXT, "dark", lang)),
-                      gr.Button(pick(TEXT, "button", lang)), gr.File(label=pick(TEXT, "files", lang))],
-    ))
+    button.click(
+        make_figure, [ctx.result_key, ctx.lang, dark, *display], [files], api_name="figure", concurrency_id="render"
+    )
+    ctx.on_language.append(
+        (
+            [handout_button, handout_file],
+            lambda lang: [gr.Button(pick(TEXT, "handout", lang)), gr.File(label=pick(TEXT, "handout_file", lang))],
+        )
+    )
+    ctx.on_language.append(
+        (
+            [hint, dark, button, files],
+            lambda lang: [
+                pick(TEXT, "hint", lang),
+                gr.Checkbox(label=pick(TEXT, "dark", lang)),
+                gr.Button(pick(TEXT, "button", lang)),
+                gr.File(label=pick(TEXT, "files", lang)),
+            ],
+        )
+    )
 
 
 def _handout(ctx: ViewContext):
@@ -113,7 +121,11 @@ def _handout(ctx: ViewContext):
         from ..handout import handout_pdf
 
         result, loaded = entry
-        return ctx.store.write(handout_pdf(result, loaded.module, lang, getattr(shown, "image", "")), "pdf", f"handout-{lang}")
+        return ctx.store.write(
+            handout_pdf(result, loaded.module, lang, getattr(shown, "image", "")), "pdf", f"handout-{lang}"
+        )
 
-    button.click(make_handout, [ctx.result_key, ctx.lang, ctx.shown], [file], api_name="handout", concurrency_id="render")
+    button.click(
+        make_handout, [ctx.result_key, ctx.lang, ctx.shown], [file], api_name="handout", concurrency_id="render"
+    )
     return button, file
