@@ -56,6 +56,12 @@ TEXT = {
         "run_note": "Shipped run: {completed} runs complete, {partial} stopped at the deadline, {not_run} not run; wall time {minutes:.0f} min on {cpus} shared CPU cores, {workers} worker(s), started {started}.",
         "no_study": "No shipped study results were found in {path}.",
         "read_off": "≈ {value} (read off Fig. 6)",
+        "p_residual20": "8.75 (He 2015, Table 6)",
+        "p_residual56": "6.97 (He 2015, Table 6); 5.89 (Li 2018)",
+        "p_preact20": "— (not reported)",
+        "p_preact56": "— (He 2016 report 110 layers: 6.37 against 6.61 for the original block)",
+        "ours": "{mean:.1f} ± {std:.1f} ({seeds} seeds)",
+        "ours_one": "{mean:.1f} (1 seed: no spread measured)",
         "near_chance": "**cannot tell**: the net is within 10 points of chance (90 %) here, it has barely learned",
         "with_partial": "all seeds incl. runs the deadline stopped, at an earlier iteration",
     },
@@ -100,6 +106,12 @@ TEXT = {
         "run_note": "배포한 실행: 완료 {completed}개, 마감 시간에 멈춤 {partial}개, 실행 못 함 {not_run}개; 공유 CPU 코어 {cpus}개에서 워커 {workers}개로 {minutes:.0f}분, 시작 {started}.",
         "no_study": "{path}에서 배포된 실험 결과를 찾지 못했습니다.",
         "read_off": "≈ {value} (그림 6에서 읽음)",
+        "p_residual20": "8.75 (He 2015, 표 6)",
+        "p_residual56": "6.97 (He 2015, 표 6); 5.89 (Li 2018)",
+        "p_preact20": "— (보고되지 않음)",
+        "p_preact56": "— (He 2016은 110층에서 보고: 원래 블록 6.61 대비 6.37)",
+        "ours": "{mean:.1f} ± {std:.1f} (시드 {seeds}개)",
+        "ours_one": "{mean:.1f} (시드 1개: 편차는 재지 못함)",
         "near_chance": "**판단할 수 없음**: 여기서 이 망의 오차가 우연 수준(90 %)과 10%p 이내로, 거의 학습되지 않았습니다",
         "with_partial": "마감 시간에 멈춘 실행까지 포함한 모든 시드, 더 이른 반복 시점",
     },
@@ -331,10 +343,10 @@ NEAR_CHANCE = 80.0
 PAPER_ROWS = [
     ("plain", 20, None, "9.5"),
     ("plain", 56, None, "13.5"),
-    ("residual", 20, "8.75 (He 2015, Table 6)", None),
-    ("residual", 56, "6.97 (He 2015, Table 6); 5.89 (Li 2018)", None),
-    ("preact", 20, "— (not reported)", None),
-    ("preact", 56, "— (He 2016 report 110 layers: 6.37 against 6.61 original)", None),
+    ("residual", 20, "p_residual20", None),
+    ("residual", 56, "p_residual56", None),
+    ("preact", 20, "p_preact20", None),
+    ("preact", 56, "p_preact56", None),
 ]
 
 
@@ -345,8 +357,13 @@ def comparison_table(lang: str = "en", root: Path = ASSETS) -> str:
     lines = [f"### {_t('table_title', lang)}", "", _t("table_head", lang)]
     for kind, depth, paper, read_off in PAPER_ROWS:
         s = summary.stat(document, kind, depth)
-        ours = _t("missing", lang) if s is None else f"{s.mean:.1f} ± {s.std:.1f} ({s.seeds})"
-        quoted = paper if paper else _t("read_off", lang, value=read_off)
+        if s is None:
+            ours = _t("missing", lang)
+        elif s.seeds < 2:  # one seed has no spread: "± 0.0" would claim one
+            ours = _t("ours_one", lang, mean=s.mean)
+        else:
+            ours = _t("ours", lang, mean=s.mean, std=s.std, seeds=s.seeds)
+        quoted = _t(paper, lang) if paper else _t("read_off", lang, value=read_off)
         lines.append(f"| {kind}-{depth} | {quoted} | {ours} |")
     lines.append("")
     schedule, data = document["schedule"], document["dataset"]
