@@ -268,9 +268,13 @@ def _model_column(
             fontsize="medium",
             bbox={"facecolor": "#b91c1c", "edgecolor": "none", "pad": 3},
         )
-    text_ax = fig.add_subplot(grid[1, column])
+    draw_top(fig.add_subplot(grid[1, column]), row.top, alert if row.weights_status != "pretrained" else fg)
+
+
+def draw_top(text_ax, top, colour: str) -> None:
+    """A model's top-k under its map: probability and class, one a line (also the family comparison's)."""
     text_ax.axis("off")
-    lines = [f"{p:6.1%}  {label}" for label, p in row.top] or ["—"]
+    lines = [f"{p:6.1%}  {label}" for label, p in top] or ["—"]
     text_ax.text(
         0.02,
         0.95,
@@ -279,9 +283,22 @@ def _model_column(
         ha="left",
         fontsize="medium",
         transform=text_ax.transAxes,
-        color=alert if row.weights_status != "pretrained" else fg,
+        color=colour,
         linespacing=1.5,
     )
+
+
+def write_comparison(out: Path, stem: str, image: str, comparison, draw) -> list[str]:
+    """<stem>.json (with the image's path), .png and .svg of a comparison in `out`; the names written.
+    `draw(comparison, fmt=...)` gives the figure's bytes."""
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"image": str(image), **comparison.as_json()}
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    written = [f"{stem}.json"]
+    for fmt in ("png", "svg"):
+        (out / f"{stem}.{fmt}").write_bytes(draw(comparison, fmt=fmt))
+        written.append(f"{stem}.{fmt}")
+    return written
 
 
 def recipe_note(comparison: Comparison, lang: str = "en") -> str:
@@ -337,13 +354,9 @@ def _compare_command(args: argparse.Namespace) -> int:
     )
     bar.close()
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report = {"image": str(args.image), **comparison.as_json()}
-    (out / "compare.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    written = ["compare.json"]
-    for fmt in ("png", "svg"):
-        (out / f"compare.{fmt}").write_bytes(comparison_figure(comparison, lang, fmt=fmt))
-        written.append(f"compare.{fmt}")
+    written = write_comparison(
+        out, "compare", args.image, comparison, lambda c, fmt: comparison_figure(c, lang, fmt=fmt)
+    )
     print("\n".join(table_lines(comparison, lang)))
     print(pick(TEXT, "wrote", lang, files=", ".join(written), out=out))
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -280,19 +279,12 @@ def family_figure(
                     fontsize="medium",
                     bbox={"facecolor": "#b91c1c", "edgecolor": "none", "pad": 3},
                 )
-            text_ax = fig.add_subplot(grid[1, column])
-            text_ax.axis("off")
-            lines = [f"{p:6.1%}  {label}" for label, p in row.top]
-            text_ax.text(
-                0.02,
-                0.95,
-                "\n".join(lines),
-                va="top",
-                ha="left",
-                fontsize="medium",
-                transform=text_ax.transAxes,
-                color="#b91c1c" if row.weights_status != "pretrained" else "#111827",
-                linespacing=1.5,
+            from .compare import draw_top
+
+            draw_top(
+                fig.add_subplot(grid[1, column]),
+                row.top,
+                "#b91c1c" if row.weights_status != "pretrained" else "#111827",
             )
         notes = [comparison.recipe_note(lang), *comparison.left_out, pick(TEXT, "caption", lang)]
         fig.text(0.5, 0.01, "\n".join(notes), ha="center", va="bottom", fontsize="small", wrap=True)
@@ -359,14 +351,10 @@ def family_command(args: argparse.Namespace) -> int:
             f"[{done}/{total}] {name}" if name else f"[{total}/{total}] done", file=sys.stderr
         ),
     )
+    from .compare import write_comparison
+
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report = {"image": str(args.image), **comparison.as_json()}
-    (out / "family.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    written = ["family.json"]
-    for fmt in ("png", "svg"):
-        (out / f"family.{fmt}").write_bytes(family_figure(comparison, lang, fmt=fmt))
-        written.append(f"family.{fmt}")
+    written = write_comparison(out, "family", args.image, comparison, lambda c, fmt: family_figure(c, lang, fmt=fmt))
     print("\n".join(table_lines(comparison, lang)))
     print(pick(TEXT, "wrote", lang, files=", ".join(written), out=out))
     return 0
