@@ -62,8 +62,17 @@ def target_box(page) -> str:
     return page.locator("#target input").input_value()
 
 
-def stale(page) -> str:
-    """The 'not up to date' notice once the freshness check after the last event has answered."""
+def stale(page, expect: str | None = None) -> str:
+    """The 'not up to date' notice once the freshness check after the last event has answered. With
+    `expect`: until the notice shows that word (a control's change event answers after the upload or
+    pick that caused it, with no progress overlay to wait for)."""
+    if expect is not None:
+        page.wait_for_function(
+            "t => { const s = document.querySelector('#stale'); return !!s && s.offsetParent !== null"
+            " && s.innerText.includes(t) }",
+            arg=expect,
+            timeout=30_000,
+        )
     try:
         page.wait_for_function(
             "() => { const s = document.querySelector('#stale');"
@@ -103,7 +112,7 @@ def test_automatic_class_stays_automatic_for_the_next_photo(page, tmp_path):
     shot(page, "defect1")
     second = photo(tmp_path, "coffee")
     upload(page, second)
-    assert "photo" in stale(page)  # the rows still show chelsea: marked
+    assert "photo" in stale(page, "photo")  # the rows still show chelsea: marked
     text = analyze(page, "coffee.png")
     assert f"Grad-CAM for {top1(page)} (class" in text  # the heatmaps are for this photo's own top-1
     assert target_box(page) == "top-1 (automatic)" and stale(page) == ""
@@ -135,7 +144,9 @@ def test_a_model_switch_marks_the_results_and_the_next_analysis_is_of_the_new_mo
         timeout=60_000,
     )
     time.sleep(2.0)
-    assert "resnet34" in summary(page) and "model" in stale(page)  # what is shown says whose it is, and is marked
+    assert "resnet34" in summary(page) and "model" in stale(
+        page, "model"
+    )  # what is shown says whose it is, and is marked
 
 
 @needs_chromium
@@ -240,7 +251,7 @@ def test_a_contrast_class_draws_the_maps_for_a_minus_b(page):
     assert "tabby − tiger cat" in page.locator("#cam-head").inner_text()
     shot(page, "contrast")
     choose(page, "#contrast", "Egyptian", "Egyptian cat (285)")
-    assert "contrast class" in stale(page)
+    assert "contrast class" in stale(page, "contrast class")
     text = analyze(page, "chelsea.jpg")
     assert "Grad-CAM for tabby − Egyptian cat" in text and stale(page) == ""
     page.get_by_text("한국어").click()
