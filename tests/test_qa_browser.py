@@ -142,7 +142,7 @@ def test_compare_table_says_untrained_in_korean():
         note="",
     )
     comparison = SimpleNamespace(rows=[row])
-    assert table_rows(comparison, "ko")[0][1] == "random (학습되지 않음)"
+    assert table_rows(comparison, "ko")[0][1] == "무작위 (학습되지 않음)"
     assert table_rows(comparison, "en")[0][1] == "random (UNTRAINED)"
     # The table's note is short and names the fix; the full reason (with the cache path) stays in the JSON.
     row.note = "ResNet18_Weights.IMAGENET1K_V1 is not in the torch hub cache (/root/.cache/torch/hub/checkpoints/x.pth)"

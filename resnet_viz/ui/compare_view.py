@@ -39,6 +39,7 @@ TEXT = {
         "col_time": "time (ms)",
         "col_top": "top-3",
         "col_note": "note",
+        "random": "random",
         "status_untrained": "UNTRAINED",
         "status_checkpoint": "checkpoint",
         "status_skipped": "not run",
@@ -65,6 +66,7 @@ TEXT = {
         "col_time": "시간 (ms)",
         "col_top": "상위 3개",
         "col_note": "비고",
+        "random": "무작위",
         "status_untrained": "학습되지 않음",
         "status_checkpoint": "체크포인트",
         "status_skipped": "실행하지 않음",
@@ -93,9 +95,8 @@ def table_rows(comparison, lang: str = "en") -> list[list]:
     rows = []
     for row in comparison.rows:
         top = "; ".join(f"{p:.1%} {label}" for label, p in row.top) or "—"
-        weights = row.weights_label + (
-            "" if row.weights_status == "pretrained" else f" ({_status(row.weights_status, lang)})"
-        )
+        label = pick(TEXT, "random", lang) if row.weights_label == "random" else row.weights_label
+        weights = label + ("" if row.weights_status == "pretrained" else f" ({_status(row.weights_status, lang)})")
         ms = None if row.seconds is None else round(row.seconds * 1000)
         # The table is for reading: the full reason (with the cache path) is in the JSON and the banner.
         note = pick(TEXT, "short_note", lang, model=row.model) if row.note else ""
@@ -174,7 +175,7 @@ def build(ctx: ViewContext) -> None:
         interactive=False,
         wrap=True,
         elem_id="compare-table",
-        column_widths=["9%", "13%", "8%", "7%", "7%", "30%", "26%"],
+        column_widths=["12%", "13%", "8%", "7%", "7%", "29%", "24%"],  # "resnet152" on one line at 1280 px
     )
     figure = gr.Image(label=FIGURE_LABEL, show_label=False, interactive=False, elem_id="compare-figure")
     caption = gr.Markdown(pick(TEXT, "figure", "en"))
