@@ -267,6 +267,25 @@ class _Cursor:
         self.y += size * 0.6 / 72
 
 
+def _frame(cursor: _Cursor, top: float, face: str, edge: str, width: float) -> None:
+    """A rounded box behind the lines drawn on this page since `top` (inches from the page's top)."""
+    from matplotlib.patches import FancyBboxPatch
+
+    cursor.figure.patches.append(
+        FancyBboxPatch(
+            (MARGIN / A4[0], 1 - (cursor.y + 0.05) / A4[1]),
+            (A4[0] - 2 * MARGIN) / A4[0],
+            (cursor.y - top + 0.15) / A4[1],
+            boxstyle="round,pad=0.004",
+            transform=cursor.figure.transFigure,
+            facecolor=face,
+            edgecolor=edge,
+            linewidth=width,
+            zorder=-1,
+        )
+    )
+
+
 def _theory_pages(result: AnalysisResult, lang: str, photo_name: str) -> list[Figure]:
     cursor = _Cursor([new_figure(*A4)])
     cursor.line(pick(TEXT, "title", lang), 20, "bold")
@@ -281,21 +300,9 @@ def _theory_pages(result: AnalysisResult, lang: str, photo_name: str) -> list[Fi
     cursor.paragraph(pick(TEXT, "core", lang), indent=0.15)
     cursor.line(pick(TEXT, "blocks_title", lang), 13, "bold", indent=0.15)
     cursor.paragraph(pick(TEXT, "blocks", lang), indent=0.15)
-    from matplotlib.patches import FancyBboxPatch
 
     # the summary box, drawn behind what it holds
-    box = FancyBboxPatch(
-        (MARGIN / A4[0], 1 - (cursor.y + 0.05) / A4[1]),
-        (A4[0] - 2 * MARGIN) / A4[0],
-        (cursor.y - top + 0.15) / A4[1],
-        boxstyle="round,pad=0.004",
-        transform=cursor.figure.transFigure,
-        facecolor="#eef2ff",
-        edgecolor="#6366f1",
-        linewidth=1.2,
-        zorder=-1,
-    )
-    cursor.figure.patches.append(box)
+    _frame(cursor, top, "#eef2ff", "#6366f1", 1.2)
     cursor.y += 0.3
     cursor.line(pick(TEXT, "theory_title", lang), 13, "bold")
     for heading, body in plain_paragraphs(theory_text(lang)):
@@ -435,20 +442,8 @@ def _misconceptions_page(lang: str) -> Figure:
         for number, line in enumerate(wrap(item, units)):
             cursor.line(("•  " if number == 0 else "   ") + line, indent=0.2)
         cursor.y += 0.12
-    from matplotlib.patches import FancyBboxPatch
 
-    box = FancyBboxPatch(
-        (MARGIN / A4[0], 1 - (cursor.y + 0.05) / A4[1]),
-        (A4[0] - 2 * MARGIN) / A4[0],
-        (cursor.y - top + 0.15) / A4[1],
-        boxstyle="round,pad=0.004",
-        transform=cursor.figure.transFigure,
-        facecolor="#fff7ed",
-        edgecolor="#f59e0b",
-        linewidth=1.4,
-        zorder=-1,
-    )
-    cursor.figure.patches.append(box)
+    _frame(cursor, top, "#fff7ed", "#f59e0b", 1.4)
     return cursor.figure
 
 
